@@ -1,0 +1,72 @@
+"""Properties of the coach over any sequence of events (hypothesis)."""
+
+from __future__ import annotations
+
+from coachkit import make_coach
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from voicecoach.events import Begin, End, Halt, InputError, Rep, Say, Tick, Utterance
+from voicecoach.intents import INTENTS
+
+GET_GOING = [(1.0, "start"), (20.0, "no"), (40.0, "yes")]
+"""Into the twisting quickly, so the properties are tried where reps are counted."""
+
+steps = st.lists(
+    st.tuples(
+        st.floats(min_value=0.0, max_value=40.0, allow_nan=False),
+        st.sampled_from([*INTENTS, "tick", "wake", "error"]),
+    ),
+    max_size=60,
+)
+
+
+def run(prefix: bool, events: list[tuple[float, str]]) -> list[tuple[str, list]]:
+    """Feed the events; return (what was sent, actions) pairs."""
+    coach = make_coach()
+    log = [("begin", coach.handle(Begin(0.0)))]
+    t = 0.0
+    for dt, kind in (GET_GOING if prefix else []) + events:
+        t += dt
+        if kind == "wake":
+            t = max(t, coach.next_wakeup or t)
+            log.append(("tick", coach.handle(Tick(t))))
+        elif kind == "tick":
+            log.append(("tick", coach.handle(Tick(t))))
+        elif kind == "error":
+            log.append(("error", coach.handle(InputError(t, "bad audio"))))
+        else:
+            log.append((kind, coach.handle(Utterance(t, kind, 0.9, kind))))
+    while coach.next_wakeup is not None and coach.next_wakeup < t + 600:
+        log.append(("tick", coach.handle(Tick(coach.next_wakeup))))
+    return log
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.booleans(), steps)
+def test_no_rep_after_pain_or_dizziness_until_confirmed(prefix: bool, events: list) -> None:
+    unwell = False
+    for sent, actions in run(prefix, events):
+        for action in actions:
+            if isinstance(action, Halt) and action.reason in ("pain", "dizzy"):
+                unwell = True
+            elif isinstance(action, Say) and action.key == "halt.resume_ok":
+                assert sent == "yes", "resumed after a halt without a yes"
+                unwell = False
+            elif isinstance(action, Rep):
+                assert not unwell, "a rep was counted after pain/dizziness, unconfirmed"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.booleans(), steps)
+def test_safety_words_always_halt_and_nothing_follows_the_end(prefix: bool, events: list) -> None:
+    ended = False
+    for sent, actions in run(prefix, events):
+        if ended:
+            assert actions == []
+            continue
+        if sent in ("pain", "dizzy"):
+            assert any(isinstance(a, Halt) and a.reason == sent for a in actions)
+        elif sent == "stop":
+            assert any(isinstance(a, Halt) for a in actions)
+        ended = any(isinstance(a, End) for a in actions)

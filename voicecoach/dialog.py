@@ -1,0 +1,194 @@
+"""What the coach says: response variants and the coaching script, loaded from data files.
+
+Both files live in ``intents/<lang>/`` (``responses.yaml`` and ``script.yaml``) and are
+validated on load; every error names the file and the key. The coach refers to lines by key
+and picks among variants with an injected :class:`random.Random`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voicecoach.data import data_dir
+from voicecoach.errors import DataError
+
+log = logging.getLogger(__name__)
+
+SCRIPT_TEXT_KEYS = ("title", "intro", "how_it_works", "safety_question", "safety_advice")
+SCRIPT_LIST_KEYS = ("setup", "twisting", "reminders", "benefits", "tips", "precautions")
+COOLDOWN_KEYS = ("slow_down", "start_position", "arms", "breathe", "next")
+DOSE_KEYS = ("beginner_min", "beginner_max", "build_min", "build_max", "minutes")
+
+
+def read_yaml(path: Path) -> Any:
+    """Read one YAML file; any failure becomes a :class:`DataError` naming the file."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(str(path), None, f"cannot read: {err}") from err
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise DataError(str(path), None, f"not valid YAML: {err}") from err
+
+
+def _slots(template: str, source: str, key: str) -> frozenset[str]:
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    except ValueError as err:
+        raise DataError(source, key, f"bad placeholder: {err}") from err
+    return frozenset(fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Responses:
+    """Response variants by key, each variant a ``str.format`` template."""
+
+    variants: Mapping[str, tuple[str, ...]]
+    source: str = "<dict>"
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<dict>") -> Responses:
+        if not isinstance(data, Mapping) or not data:
+            raise DataError(source, None, "expected a mapping of key -> list of variants")
+        variants: dict[str, tuple[str, ...]] = {}
+        for key, value in data.items():
+            variants[str(key)] = _check_variants(value, source, str(key))
+        return cls(variants, source)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Responses:
+        return cls.from_dict(read_yaml(Path(path)), str(path))
+
+    def require(self, keys: tuple[str, ...]) -> None:
+        """Fail on load, not mid-session, when a key the coach uses is missing."""
+        for key in keys:
+            if key not in self.variants:
+                raise DataError(self.source, key, "missing response")
+
+    def render(self, key: str, rng: random.Random, **slots: object) -> str:
+        options = self.variants.get(key)
+        if options is None:
+            raise DataError(self.source, key, "missing response")
+        template = options[rng.randrange(len(options))] if len(options) > 1 else options[0]
+        try:
+            return template.format(**slots)
+        except (KeyError, IndexError, ValueError) as err:
+            raise DataError(self.source, key, f"cannot fill {template!r}: {err}") from err
+
+
+def _check_variants(value: Any, source: str, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise DataError(source, key, "expected a non-empty list of variants")
+    if not all(isinstance(v, str) and v.strip() for v in value):
+        raise DataError(source, key, "every variant must be a non-empty string")
+    slot_sets = {_slots(v, source, key) for v in value}
+    if len(slot_sets) > 1:
+        raise DataError(source, key, "variants use different {slots}")
+    return tuple(v.strip() for v in value)
+
+
+@dataclass(frozen=True, slots=True)
+class TechniqueTopic:
+    name: str
+    words: frozenset[str]
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """The Back Twist itself: steps, cues, dose, benefits, tips, precautions."""
+
+    text: Mapping[str, str]
+    lists: Mapping[str, tuple[str, ...]]
+    cooldown: Mapping[str, str]
+    dose: Mapping[str, int]
+    technique: tuple[TechniqueTopic, ...]
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<dict>") -> Script:
+        if not isinstance(data, Mapping):
+            raise DataError(source, None, "expected a mapping")
+        return cls(
+            text={k: _text(data, k, source) for k in SCRIPT_TEXT_KEYS},
+            lists={k: _check_variants(data.get(k), source, k) for k in SCRIPT_LIST_KEYS},
+            cooldown=_text_map(data, "cooldown", COOLDOWN_KEYS, source),
+            dose=_dose(data, source),
+            technique=_technique(data, source),
+        )
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Script:
+        return cls.from_dict(read_yaml(Path(path)), str(path))
+
+    def topic_for(self, question: str) -> TechniqueTopic | None:
+        """The technique topic whose words occur in ``question``, if any."""
+        words = set(question.lower().replace("?", " ").split())
+        best = max(self.technique, key=lambda t: len(t.words & words))
+        return best if best.words & words else None
+
+
+def _text(data: Mapping[str, Any], key: str, source: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise DataError(source, key, "expected a non-empty string")
+    return " ".join(value.split())
+
+
+def _text_map(data: Mapping[str, Any], key: str, keys: tuple[str, ...], source: str) -> dict:
+    value = data.get(key)
+    if not isinstance(value, Mapping):
+        raise DataError(source, key, "expected a mapping")
+    return {k: _text(value, k, f"{source}: {key}") for k in keys}
+
+
+def _dose(data: Mapping[str, Any], source: str) -> dict[str, int]:
+    value = data.get("dose")
+    if not isinstance(value, Mapping):
+        raise DataError(source, "dose", "expected a mapping")
+    dose = {}
+    for k in DOSE_KEYS:
+        number = value.get(k)
+        if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+            raise DataError(source, f"dose.{k}", "expected a positive whole number")
+        dose[k] = number
+    return dose
+
+
+def _technique(data: Mapping[str, Any], source: str) -> tuple[TechniqueTopic, ...]:
+    value = data.get("technique")
+    if not isinstance(value, Mapping) or not value:
+        raise DataError(source, "technique", "expected a mapping of topics")
+    topics = []
+    for name, topic in value.items():
+        where = f"technique.{name}"
+        if not isinstance(topic, Mapping) or not isinstance(topic.get("words"), list):
+            raise DataError(source, where, "expected words: [...] and answer: ...")
+        answer = _text(topic, "answer", f"{source}: {where}")
+        topics.append(TechniqueTopic(str(name), frozenset(map(str, topic["words"])), answer))
+    return tuple(topics)
+
+
+@dataclass(frozen=True, slots=True)
+class Dialog:
+    """Everything the coach says, for one language."""
+
+    responses: Responses
+    script: Script
+
+    @classmethod
+    def load(cls, lang: str = "en", folder: Path | None = None) -> Dialog:
+        root = folder or data_dir(lang)
+        return cls(
+            Responses.from_yaml(root / "responses.yaml"), Script.from_yaml(root / "script.yaml")
+        )
