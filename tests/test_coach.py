@@ -52,7 +52,7 @@ def test_a_whole_session_takes_milliseconds() -> None:
 def test_phases_say_the_seed_in_order() -> None:
     said = keys(BASE)
     assert said.index("intro") < said.index("safety.ask") < said.index("setup.intro")
-    assert said.count("setup.cue") == 6
+    assert said.count("setup.cue") == 5
     assert said.count("twist.step") == 5
     assert said.index("twist.begin") < said.index("twist.right")
     cooldown = [k for k in said if k.startswith("cooldown")]

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from array import array
 from collections import OrderedDict
 from pathlib import Path
@@ -23,6 +24,9 @@ from voicecoach.audio import Device, Player, read_wav
 from voicecoach.errors import AudioError
 
 log = logging.getLogger(__name__)
+
+DEFAULT_RATE = 175
+"""Words per minute when no rate is given (espeak's own default)."""
 
 RENDER_TIMEOUT = 5.0
 """Seconds one line may take to render before the engine is taken to be hung."""
@@ -113,6 +117,7 @@ class _Pyttsx3:
         self._engine: Any = None
         self._defaults: dict[str, Any] = {}
         self._voices: dict[str, str] = {}
+        self._settings: dict[str, Any] = {}
         self.broken: str | None = None
         """Why the engine is no longer used (it failed to load or hung), if it isn't."""
 
@@ -144,12 +149,31 @@ class _Pyttsx3:
     ) -> None:
         try:
             engine = self._load()
-            engine.setProperty("voice", self._voice_id(voice) if voice else self._defaults["voice"])
-            engine.setProperty("rate", rate or self._defaults["rate"])
+            self._configure(
+                self._voice_id(voice) if voice else self._defaults["voice"],
+                rate or self._defaults["rate"],
+            )
             engine.save_to_file(text, str(path))
             engine.runAndWait()
+            _espeak_idle()
         except Exception as exc:  # pyttsx3 and its drivers raise anything; fall back on all
             errors.append(exc)
+
+    def _configure(self, voice: str, rate: int) -> None:
+        """Set voice and rate when they change, then let espeak apply them.
+
+        In pyttsx3's mode espeak applies settings on its own thread, and every
+        ``runAndWait`` cancels what espeak has not done yet: a rate set just before it is
+        lost at random (measured: 1 render in 3 when alternating rates). Waiting until
+        espeak is idle first makes it reliable (0 in 120).
+        """
+        wanted = {"voice": voice, "rate": rate}
+        changed = {k: v for k, v in wanted.items() if self._settings.get(k) != v}
+        for name, value in changed.items():
+            self._engine.setProperty(name, value)
+        if changed:
+            self._settings = wanted
+            _espeak_idle()
 
     def _voice_id(self, voice: str) -> str:
         """The id of ``voice``, keeping an espeak variant: ``en-gb+f3`` -> ``gmw/en+f3``."""
@@ -170,9 +194,10 @@ class _Pyttsx3:
             except Exception as exc:  # a missing libespeak-ng1 shows as OSError/RuntimeError
                 self.broken = f"pyttsx3 cannot start ({exc}): install espeak-ng / libespeak-ng1"
                 raise AudioError(self.broken) from exc
-            self._defaults = {k: self._engine.getProperty(k) for k in ("voice", "rate")}
+            self._defaults = {"voice": self._engine.getProperty("voice"), "rate": DEFAULT_RATE}
             self._voices = _voice_ids(self._engine)
             _quiet_espeak_driver()
+            _warm_up(self._engine)
         return self._engine
 
 
@@ -184,6 +209,24 @@ def _voice_ids(engine: Any) -> dict[str, str]:
         names = [voice.id, voice.id.rsplit("/", 1)[-1], voice.name, *(voice.languages or [])]
         ids.update({str(name).lower(): voice.id for name in names})
     return ids
+
+
+def _espeak_idle(timeout: float = 1.0) -> None:
+    """Wait (at most ``timeout``) until espeak's own thread has nothing left to do."""
+    espeak = sys.modules.get("pyttsx3.drivers._espeak")
+    end = time.monotonic() + timeout
+    while espeak is not None and espeak.IsPlaying() and time.monotonic() < end:
+        time.sleep(0.001)
+
+
+def _warm_up(engine: Any) -> None:
+    """One throw-away render: the first ``runAndWait`` runs queued commands and may cancel
+    the driver's own start-up settings; afterwards commands run at once."""
+    _espeak_idle()
+    with tempfile.TemporaryDirectory(prefix="voicecoach-tts-") as tmp:
+        engine.save_to_file("ready", str(Path(tmp) / "warm-up.wav"))
+        engine.runAndWait()
+    _espeak_idle()
 
 
 def _quiet_espeak_driver() -> None:

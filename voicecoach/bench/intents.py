@@ -1,0 +1,147 @@
+"""Intent matcher benchmark: ``python -m voicecoach.bench intents [--file F] [--json]``.
+
+Runs the matcher over a held-out table (``text<TAB>intent``; ``#`` comments, blank lines and
+a ``text<TAB>intent`` header are skipped) and prints accuracy overall and per intent, halting
+recall, false-halting rate, out-of-domain rejection, the latency of one ``match()`` call and
+every miss. Exit status 0 when every target is met, 1 when one is not, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voicecoach.errors import DataError
+from voicecoach.intents import HALTING, INTENTS, NONE, IntentMatcher
+
+DEFAULT_TABLE = Path(__file__).resolve().parents[2] / "benchmarks" / "intent_paraphrases.tsv"
+TARGETS = {
+    "accuracy": (">=", 0.97),
+    "halting_recall": (">=", 0.99),
+    "false_halting_rate": ("<=", 0.01),
+    "ood_rejection": (">=", 0.90),
+    "latency_mean_ms": ("<", 1.0),
+    "latency_p99_ms": ("<", 1.0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    text: str
+    expected: str
+    line: int
+
+
+def read_table(path: Path) -> list[Row]:
+    """Rows of a ``text<TAB>intent`` table; ``ValueError`` names the line of a bad row."""
+    rows = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip() or raw.startswith("#") or raw == "text\tintent":
+            continue
+        parts = raw.split("\t")
+        if len(parts) != 2 or parts[1].strip() not in INTENTS:
+            raise ValueError(f"{path}:{number}: expected 'text<TAB>intent', got {raw!r}")
+        rows.append(Row(parts[0], parts[1].strip(), number))
+    if not rows:
+        raise ValueError(f"{path}: no rows")
+    return rows
+
+
+def _ratio(hits: int, total: int) -> float:
+    return hits / total if total else 1.0
+
+
+def evaluate(matcher: IntentMatcher, rows: list[Row]) -> dict[str, Any]:
+    """Accuracy figures and the misses of one pass over ``rows``."""
+    got = [matcher.match(row.text) for row in rows]
+    pairs = list(zip(rows, got, strict=True))
+    totals = Counter(row.expected for row in rows)
+    correct = Counter(row.expected for row, match in pairs if match.intent == row.expected)
+    halting = [(r, m) for r, m in pairs if r.expected in HALTING]
+    others = [(r, m) for r, m in pairs if r.expected not in HALTING]
+    ood = [(r, m) for r, m in pairs if r.expected == NONE]
+    return {
+        "rows": len(rows),
+        "accuracy": _ratio(sum(correct.values()), len(rows)),
+        "per_intent": {
+            intent: {"rows": totals[intent], "accuracy": _ratio(correct[intent], totals[intent])}
+            for intent in INTENTS
+            if totals[intent]
+        },
+        "halting_recall": _ratio(sum(m.intent in HALTING for _, m in halting), len(halting)),
+        "false_halting_rate": sum(m.intent in HALTING for _, m in others) / max(len(others), 1),
+        "ood_rejection": _ratio(sum(m.intent == NONE for _, m in ood), len(ood)),
+        "misses": [
+            {"line": r.line, "text": r.text, "expected": r.expected, "got": m.intent,
+             "confidence": m.confidence}
+            for r, m in pairs
+            if m.intent != r.expected
+        ],  # fmt: skip
+    }
+
+
+def time_calls(matcher: IntentMatcher, texts: list[str], rounds: int) -> dict[str, float]:
+    """Mean and 99th percentile of one ``match()`` call, in milliseconds."""
+    samples = []
+    for _ in range(rounds):
+        for text in texts:
+            start = time.perf_counter()
+            matcher.match(text)
+            samples.append((time.perf_counter() - start) * 1000.0)
+    samples.sort()
+    return {
+        "calls": len(samples),
+        "latency_mean_ms": statistics.fmean(samples),
+        "latency_p99_ms": samples[min(len(samples) - 1, int(len(samples) * 0.99))],
+        "latency_max_ms": samples[-1],
+    }
+
+
+def check_targets(result: dict[str, Any]) -> dict[str, bool]:
+    checks = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
+    return {name: checks[op](result[name], limit) for name, (op, limit) in TARGETS.items()}
+
+
+def render(result: dict[str, Any]) -> str:
+    lines = [f"intent benchmark: {result['file']} ({result['rows']} rows)"]
+    for name, (op, limit) in TARGETS.items():
+        mark = "ok  " if result["targets"][name] else "MISS"
+        lines.append(f"  {mark} {name:<20} {result[name]:8.4f}   (target {op} {limit})")
+    lines.append(f"  ({result['calls']} timed calls, max {result['latency_max_ms']:.3f} ms)")
+    lines.append("per intent:")
+    for intent, row in result["per_intent"].items():
+        lines.append(f"  {intent:<16} {row['accuracy']:6.1%}  of {row['rows']}")
+    lines.append(f"misses ({len(result['misses'])}):")
+    for miss in result["misses"]:
+        lines.append(
+            f"  line {miss['line']:>4}: {miss['text']!r}: expected {miss['expected']}, "
+            f"got {miss['got']} ({miss['confidence']:.2f})"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m voicecoach.bench intents")
+    parser.add_argument("--file", type=Path, default=DEFAULT_TABLE, help="text<TAB>intent table")
+    parser.add_argument("--lang", default="en", help="language of the phrase data")
+    parser.add_argument("--rounds", type=int, default=20, help="timing passes over the table")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    try:
+        rows = read_table(args.file)
+        matcher = IntentMatcher.load(args.lang)
+    except (OSError, ValueError, DataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result: dict[str, Any] = {"file": str(args.file), **evaluate(matcher, rows)}
+    result.update(time_calls(matcher, [row.text for row in rows], max(args.rounds, 1)))
+    result["targets"] = check_targets(result)
+    print(json.dumps(result, indent=2) if args.json else render(result))
+    return 0 if all(result["targets"].values()) else 1
