@@ -382,8 +382,8 @@ def test_player_stops_at_once_and_drops_the_queue(
     while player.current_text != "a long line" and time.monotonic() < deadline:
         time.sleep(0.01)
     assert player.current_text == "a long line"
-    player.stop()
-    assert not player.busy() or finishes(lambda: player.wait(5))
+    finishes(player.stop)
+    assert not player.busy()
     assert player.current_text is None
     assert len(sd.played) < len(tone(20))  # cut off long before the end
     assert player.last_text == "a long line"  # the queued line never started

@@ -35,7 +35,7 @@ NO_AUDIO_TIMEOUT = 2.0
 def load_sounddevice() -> Any:
     """Import sounddevice, turning a missing package or PortAudio into an AudioError."""
     try:
-        import sounddevice
+        import sounddevice  # type: ignore[import-untyped]  # the package has no type hints
     except ImportError as exc:
         raise AudioError("sounddevice is not installed: pip install sounddevice") from exc
     except OSError as exc:  # raised by sounddevice when libportaudio cannot be loaded
@@ -305,7 +305,7 @@ class Player:
         self.play(*read_wav(path), text=text)
 
     def stop(self) -> None:
-        """Silence the current clip at once and drop the queued ones."""
+        """Silence the current clip at once and drop the queued ones; then not busy."""
         with self._lock:
             self._generation += 1
             closing = False
@@ -319,6 +319,8 @@ class Player:
             if closing:
                 self._queue.put(None)
             self._wake.set()
+        if threading.current_thread() is not self._thread:
+            self.wait(timeout=0.5)  # the worker aborts the stream within a block or so
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until everything queued has played; False if ``timeout`` ran out first."""

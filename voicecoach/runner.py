@@ -77,7 +77,7 @@ def _open_speaker(args: argparse.Namespace) -> Any | None:
     try:
         return open_voice()
     except AudioError as err:
-        note(f"{err}")
+        note(f"{err} (printing replies instead)")
         return None
 
 

@@ -84,7 +84,7 @@ class _Parser:
             if char.isspace():
                 self.pos += 1
                 continue
-            if items and not self.text[self.pos - 1].isspace():
+            if items and self.text[self.pos - 1] in ")]}":
                 raise self.error("put a space between a word and a group")
             items.append(self.item(char))
         return Seq(tuple(items))
@@ -105,7 +105,7 @@ class _Parser:
             hint = " (spell numbers out)" if char.isdigit() else ""
             raise self.error(f"unexpected {char!r}{hint}")
         self.pos = match.end()
-        if self.peek() not in ("", "|", ")", "]") and not self.peek().isspace():
+        if self.peek() in ("(", "[", "{"):
             raise self.error("put a space between a word and a group")
         return Word(match.group())
 
@@ -137,8 +137,26 @@ def list_names(node: Node) -> set[str]:
     """Every list the template refers to."""
     if isinstance(node, ListRef):
         return {node.name}
-    children = node.items if isinstance(node, Seq) else node.options if isinstance(node, Alt) else ()
+    children = (
+        node.items if isinstance(node, Seq) else node.options if isinstance(node, Alt) else ()
+    )
     return set().union(*(list_names(child) for child in children))
+
+
+def first_words(node: Node, lists: Lists | None = None) -> set[str]:
+    """Every word a sentence of the template can start with (a cheap prefilter)."""
+    if isinstance(node, Word):
+        return {node.text}
+    if isinstance(node, Alt):
+        return set().union(*(first_words(option, lists) for option in node.options))
+    if isinstance(node, ListRef):
+        return {value.split()[0] for value in _list_values(node, lists)}
+    words: set[str] = set()
+    for item in node.items:
+        words |= first_words(item, lists)
+        if not _nullable(item):
+            break
+    return words
 
 
 def count(node: Node, lists: Lists | None = None) -> int:

@@ -185,7 +185,7 @@ class _Pyttsx3:
     def _load(self) -> Any:
         if self._engine is None:
             try:
-                import pyttsx3
+                import pyttsx3  # type: ignore[import-untyped]  # the package has no type hints
             except ImportError as exc:
                 self.broken = "pyttsx3 is not installed: pip install pyttsx3"
                 raise AudioError(self.broken) from exc

@@ -79,8 +79,13 @@ def evaluate(matcher: IntentMatcher, rows: list[Row]) -> dict[str, Any]:
         "false_halting_rate": sum(m.intent in HALTING for _, m in others) / max(len(others), 1),
         "ood_rejection": _ratio(sum(m.intent == NONE for _, m in ood), len(ood)),
         "misses": [
-            {"line": r.line, "text": r.text, "expected": r.expected, "got": m.intent,
-             "confidence": m.confidence}
+            {
+                "line": r.line,
+                "text": r.text,
+                "expected": r.expected,
+                "got": m.intent,
+                "confidence": m.confidence,
+            }
             for r, m in pairs
             if m.intent != r.expected
         ],  # fmt: skip

@@ -1,0 +1,114 @@
+"""Speech recognizers behind one small interface, and the choice between them.
+
+``auto`` takes vosk when an English vosk model is installed (``--model PATH``,
+``$VOICECOACH_MODEL``, the repository's ``models/`` folder, the user data dir: see
+:func:`voicecoach.models.find_model`), else pocketsphinx with the model inside its wheel.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from voicecoach.asr.base import RATE, Recognizer, Transcript, Word
+from voicecoach.asr.grammar import Phrases
+from voicecoach.errors import RecognizerError
+
+__all__ = [
+    "ENGINES",
+    "RATE",
+    "EngineChoice",
+    "Recognizer",
+    "Transcript",
+    "Word",
+    "choose_engine",
+    "create_recognizer",
+]
+
+log = logging.getLogger(__name__)
+
+Engine = Literal["auto", "vosk", "pocketsphinx"]
+ENGINES: tuple[str, ...] = ("auto", "vosk", "pocketsphinx")
+_GET_MODEL = "voicecoach models download small-en-us"
+
+
+@dataclass(frozen=True, slots=True)
+class EngineChoice:
+    """Which engine will run, with which model, and why (one line for the user)."""
+
+    engine: Literal["vosk", "pocketsphinx"]
+    model_path: Path | None
+    reason: str
+
+
+def choose_engine(
+    engine: str = "auto", model_path: str | Path | None = None, lang: str = "en"
+) -> EngineChoice:
+    """Decide the engine without loading anything heavy.
+
+    Raises :class:`RecognizerError` for an unknown engine or ``vosk`` without a model, and
+    :class:`voicecoach.errors.ModelError` when an explicit ``--model``/``$VOICECOACH_MODEL``
+    path is not a model folder.
+    """
+    if engine not in ENGINES:
+        raise RecognizerError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if engine == "pocketsphinx":
+        return EngineChoice("pocketsphinx", None, "pocketsphinx (asked for), bundled model")
+    from voicecoach import models
+
+    found = models.find_model(model_path, lang=lang)
+    if found is not None:
+        return EngineChoice("vosk", found, f"vosk, model {found}")
+    if engine == "vosk":
+        raise RecognizerError(
+            f"no {lang} vosk model found (looked in: {_dirs(model_path)}); "
+            f"run `{_GET_MODEL}` or pass --model PATH"
+        )
+    return EngineChoice(
+        "pocketsphinx",
+        None,
+        f"pocketsphinx, bundled model (no {lang} vosk model installed; `{_GET_MODEL}` for vosk)",
+    )
+
+
+def _dirs(model_path: str | Path | None) -> str:
+    from voicecoach import models
+
+    return ", ".join(str(p) for p in models.model_search_dirs(model_path))
+
+
+def create_recognizer(
+    engine: str = "auto",
+    model_path: str | Path | None = None,
+    phrases: Phrases | None = None,
+    lang: str = "en",
+) -> Recognizer:
+    """Build the recognizer :func:`choose_engine` picks; logs the choice in one line.
+
+    ``phrases`` (intent -> sentences) defaults to the shipped phrase data for ``lang``.
+    If vosk was picked automatically but cannot be imported, pocketsphinx is used instead.
+    """
+    choice = choose_engine(engine, model_path, lang)
+    if choice.engine == "vosk":
+        try:
+            return _vosk(choice, phrases)
+        except RecognizerError as exc:
+            if engine == "vosk" or model_path is not None:
+                raise
+            log.warning("vosk unusable (%s); using pocketsphinx", exc)
+            choice = EngineChoice("pocketsphinx", None, f"pocketsphinx (vosk unusable: {exc})")
+    from voicecoach.asr.pocketsphinx import PocketsphinxRecognizer
+
+    log.info("speech recognizer: %s", choice.reason)
+    return PocketsphinxRecognizer(phrases)
+
+
+def _vosk(choice: EngineChoice, phrases: Phrases | None) -> Recognizer:
+    from voicecoach.asr.vosk import VoskRecognizer
+
+    assert choice.model_path is not None
+    recognizer = VoskRecognizer(choice.model_path, phrases)
+    log.info("speech recognizer: %s", choice.reason)
+    return recognizer

@@ -1,0 +1,64 @@
+"""The small interface every speech recognizer backend implements, and its results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+RATE = 16000
+"""Every recognizer takes 16 kHz mono signed 16-bit little-endian audio."""
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One recognized word with the engine's confidence in it."""
+
+    text: str
+    confidence: float
+    """0..1 (pocketsphinx: lattice posterior; vosk: its per-word ``conf``)."""
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """One recognized utterance."""
+
+    text: str
+    """Lowercase words separated by single spaces; empty when nothing was recognized."""
+    confidence: float
+    """0..1, the mean of the engine's word confidences."""
+    start: float
+    """Seconds from the start of the stream fed to the recognizer."""
+    end: float
+    words: tuple[Word, ...] = ()
+    """Per-word detail, when the engine gives it."""
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    """Streaming speech recognizer: feed ~0.1 s chunks, get a transcript at each endpoint."""
+
+    name: str
+    """``vosk`` or ``pocketsphinx``."""
+
+    def accept(self, chunk: bytes) -> Transcript | None:
+        """Feed 16 kHz mono int16 audio; a final transcript when an utterance just ended."""
+        ...
+
+    def partial(self) -> str:
+        """The current utterance's best guess so far ("" between utterances)."""
+        ...
+
+    def finish(self) -> Transcript | None:
+        """End of stream: flush the utterance in progress, if any."""
+        ...
+
+    def reset(self) -> None:
+        """Forget the utterance in progress and start afresh (stream time goes on)."""
+        ...
+
+
+def samples_to_seconds(n_bytes: int) -> float:
+    """Duration of ``n_bytes`` of 16 kHz int16 audio."""
+    return n_bytes / (2 * RATE)

@@ -1,0 +1,339 @@
+"""Speech benchmark: ``python -m voicecoach.bench speech [options]``.
+
+Synthesizes the held-out paraphrases (``benchmarks/intent_paraphrases.tsv``, never in the
+phrase files) with voices the tests do not use (flite's voices, espeak-ng variants other than
+plain ``en-us``), adds the real human recordings of ``../shared/speech/``, and plays every clip
+through the real streaming path (:func:`voicecoach.listen.listen`) clean and with kitchen
+noise mixed in at 10 dB SNR. Reports, per voice and condition: intent accuracy, halting
+recall, false halting, out-of-domain rejection; and overall real-time factor (CPU time of one
+core / audio time), model load time and peak resident memory. ``--json`` prints the lot.
+Exit status 0 when every target is met, 1 when one is not, 2 on bad input.
+
+Needs ``espeak-ng`` and (for its voices) ``flite`` on PATH: ``apt-get install espeak-ng flite``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voicecoach.bench.intents import DEFAULT_TABLE, Row, read_table
+from voicecoach.errors import VoiceCoachError
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "speech"
+NOISE_FILE = "noise/picovoice_kitchen.wav"
+OOD_DIRS = ("voice2json", "librispeech", "pocketsphinx", "vosk", "picovoice_rhino")
+HUMAN_COMMANDS = {"tflm_yes_1000ms.wav": "yes", "armkit_yes.wav": "yes", "tflm_no_1000ms.wav": "no"}
+SNR_DB = 10.0
+HALTING = frozenset({"stop", "pain", "dizzy"})
+TARGETS = {
+    "intent_accuracy_clean": (">=", 0.95),
+    "intent_accuracy_noisy": (">=", 0.90),
+    "halting_recall_clean": (">=", 0.99),
+    "halting_recall_noisy": (">=", 0.97),
+    "false_halting": ("<=", 0.01),
+    "ood_rejection": (">=", 0.95),
+    "rtf": ("<=", 0.1),
+    "load_seconds": ("<=", 1.5),
+    "peak_rss_mb": ("<=", 300.0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    name: str
+    program: str
+    """``espeak-ng`` or ``flite``."""
+    args: tuple[str, ...]
+
+
+VOICES = (
+    Voice("flite-slt", "flite", ("-voice", "slt")),
+    Voice("flite-awb", "flite", ("-voice", "awb")),
+    Voice("flite-rms", "flite", ("-voice", "rms")),
+    Voice("flite-kal16", "flite", ("-voice", "kal16")),
+    Voice("espeak-en-gb", "espeak-ng", ("-v", "en-gb")),
+    Voice("espeak-en-029", "espeak-ng", ("-v", "en-029", "-s", "150")),
+    Voice("espeak-scotland", "espeak-ng", ("-v", "en-gb-scotland", "-p", "35")),
+    Voice("espeak-rp-f3", "espeak-ng", ("-v", "en-gb-x-rp+f3", "-s", "140", "-p", "65")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Clip:
+    source: str
+    """Voice name, ``human`` or ``human-ood``."""
+    text: str
+    expected: str
+    pcm: bytes
+
+
+def synthesize(voice: Voice, text: str, cache: Path) -> bytes:
+    """16 kHz mono int16 audio of ``text`` spoken by ``voice`` (cached by content)."""
+    from voicecoach.wav import read_pcm16k
+
+    key = hashlib.sha1(f"{voice.program}|{voice.args}|{text}".encode()).hexdigest()[:16]
+    path = cache / f"{voice.name}-{key}.wav"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp.wav")
+        if voice.program == "flite":
+            cmd = ["flite", *voice.args, "-t", text, "-o", str(tmp)]
+        else:
+            cmd = ["espeak-ng", *voice.args, "-w", str(tmp), text]
+        subprocess.run(cmd, check=True, capture_output=True, timeout=30)
+        tmp.replace(path)
+    return read_pcm16k(path)
+
+
+def synthetic_clips(
+    rows: list[Row], voices: list[Voice], per_voice: int, cache: Path
+) -> list[Clip]:
+    """``per_voice`` rows per voice (all rows if 0), a different seeded sample for each voice."""
+    clips = []
+    for index, voice in enumerate(voices):
+        chosen = (
+            rows if per_voice <= 0 else random.Random(index).sample(rows, min(per_voice, len(rows)))
+        )
+        clips += [
+            Clip(voice.name, r.text, r.expected, synthesize(voice, r.text, cache)) for r in chosen
+        ]
+    return clips
+
+
+def human_clips(shared: Path) -> list[Clip]:
+    """Real recordings: yes/no commands, and every non-command file (expected ``none``)."""
+    from voicecoach.wav import read_pcm16k
+
+    clips = []
+    for path in sorted((shared / "speech_commands").glob("*.wav")):
+        expected = HUMAN_COMMANDS.get(path.name, "none")
+        source = "human" if expected != "none" else "human-ood"
+        clips.append(Clip(source, path.name, expected, read_pcm16k(path)))
+    for folder in OOD_DIRS:
+        for path in sorted((shared / folder).glob("*.wav")):
+            clips.append(Clip("human-ood", f"{folder}/{path.name}", "none", read_pcm16k(path)))
+    return clips
+
+
+def prepare(pcm: bytes, noise: Any | None, rng: random.Random) -> bytes:
+    """Pad with 0.5 s before and 0.8 s after; mix ``noise`` at ``SNR_DB`` over the speech."""
+    import numpy as np
+
+    speech = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    padded = np.concatenate([np.zeros(8000), speech, np.zeros(12800)])
+    if noise is not None:
+        active = speech[np.abs(speech) > 0.05 * (np.abs(speech).max() or 1)]
+        power = float(np.mean(active**2)) if active.size else 1.0
+        start = rng.randrange(0, len(noise) - len(padded))
+        part = noise[start : start + len(padded)]
+        gain = np.sqrt(power / (float(np.mean(part**2)) or 1.0) / 10 ** (SNR_DB / 10))
+        padded = padded + gain * part
+    return np.clip(np.rint(padded), -32768, 32767).astype("<i2").tobytes()
+
+
+def run_clip(recognizer: Any, matcher: Any, pcm: bytes) -> tuple[list[str], float]:
+    """Intents heard (``none`` left out) and the CPU seconds it took."""
+    from voicecoach.listen import listen
+
+    chunks = [pcm[i : i + 3200] for i in range(0, len(pcm), 3200)]
+    begin = time.process_time()
+    heard = [h.intent for h in listen(chunks, recognizer, matcher) if h.intent != "none"]
+    return heard, time.process_time() - begin
+
+
+class Tally:
+    """Counts for one (source, condition) cell."""
+
+    def __init__(self) -> None:
+        self.c: dict[str, int] = defaultdict(int)
+        self.misses: list[str] = []
+
+    def add(self, clip: Clip, heard: list[str]) -> None:
+        got = heard[0] if heard else "none"
+        halted = any(h in HALTING for h in heard)
+        if clip.expected != "none":
+            self.c["cmd"] += 1
+            self.c["cmd_ok"] += got == clip.expected
+        if clip.expected in HALTING:
+            self.c["halt"] += 1
+            self.c["halt_ok"] += halted
+        else:
+            self.c["other"] += 1
+            self.c["false_halt"] += halted
+        if clip.expected == "none":
+            self.c["ood"] += 1
+            self.c["ood_ok"] += not heard
+        if got != clip.expected or (halted and clip.expected not in HALTING):
+            self.misses.append(f"{clip.text!r}: expected {clip.expected}, heard {heard or 'none'}")
+
+    def rates(self) -> dict[str, float | int | None]:
+        c = self.c
+        return {
+            "n": c["cmd"] + c["ood"],
+            "intent_accuracy": _ratio(c["cmd_ok"], c["cmd"]),
+            "halting_recall": _ratio(c["halt_ok"], c["halt"]),
+            "false_halting": _ratio(c["false_halt"], c["other"]),
+            "ood_rejection": _ratio(c["ood_ok"], c["ood"]),
+        }
+
+
+def _ratio(hits: int, total: int) -> float | None:
+    return round(hits / total, 4) if total else None
+
+
+def evaluate(recognizer: Any, matcher: Any, clips: list[Clip], noise: Any) -> dict[str, Any]:
+    cells: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    totals: dict[str, Tally] = defaultdict(Tally)
+    cpu = audio = 0.0
+    rng = random.Random(7)
+    for condition in ("clean", "noisy"):
+        for clip in clips:
+            pcm = prepare(clip.pcm, noise if condition == "noisy" else None, rng)
+            heard, seconds = run_clip(recognizer, matcher, pcm)
+            cpu, audio = cpu + seconds, audio + len(pcm) / 32000
+            cells[(clip.source, condition)].add(clip, heard)
+            totals[condition].add(clip, heard)
+    return {
+        "cells": {f"{s}/{c}": t.rates() for (s, c), t in sorted(cells.items())},
+        "totals": {c: t.rates() for c, t in totals.items()},
+        "misses": {f"{s}/{c}": t.misses for (s, c), t in sorted(cells.items())},
+        "rtf": round(cpu / audio, 4) if audio else None,
+        "audio_seconds": round(audio, 1),
+    }
+
+
+def summary(result: dict[str, Any]) -> dict[str, float | None]:
+    clean, noisy = result["totals"]["clean"], result["totals"]["noisy"]
+    falses = [r["false_halting"] for r in (clean, noisy) if r["false_halting"] is not None]
+    ood = [v["ood_rejection"] for k, v in result["cells"].items() if k.startswith("human-ood/")]
+    return {
+        "intent_accuracy_clean": clean["intent_accuracy"],
+        "intent_accuracy_noisy": noisy["intent_accuracy"],
+        "halting_recall_clean": clean["halting_recall"],
+        "halting_recall_noisy": noisy["halting_recall"],
+        "false_halting": max(falses) if falses else None,
+        "ood_rejection": min((r for r in ood if r is not None), default=None),
+        "rtf": result["rtf"],
+        "load_seconds": result["load_seconds"],
+        "peak_rss_mb": result["peak_rss_mb"],
+    }
+
+
+def check(values: dict[str, float | None]) -> dict[str, bool]:
+    ok = {}
+    for key, (op, target) in TARGETS.items():
+        value = values.get(key)
+        ok[key] = value is not None and (value >= target if op == ">=" else value <= target)
+    return ok
+
+
+def render(result: dict[str, Any]) -> str:
+    def pct(value: float | None) -> str:
+        return "   -  " if value is None else f"{100 * value:5.1f}%"
+
+    head = f"{'voice/condition':28} {'n':>4} {'intent':>7} {'halt':>7} {'f.halt':>7} {'ood rej':>7}"
+    lines = [f"engine: {result['engine']}", head, "-" * len(head)]
+    for name, r in [
+        *result["cells"].items(),
+        *(("ALL/" + k, v) for k, v in result["totals"].items()),
+    ]:
+        lines.append(
+            f"{name:28} {r['n']:4} {pct(r['intent_accuracy']):>7} {pct(r['halting_recall']):>7} "
+            f"{pct(r['false_halting']):>7} {pct(r['ood_rejection']):>7}"
+        )
+    lines.append("")
+    for key, value in result["summary"].items():
+        op, target = TARGETS[key]
+        mark = "ok " if result["targets"][key] else "MISS"
+        lines.append(f"{mark} {key:24} {value!s:>8}  (target {op} {target})")
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m voicecoach.bench speech", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("--engine", default="pocketsphinx", help="auto, vosk or pocketsphinx")
+    p.add_argument("--model", default=None, help="vosk model folder")
+    p.add_argument("--table", type=Path, default=DEFAULT_TABLE, help="text<TAB>intent table")
+    p.add_argument("--per-voice", type=int, default=60, help="rows per voice (0: all)")
+    p.add_argument("--voices", default="", help="comma-separated voice names (default: all)")
+    p.add_argument("--shared", type=Path, default=SHARED, help="the shared speech folder")
+    p.add_argument("--cache", type=Path, default=None, help="keep synthesized clips here")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--misses", action="store_true", help="list every miss")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (OSError, ValueError, VoiceCoachError, subprocess.SubprocessError) as exc:
+        print(f"speech benchmark: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from voicecoach.asr import create_recognizer
+    from voicecoach.intents import IntentMatcher
+    from voicecoach.wav import read_pcm16k
+
+    voices = _voices(args.voices)
+    rows = read_table(args.table)
+    cache = args.cache or Path(tempfile.mkdtemp(prefix="voicecoach-bench-"))
+    cache.mkdir(parents=True, exist_ok=True)
+    clips = synthetic_clips(rows, voices, args.per_voice, cache) + human_clips(args.shared)
+    noise = _noise(read_pcm16k(args.shared / NOISE_FILE))
+    begin = time.perf_counter()
+    recognizer = create_recognizer(args.engine, args.model)
+    load = time.perf_counter() - begin
+    result = evaluate(recognizer, IntentMatcher.load(), clips, noise)
+    result.update(engine=recognizer.name, load_seconds=round(load, 3), peak_rss_mb=_rss_mb())
+    result["summary"] = summary(result)
+    result["targets"] = check(result["summary"])
+    if args.cache is None:
+        shutil.rmtree(cache, ignore_errors=True)
+    print(json.dumps(result, indent=1) if args.json else render(result))
+    if args.misses and not args.json:
+        for cell, misses in result["misses"].items():
+            for miss in misses:
+                print(f"miss {cell}: {miss}")
+    return 0 if all(result["targets"].values()) else 1
+
+
+def _voices(names: str) -> list[Voice]:
+    wanted = [n for n in names.split(",") if n] or [v.name for v in VOICES]
+    unknown = set(wanted) - {v.name for v in VOICES}
+    if unknown:
+        raise ValueError(f"unknown voices: {', '.join(sorted(unknown))}")
+    chosen = [v for v in VOICES if v.name in wanted]
+    missing = sorted({v.program for v in chosen if shutil.which(v.program) is None})
+    if missing:
+        raise ValueError(
+            f"not installed: {', '.join(missing)} (apt-get install {' '.join(missing)})"
+        )
+    return chosen
+
+
+def _noise(pcm: bytes) -> Any:
+    import numpy as np
+
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+
+
+def _rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -1,0 +1,160 @@
+"""The one streaming path from audio chunks to heard utterances (microphone and WAV alike).
+
+``listen`` takes any iterable of 16 kHz mono int16 chunks (~0.1 s each: the microphone's
+blocks, or :func:`voicecoach.wav.iter_chunks` of a recording), feeds the recognizer, and
+yields :class:`Heard` events stamped with the audio time ``t`` at which they became known.
+It touches no device and no clock, so a WAV file replays a session exactly.
+
+Halting words (stop / pain / dizzy) act from *partial* results: as soon as the recognizer's
+running guess for the utterance matches a halting intent on ``stable`` consecutive chunks, an
+early event goes out, without waiting ~0.5-1 s for the endpoint. The final result of that
+utterance is then dropped if it says the same thing (it is never acted on twice).
+
+A final transcript whose recognizer confidence is below ``min_confidence`` is reported with
+intent ``none``: never act on what was barely heard.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from voicecoach.asr.base import RATE, Recognizer, Transcript
+
+log = logging.getLogger(__name__)
+
+MIN_CONFIDENCE = 0.3
+"""Final transcripts with a lower mean word confidence are not acted on."""
+STABLE_PARTIALS = 2
+"""Consecutive chunks a halting partial must hold before it acts."""
+NONE = "none"
+
+
+class Matcher(Protocol):
+    """What :class:`voicecoach.intents.IntentMatcher` offers (tests may pass a fake)."""
+
+    def match(self, text: str) -> _Match: ...
+
+
+class _Match(Protocol):
+    intent: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """Something the recognizer heard, with the intent it means."""
+
+    t: float
+    """Seconds of audio from the stream start at which this became known."""
+    text: str
+    confidence: float
+    """The recognizer's confidence, 0..1 (0 for partials: engines give none)."""
+    intent: str
+    """The matched intent, ``none`` if out of domain or too uncertain."""
+    intent_confidence: float
+    final: bool
+    """False for an early halting hit taken from a partial result."""
+    start: float
+    """When the utterance started (seconds of audio); for partials, an estimate."""
+
+    @property
+    def halting(self) -> bool:
+        from voicecoach.intents import HALTING
+
+        return self.intent in HALTING
+
+
+def listen(
+    chunks: Iterable[bytes],
+    recognizer: Recognizer,
+    matcher: Matcher | None = None,
+    *,
+    min_confidence: float = MIN_CONFIDENCE,
+    stable: int = STABLE_PARTIALS,
+) -> Iterator[Heard]:
+    """Feed ``chunks`` to ``recognizer``; yield what was heard, in audio time."""
+    from voicecoach.intents import HALTING, IntentMatcher
+
+    stream = _Stream(matcher or IntentMatcher.load(), frozenset(HALTING), min_confidence, stable)
+    consumed = 0
+    for chunk in chunks:
+        consumed += len(chunk)
+        t = round(consumed / (2 * RATE), 3)
+        result = recognizer.accept(chunk)
+        heard = stream.final(result, t) if result else stream.partial(recognizer.partial(), t)
+        if heard is not None:
+            yield heard
+    last = recognizer.finish()
+    if last is not None:
+        heard = stream.final(last, round(consumed / (2 * RATE), 3))
+        if heard is not None:
+            yield heard
+
+
+class _Stream:
+    """Per-stream state of :func:`listen`: the early halting hit of the current utterance."""
+
+    def __init__(
+        self, matcher: Matcher, halting: frozenset[str], min_confidence: float, stable: int
+    ) -> None:
+        self.matcher = matcher
+        self.halting = halting
+        self.min_confidence = min_confidence
+        self.stable = max(1, stable)
+        self.fired: str | None = None
+        """The halting intent already sent for the current utterance."""
+        self.streak: tuple[str, int] = ("", 0)
+        self.since = 0.0
+
+    def partial(self, text: str, t: float) -> Heard | None:
+        if self.fired is not None:
+            return None
+        match = self.matcher.match(text) if text.strip() else None
+        if match is None or match.intent not in self.halting:
+            self.streak = ("", 0)
+            return None
+        count = self.streak[1] + 1 if self.streak[0] == match.intent else 1
+        self.streak = (match.intent, count)
+        if count == 1:
+            self.since = t
+        if count < self.stable:
+            return None
+        self.fired = match.intent
+        return Heard(t, text, 0.0, match.intent, match.confidence, False, self.since)
+
+    def final(self, result: Transcript, t: float) -> Heard | None:
+        fired, self.fired, self.streak = self.fired, None, ("", 0)
+        if not result.text.strip():
+            return None
+        match = self.matcher.match(result.text)
+        intent, score = match.intent, match.confidence
+        if result.confidence < self.min_confidence and intent not in (NONE, fired):
+            log.debug("ignoring %r: confidence %.2f", result.text, result.confidence)
+            intent, score = NONE, 0.0
+        if fired is not None and intent == fired:
+            return None
+        return Heard(t, result.text, result.confidence, intent, score, True, result.start)
+
+
+def recognize_file(path: str | Path, recognizer: Recognizer) -> list[Transcript]:
+    """Every utterance recognized in a WAV file (any rate, mono or stereo), in order.
+
+    Raises :class:`voicecoach.errors.AudioError` naming the file if it cannot be read.
+    """
+    from voicecoach.wav import iter_chunks
+
+    found: list[Transcript] = []
+    try:
+        for chunk in iter_chunks(path):
+            result = recognizer.accept(chunk)
+            if result is not None and result.text:
+                found.append(result)
+    finally:
+        last = recognizer.finish()
+    if last is not None and last.text:
+        found.append(last)
+    return found
