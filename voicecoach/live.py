@@ -33,12 +33,22 @@ def _reader(stream: TextIO, lines: queue.Queue[str | None]) -> None:
         lines.put(None)
 
 
-def run_typed(session: Session, stream: TextIO, clock: Clock = time.monotonic) -> None:
-    """Play a session from typed lines until the coach ends or the input does."""
+def run_typed(
+    session: Session,
+    stream: TextIO,
+    clock: Clock = time.monotonic,
+    start_at: float = 0.0,
+    begin: bool = True,
+) -> None:
+    """Play a session from typed lines until the coach ends or the input does.
+
+    ``start_at`` and ``begin=False`` carry on a session that another input started.
+    """
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_reader, args=(stream, lines), daemon=True).start()
-    start = clock()
-    session.begin(0.0)
+    start = clock() - start_at
+    if begin:
+        session.begin(0.0)
     while not session.coach.ended:
         try:
             line = lines.get(timeout=_wait_seconds(session, clock() - start))

@@ -51,22 +51,24 @@ def json_sink(record: dict[str, Any]) -> None:
     print(json.dumps(record, ensure_ascii=False), flush=True)
 
 
-def human_sink(speaker: Any | None, stamps: bool) -> Sink:
+class HumanSink:
     """Print what the coach says (and say it aloud through ``speaker``)."""
 
-    def sink(record: dict[str, Any]) -> None:
+    def __init__(self, speaker: Any | None = None, stamps: bool = False) -> None:
+        self.speaker = speaker
+        self.stamps = stamps
+
+    def __call__(self, record: dict[str, Any]) -> None:
         event = record["event"]
-        stamp = f"[{record['t']:7.1f}] " if stamps else ""
-        if event == "halt" and speaker is not None:
-            speaker.stop()
+        stamp = f"[{record['t']:7.1f}] " if self.stamps else ""
+        if event == "halt" and self.speaker is not None:
+            self.speaker.stop()
         elif event == "say":
             print(f"{stamp}coach: {record['text']}", flush=True)
-            if speaker is not None:
-                speaker.say(record["text"])
-        elif event == "heard" and stamps:
+            if self.speaker is not None:
+                self.speaker.say(record["text"])
+        elif event == "heard" and self.stamps:
             print(f"{stamp}  you: {record['text']}", flush=True)
-
-    return sink
 
 
 def _open_speaker(args: argparse.Namespace) -> Any | None:
@@ -87,7 +89,7 @@ def _open_speaker(args: argparse.Namespace) -> Any | None:
 def run(args: argparse.Namespace) -> int:
     if args.script:
         lines = load_script(args.script)
-        session = build_session(args, json_sink if args.json else human_sink(None, True))
+        session = build_session(args, json_sink if args.json else HumanSink(stamps=True))
         if args.clock == "real":
             note("scripts play in virtual time; --clock real is ignored with --script")
         run_script(session, lines)
@@ -95,11 +97,11 @@ def run(args: argparse.Namespace) -> int:
     if args.audio_in:
         from voicecoach.speech import run_audio_file
 
-        session = build_session(args, json_sink if args.json else human_sink(None, True))
+        session = build_session(args, json_sink if args.json else HumanSink(stamps=True))
         return run_audio_file(session, args)
     speaker = _open_speaker(args)
     try:
-        sink = json_sink if args.json else human_sink(speaker, False)
+        sink = json_sink if args.json else HumanSink(speaker)
         session = build_session(args, sink)
         if not args.text:
             from voicecoach.speech import run_microphone

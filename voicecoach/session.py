@@ -68,13 +68,16 @@ class Session:
     def tick(self, t: float) -> None:
         self._send(self.coach.handle(Tick(t)))
 
-    def heard(self, t: float, text: str, confidence: float | None = None) -> IntentMatch:
-        """The user said ``text`` at ``t``; ``confidence`` caps the match (speech)."""
+    def heard(
+        self, t: float, text: str, match: IntentMatch | None = None, partial: bool = False
+    ) -> IntentMatch:
+        """The user said ``text`` at ``t``; speech passes the ``match`` it already made."""
         text = clean_text(text)
-        self.sink({"t": round(t, 3), "event": "heard", "text": text})
-        match = self.matcher.match(text)
-        if confidence is not None:
-            match = IntentMatch(match.intent, min(match.confidence, confidence), match.text)
+        record: dict[str, Any] = {"t": round(t, 3), "event": "heard", "text": text}
+        if partial:
+            record["partial"] = True
+        self.sink(record)
+        match = match or self.matcher.match(text)
         self.sink({"t": round(t, 3), "event": "intent", "intent": match.intent,
                    "confidence": round(match.confidence, 3)})
         self._send(self.coach.handle(Utterance(t, match.intent, match.confidence, text)))
@@ -153,9 +156,19 @@ def run_script(
             log.warning("coach has nothing scheduled at t=%.1f; ending the script", t)
             break
         at, kind, line = min(choices, key=lambda c: (c[0], c[1]))
+        if at > limit:
+            break
         t = max(t, at)
         if line is None:
             session.tick(t)
             continue
         (timed if kind == 0 else bare).popleft()
         session.heard(t, line.text)
+
+
+def finish_virtual(session: Session, t: float, limit: float = 7200.0) -> None:
+    """No more input: let the session run on in virtual time until it ends by itself."""
+    coach = session.coach
+    while not coach.ended and coach.next_wakeup is not None and coach.next_wakeup <= limit:
+        t = max(t, coach.next_wakeup)
+        session.tick(t)
