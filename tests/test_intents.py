@@ -1,8 +1,10 @@
 """Tests of voicecoach.intents: tables of utterances, safety precedence, bad input, loader errors.
 
-The tables here are the development set the matcher was tuned on. The held-out benchmark
-(benchmarks/intent_paraphrases.tsv) is only checked for shape and for not leaking into the
-phrase data; its accuracy is measured by ``python -m voicecoach.bench intents``.
+The tables here and benchmarks/dev/dev_a.tsv are the development set the matcher was tuned
+on; benchmarks/dev/dev_b.tsv was written after tuning, as an honest estimate, and is only
+checked for shape here. The held-out benchmark (benchmarks/intent_paraphrases.tsv) is only
+checked for shape and for not leaking into the phrase data; its accuracy is measured by
+``python -m voicecoach.bench intents``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from voicecoach import intent_data
 from voicecoach.bench import intents as bench
+from voicecoach.data import data_dir
 from voicecoach.errors import DataError
 from voicecoach.intents import (
     HALTING,
@@ -29,6 +33,7 @@ from voicecoach.intents import (
 
 REPO = Path(__file__).resolve().parents[1]
 BENCHMARK = REPO / "benchmarks" / "intent_paraphrases.tsv"
+DEV_FILES = (REPO / "benchmarks" / "dev" / "dev_a.tsv", REPO / "benchmarks" / "dev" / "dev_b.tsv")
 
 
 @pytest.fixture(scope="module")
@@ -503,9 +508,6 @@ SEEDS: list[tuple[str, str]] = [
 # Development rows the matcher still gets wrong (kept visible, not deleted).
 KNOWN_MISSES = {
     "i have sciatica is that a problem",  # unknown medical words weigh against a match
-    "do i breathe in or out",
-    "what's this pole you mentioned",
-    "when will we be done",
     "can you hear me",
 }
 
@@ -740,6 +742,15 @@ def test_vocabulary_is_in_cmudict(matcher: IntentMatcher) -> None:
     assert sorted(matcher.vocabulary() - words) == []
 
 
+def test_keywords_are_in_cmudict() -> None:
+    words = _cmudict()
+    if words is None:
+        pytest.skip("pocketsphinx (with its bundled cmudict) is not installed")
+    data = intent_data.read(data_dir("en") / "intents.yaml")
+    keywords = {w for table in data.keywords.values() for cue in table for w in cue.split()}
+    assert sorted(keywords - words) == []
+
+
 # --- held-out benchmark table -------------------------------------------------------------
 
 
@@ -762,129 +773,65 @@ def test_benchmark_rows_are_not_in_the_phrase_data(matcher: IntentMatcher) -> No
 
 def test_dev_tables_do_not_overlap_the_benchmark() -> None:
     held_out = {normalize(r.text) for r in bench.read_table(BENCHMARK)}
-    overlap = [t for t, _ in DEV_TABLE + DEV_COLLOQUIAL if normalize(t) in held_out]
-    assert overlap == []
+    tables = [t for t, _ in DEV_TABLE + DEV_COLLOQUIAL]
+    tables += [r.text for path in DEV_FILES for r in bench.read_table(path)]
+    assert [t for t in tables if normalize(t) in held_out] == []
 
 
-# --- loading ------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", DEV_FILES, ids=[p.name for p in DEV_FILES])
+def test_dev_file_shape(path: Path) -> None:
+    rows = bench.read_table(path)
+    counts = {intent: sum(r.expected == intent for r in rows) for intent in INTENTS}
+    assert len(rows) >= 150
+    assert sum(counts[i] for i in HALTING) >= 20
+    assert counts["none"] >= 30
+    texts = [normalize(r.text) for r in rows]
+    assert len(set(texts)) == len(texts)
+
+
+def test_the_tuning_table_meets_the_targets(matcher: IntentMatcher) -> None:
+    """benchmarks/dev/dev_a.tsv was tuned on: a regression there is a regression."""
+    result = bench.evaluate(matcher, bench.read_table(DEV_FILES[0]))
+    assert result["accuracy"] >= 0.97, result["misses"]
+    assert result["halting_recall"] >= 0.99
+    assert result["false_halting_rate"] <= 0.01
+    assert result["ood_rejection"] >= 0.95
+
+
+# --- loading (the loader's own errors are tested in tests/test_intent_data.py) --------------
 
 SMALL = """
-lists:
-  part: [arms, feet]
-fillers:
-  anywhere: [um]
-  leading: [okay]
-  trailing: ["now"]
-negation:
-  window: 2
-  words: [not]
-  right_before: ["no"]
 safety:
-  pain:
-    keywords: [hurts, ouch]
   stop:
     negatable: false
     keywords: [stop]
     exceptions: ["don't stop"]
+common_words: [then]
+keywords:
+  resume: {"(carry on|keep going)": 3}
+  ask_technique: {"how far": 3, "(arms|feet)": 1.5}
 intents:
   stop: [stop]
-  pain: ["(it|that) hurts", ouch]
   resume: ["(keep going|don't stop)"]
-  ask_technique: ["what (do|should) i do with my {part}"]
-  "yes": ["(yes|yeah)"]
+  ask_technique: ["what (do|should) i do with my (arms|feet)"]
 """
 
 
 def test_from_dict_builds_a_small_matcher() -> None:
     small = IntentMatcher.from_dict(yaml.safe_load(SMALL), source="small")
-    assert small.phrases()["ask_technique"] == (
-        "what do i do with my arms", "what do i do with my feet",
-        "what should i do with my arms", "what should i do with my feet",
-    )  # fmt: skip
-    assert small.vocabulary() >= {"hurts", "arms", "yeah"}
-    assert small.match("um okay keep going now").intent == "resume"
+    assert small.phrases()["resume"] == ("keep going", "don't stop")
+    assert small.vocabulary() >= {"going", "arms", "should"}
     assert small.match("don't stop").intent == "resume"
-    assert small.match("what should i do with my arms, it hurts").intent == "pain"
-    assert small.match("no hurts").intent == "none"
-    assert small.match("what's the weather").intent == "none"
+    assert small.match("how far do my arms go").intent == "ask_technique"  # by keywords
+    assert small.match("carry on then").intent == "resume"
+    assert small.match("how far is the moon").intent == "none"  # "moon" weighs against
 
 
-def _write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "intents.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _load_error(tmp_path: Path, text: str) -> DataError:
-    path = _write(tmp_path, text)
-    with pytest.raises(DataError) as info:
-        IntentMatcher.from_yaml(path)
-    assert info.value.source == str(path)
-    assert str(path) in str(info.value)
-    return info.value
-
-
-@pytest.mark.parametrize(
-    ("text", "key", "problem"),
-    [
-        ("intents: {start: [start]\n", None, "malformed YAML"),
-        ("- start\n", None, "mapping"),
-        ("phrases: {}\n", "phrases", "unknown section"),
-        ("intents: {stretch: [go]}\n", "intents.stretch", "unknown intent"),
-        ("intents: {none: [go]}\n", "intents.none", "unknown intent"),
-        ("intents: {yes: [yes]}\n", "intents.True", "quote the intent name"),
-        ("intents: {start: []}\n", "intents.start", "non-empty list"),
-        ("intents: {start: start}\n", "intents.start", "non-empty list"),
-        ("intents: {start: [go, 3]}\n", "intents.start[1]", "non-empty string"),
-        ("intents: {start: ['(go']}\n", "intents.start[0]", "missing ')'"),
-        ("intents: {start: [go 2]}\n", "intents.start[0]", "spell numbers out"),
-        ("intents: {start: ['{x}']}\n", "intents.start[0]", "unknown list {x}"),
-        ("intents: {start: [go], skip: ['(go|next)']}\n", "intents.skip[0]", "also in start"),
-        ("intents: {start: ['(a|b) (a|b) (a|b) (a|b) (a|b) (a|b) (a|b) (a|b) (a|b) (a|b) "
-         "(a|b) (a|b) (a|b)']}\n", "intents.start[0]", "limit"),
-        ("lists: {x: ['{y}']}\nintents: {start: [go]}\n", "lists.x[0]", "cannot refer"),
-        ("lists: {x: []}\nintents: {start: [go]}\n", "lists.x", "non-empty list"),
-        ("safety: {pause: {keywords: [wait]}}\nintents: {start: [go]}\n", "safety.pause",
-         "only"),
-        ("safety: {pain: {keywords: []}}\nintents: {start: [go]}\n", "safety.pain.keywords",
-         "non-empty list"),
-        ("safety: {pain: {keywords: ['[ow]']}}\nintents: {start: [go]}\n",
-         "safety.pain.keywords[0]", "empty sentence"),
-        ("safety: {pain: {keywords: [ow], words: [x]}}\nintents: {start: [go]}\n",
-         "safety.pain.words", "unknown field"),
-        ("negation: {window: 9}\nintents: {start: [go]}\n", "negation.window", "0 to 5"),
-        ("negation: {words: [Not]}\nintents: {start: [go]}\n", "negation.words[0]",
-         "one lowercase word"),
-        ("fillers: {middle: [um]}\nintents: {start: [go]}\n", "fillers.middle", "unknown field"),
-        ("spellings: {im: I'm}\nintents: {start: [go]}\n", "spellings.im", "lowercase"),
-    ],
-)  # fmt: skip
-def test_loader_errors_name_file_and_key(
-    tmp_path: Path, text: str, key: str | None, problem: str
-) -> None:
-    error = _load_error(tmp_path, text)
-    assert error.key == key
-    assert problem in error.problem
-    if key:
-        assert key in str(error)
-
-
-def test_missing_file(tmp_path: Path) -> None:
+def test_from_yaml_reports_the_path(tmp_path: Path) -> None:
     path = tmp_path / "nope.yaml"
     with pytest.raises(DataError, match="file not found") as info:
         IntentMatcher.from_yaml(path)
     assert info.value.source == str(path)
-
-
-def test_missing_intents_section(tmp_path: Path) -> None:
-    assert _load_error(tmp_path, "lists: {}\n").key == "intents"
-
-
-def test_undecodable_file(tmp_path: Path) -> None:
-    path = tmp_path / "intents.yaml"
-    path.write_bytes(b"intents: {start: [\xff]}\n")
-    with pytest.raises(DataError, match="cannot read"):
-        IntentMatcher.from_yaml(path)
 
 
 # --- benchmark runner ---------------------------------------------------------------------

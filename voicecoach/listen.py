@@ -6,9 +6,10 @@ yields :class:`Heard` events stamped with the audio time ``t`` at which they bec
 It touches no device and no clock, so a WAV file replays a session exactly.
 
 Halting words (stop / pain / dizzy) act from *partial* results: as soon as the recognizer's
-running guess for the utterance matches a halting intent on ``stable`` consecutive chunks, an
-early event goes out, without waiting ~0.5-1 s for the endpoint. The final result of that
-utterance is then dropped if it says the same thing (it is never acted on twice).
+running guess for a short utterance (at most ``MAX_PARTIAL_WORDS`` words) matches a halting
+intent on ``stable`` consecutive chunks, an early event goes out, without waiting for the
+endpoint (partials of long sentences flicker onto "hurt" or "woozy" in noise: measured). The
+final result of that utterance is then dropped if it says the same thing (never acted on twice).
 
 A final transcript whose recognizer confidence is below ``min_confidence`` is reported with
 intent ``none``: never act on what was barely heard.
@@ -26,10 +27,12 @@ from voicecoach.asr.base import RATE, Recognizer, Transcript
 
 log = logging.getLogger(__name__)
 
-MIN_CONFIDENCE = 0.3
+MIN_CONFIDENCE = 0.45
 """Final transcripts with a lower mean word confidence are not acted on."""
-STABLE_PARTIALS = 2
+STABLE_PARTIALS = 3
 """Consecutive chunks a halting partial must hold before it acts."""
+MAX_PARTIAL_WORDS = 5
+"""Longer partials never act early: a halting word inside a long sentence waits for the end."""
 NONE = "none"
 
 
@@ -113,7 +116,8 @@ class _Stream:
     def partial(self, text: str, t: float) -> Heard | None:
         if self.fired is not None:
             return None
-        match = self.matcher.match(text) if text.strip() else None
+        words = len(text.split())
+        match = self.matcher.match(text) if 0 < words <= MAX_PARTIAL_WORDS else None
         if match is None or match.intent not in self.halting:
             self.streak = ("", 0)
             return None

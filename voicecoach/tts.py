@@ -8,6 +8,8 @@ re-entering its run loop raises "run loop already started".
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import shutil
 import subprocess
@@ -175,6 +177,12 @@ class _Pyttsx3:
             self._settings = wanted
             _espeak_idle()
 
+    def _release(self) -> None:
+        """Drop the engine while the interpreter is whole: pyttsx3's ``__del__`` breaks
+        ("'NoneType' object has no attribute 'suppress'") if it runs during shutdown."""
+        self._engine = None
+        gc.collect()
+
     def _voice_id(self, voice: str) -> str:
         """The id of ``voice``, keeping an espeak variant: ``en-gb+f3`` -> ``gmw/en+f3``."""
         name, plus, variant = voice.partition("+")
@@ -194,6 +202,7 @@ class _Pyttsx3:
             except Exception as exc:  # a missing libespeak-ng1 shows as OSError/RuntimeError
                 self.broken = f"pyttsx3 cannot start ({exc}): install espeak-ng / libespeak-ng1"
                 raise AudioError(self.broken) from exc
+            atexit.register(self._release)
             self._defaults = {"voice": self._engine.getProperty("voice"), "rate": DEFAULT_RATE}
             self._voices = _voice_ids(self._engine)
             _quiet_espeak_driver()

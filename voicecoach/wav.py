@@ -34,6 +34,8 @@ CHUNK_SAMPLES = 1600
 """0.1 s at 16 kHz: the block size of the microphone and of ``--audio-in``."""
 _READ_FRAMES = 16384
 """Input frames read from disk per step (about 0.4 s at 44.1 kHz)."""
+_OUT_BLOCK = 2048
+"""Output samples computed at once (bounds the resampler's scratch memory to ~1 MB)."""
 _PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE
 
 
@@ -249,15 +251,24 @@ class Resampler:
         last = ((available - self.k) * self.up - 1) // self.down
         if last < self.n:
             return np.zeros(0, dtype=np.float32)
-        n = np.arange(self.n, last + 1, dtype=np.int64)
-        centre, phase = np.divmod(n * self.down, self.up)
-        idx = (centre - self.k + 1 - self.start)[:, None] + np.arange(2 * self.k)
-        out = np.einsum("ij,ij->i", self.buf[idx], self.table[phase]).astype(np.float32)
+        parts = [
+            self._compute(np.arange(first, min(first + _OUT_BLOCK, last + 1), dtype=np.int64))
+            for first in range(self.n, last + 1, _OUT_BLOCK)
+        ]
+        out = np.concatenate(parts)
         self.n = last + 1
         keep_from = (self.n * self.down) // self.up - self.k + 1 - self.start
         self.buf = self.buf[keep_from:]
         self.start += keep_from
         return out
+
+
+    def _compute(self, n: np.ndarray) -> np.ndarray:
+        """Output samples ``n``: each a dot product of 2k inputs with its phase's taps."""
+        np = _numpy()
+        centre, phase = np.divmod(n * self.down, self.up)
+        idx = (centre - self.k + 1 - self.start)[:, None] + np.arange(2 * self.k)
+        return np.einsum("ij,ij->i", self.buf[idx], self.table[phase]).astype(np.float32)
 
 
 def _phase_table(up: int, k: int, cutoff: float) -> np.ndarray:

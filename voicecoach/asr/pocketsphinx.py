@@ -35,6 +35,8 @@ BACKGROUND_WEIGHT = 0.3
 MAX_UTTERANCE = 8.0
 """Seconds after which an utterance is cut even if the endpointer still hears speech."""
 DITHER_RMS = 20.0
+VAD_MODE = 3
+"""Aggressiveness of pocketsphinx's voice activity detector, 0 (loose) to 3 (strict)."""
 PRE_ROLL = 0.3
 """Seconds of audio before the endpointer's speech start that the decoder also gets."""
 _HISTORY_FRAMES = 40
@@ -63,18 +65,19 @@ class PocketsphinxRecognizer:
         background_weight: float = BACKGROUND_WEIGHT,
         max_utterance: float = MAX_UTTERANCE,
         vad_mode: int | None = None,
+        remove_noise: bool = True,
     ) -> None:
         ps = _import()
         self._ps = ps
         phrases = grammar.load_phrases() if phrases is None else phrases
-        self._decoder = _decoder(ps)
+        self._decoder = _decoder(ps, remove_noise)
         known = grammar.keep_known(phrases, self._knows, self.name)
         if not known:
             raise RecognizerError("pocketsphinx: no phrase word is in its dictionary")
         background = _background(ps, self._decoder, background_words)
         _load_lm(ps, self._decoder, grammar.arpa_lm(known, background, background_weight))
         self._max_bytes = int(max_utterance * RATE) * 2
-        self._vad_mode = ps.Vad.LOOSE if vad_mode is None else vad_mode
+        self._vad_mode = VAD_MODE if vad_mode is None else vad_mode
         self._dither = _Dither()
         self._consumed = 0
         """Bytes of the stream handed to the endpointer so far (stream time = this / 32000)."""
@@ -196,9 +199,9 @@ class PocketsphinxRecognizer:
             yield Word(word, _probability(seg.prob), round(start, 2), round(end, 2))
 
 
-def _decoder(ps: Any) -> Any:
+def _decoder(ps: Any, remove_noise: bool) -> Any:
     try:
-        config = ps.Config(lm=None, loglevel="FATAL", bestpath=True)
+        config = ps.Config(lm=None, loglevel="FATAL", bestpath=True, remove_noise=remove_noise)
         return ps.Decoder(config)
     except (RuntimeError, ValueError, OSError) as exc:
         raise RecognizerError(

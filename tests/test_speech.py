@@ -1,0 +1,92 @@
+"""Speech wired to sessions: --audio-in through the microphone path, understand/transcribe WAVs.
+
+Test speech is espeak-ng's en-us voice (the speech benchmark uses other voices), through the
+real pocketsphinx recognizer.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voicecoach.cli import main
+from voicecoach.speech import is_echo, ticked
+from voicecoach.wav import read_pcm16k, write_wav
+
+
+def espeak(text: str, folder: Path) -> np.ndarray:
+    """``text`` said by espeak-ng en-us, as 16 kHz int16 samples."""
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is not installed (apt-get install espeak-ng)")
+    raw = folder / "raw.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), text],
+                   check=True, timeout=30)
+    return np.frombuffer(read_pcm16k(raw), dtype="<i2")
+
+
+def recording(folder: Path, parts: list[str | float]) -> Path:
+    """A WAV of utterances and silences (floats are seconds of silence)."""
+    pieces = [np.zeros(int(p * 16000), dtype="<i2") if isinstance(p, float) else
+              espeak(p, folder) for p in parts]
+    return write_wav(folder / "session.wav", np.concatenate(pieces))
+
+
+@pytest.mark.parametrize(
+    ("heard", "saying", "echo"),
+    [("stop", "Say stop at any time and I'll stop at once.", True),
+     ("right", "Right.", True),
+     ("stop", "Left, 4.", False),
+     ("i feel dizzy", "Stop if you experience pain or dizziness.", False),
+     ("stop", None, False),
+     ("", "Right.", False)],
+)
+def test_echo_is_only_what_the_coach_is_saying(heard: str, saying: str | None, echo: bool) -> None:
+    assert is_echo(heard, saying) is echo
+
+
+def test_ticked_ticks_at_audio_time() -> None:
+    times: list[float] = []
+    chunks = list(ticked([b"\0" * 3200] * 3, times.append))
+    assert len(chunks) == 3 and times == [0.0, 0.1, 0.2, 0.3]
+
+
+def test_audio_in_runs_a_session_in_audio_time(tmp_path: Path, capsys) -> None:  # type: ignore
+    wav = recording(tmp_path, [2.0, "start back twist", 20.0, "no", 45.0, "ready", 95.0,
+                               "stop", 5.0])
+    assert main(["run", "--audio-in", str(wav), "--json", "--seed", "1"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    intents = [(r["t"], r["intent"]) for r in records if r["event"] == "intent"]
+    assert [i for _, i in intents] == ["start", "no", "yes", "stop"], intents
+    assert all(t <= 2.0 + 22 + 47 + 100 + 5 for t, _ in intents)
+    phases = [r["phase"] for r in records if r["event"] == "phase"]
+    assert phases[:3] == ["safety_check", "setup", "twisting"]
+    halt = next(r for r in records if r["event"] == "halt")
+    reps_before = [r for r in records if r["event"] == "rep" and r["t"] <= halt["t"]]
+    assert halt["reason"] == "stop" and reps_before
+    assert not [r for r in records if r["event"] == "rep" and r["t"] > halt["t"]]
+
+
+def test_understand_takes_wavs_and_reports_bad_files_per_line(
+    tmp_path: Path, capsys  # type: ignore
+) -> None:
+    good = write_wav(tmp_path / "dizzy.wav", espeak("i feel dizzy", tmp_path))
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x00\x00junk")
+    code = main(["understand", "--json", str(good), str(broken), "how many reps"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1 and len(lines) == 3
+    assert lines[0]["intent"] == "dizzy" and lines[0]["engine"] == "pocketsphinx"
+    assert "error" in lines[1] and "broken.wav" in lines[1]["error"]
+    assert lines[2]["intent"] == "ask_reps"
+
+
+def test_transcribe_prints_the_words(tmp_path: Path, capsys) -> None:  # type: ignore
+    wav = write_wav(tmp_path / "reps.wav", espeak("how many reps", tmp_path))
+    assert main(["transcribe", "--json", str(wav)]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["transcript"] == "how many reps" and line["engine"] == "pocketsphinx"
