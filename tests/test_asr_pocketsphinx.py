@@ -54,20 +54,27 @@ OOD_FILES = [
 
 COMMANDS = [
     ("stop now", "stop"),
+    ("please stop", "stop"),
     ("i feel dizzy", "dizzy"),
+    ("it hurts", "pain"),
     ("ouch", "pain"),
     ("start back twist", "start"),
     ("how many reps", "ask_reps"),
     ("what are the benefits", "ask_benefits"),
     ("what do i do with my arms", "ask_technique"),
-    ("how long should i do this", "ask_duration"),
-    ("yes", "yes"),
+    ("what can i say", "help"),
+    ("i'm ready", "yes"),
+    ("no thanks", "no"),
     ("nope", "no"),
-    ("slow down", "slower"),
-    ("faster", "faster"),
     ("keep going", "resume"),
+    ("skip", "skip"),
     ("repeat", "repeat"),
+    ("go faster", "faster"),
+    ("go slower", "slower"),
+    ("i want to quit", "quit"),
 ]
+"""Phrases espeak-ng's en-us voice says well enough for pocketsphinx (many others fail with
+this robotic voice: see the speech benchmark for accuracy on other voices and paraphrases)."""
 
 
 def speak(text: str, path: Path, voice: str = "en-us") -> Path:
@@ -108,14 +115,16 @@ def matcher() -> IntentMatcher:
 def test_spoken_commands_from_a_file(
     tmp_path: Path, recognizer: Recognizer, matcher: IntentMatcher, text: str, intent: str
 ) -> None:
-    results = recognize_file(speak(text, tmp_path / "c.wav"), recognizer)
+    pcm = read_pcm16k(speak(text, tmp_path / "c.wav"))
+    path = write_wav(tmp_path / "padded.wav", bytes(16000) + pcm + bytes(16000))
+    results = recognize_file(path, recognizer)
     assert [matcher.match(r.text).intent for r in results] == [intent], results
 
 
 def test_a_stream_of_commands_in_audio_time(
     tmp_path: Path, recognizer: Recognizer, matcher: IntentMatcher
 ) -> None:
-    said = ["start back twist", "how many reps", "i feel dizzy", "slow down"]
+    said = ["start back twist", "how many reps", "i feel dizzy", "go slower"]
     silence = np.zeros(16000, dtype="<i2").tobytes()
     pcm, starts = silence, []
     for text in said:
@@ -132,11 +141,11 @@ def test_a_stream_of_commands_in_audio_time(
 def test_stop_acts_from_a_partial_before_the_endpoint(
     tmp_path: Path, recognizer: Recognizer, matcher: IntentMatcher
 ) -> None:
-    pcm = read_pcm16k(speak("stop stop stop", tmp_path / "stop.wav"))
+    pcm = bytes(16000) + read_pcm16k(speak("stop stop stop", tmp_path / "stop.wav"))
     events = heard(recognizer, matcher, pcm + bytes(32000))
     assert events and events[0].intent == "stop"
     assert not events[0].final
-    assert events[0].t < len(pcm) / 32000 + 0.3
+    assert events[0].t < len(pcm) / 32000  # while the user is still speaking
     assert intents(events) == ["stop"]  # the final "stop" is not acted on twice
 
 
@@ -187,6 +196,7 @@ def test_recognizer_restarts_stream_time_after_finish(
     tmp_path: Path, recognizer: Recognizer
 ) -> None:
     path = speak("how many reps", tmp_path / "r.wav")
+    recognize_file(speak("i feel dizzy", tmp_path / "other.wav"), recognizer)
     first = recognize_file(path, recognizer)
     second = recognize_file(path, recognizer)
     assert [(t.text, t.start) for t in first] == [(t.text, t.start) for t in second]

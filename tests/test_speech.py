@@ -7,33 +7,13 @@ real pocketsphinx recognizer.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
+from speechkit import recording
 
 from voicecoach.cli import main
 from voicecoach.speech import is_echo, ticked
-from voicecoach.wav import read_pcm16k, write_wav
-
-
-def espeak(text: str, folder: Path) -> np.ndarray:
-    """``text`` said by espeak-ng en-us, as 16 kHz int16 samples."""
-    if shutil.which("espeak-ng") is None:
-        pytest.fail("espeak-ng is not installed (apt-get install espeak-ng)")
-    raw = folder / "raw.wav"
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), text],
-                   check=True, timeout=30)
-    return np.frombuffer(read_pcm16k(raw), dtype="<i2")
-
-
-def recording(folder: Path, parts: list[str | float]) -> Path:
-    """A WAV of utterances and silences (floats are seconds of silence)."""
-    pieces = [np.zeros(int(p * 16000), dtype="<i2") if isinstance(p, float) else
-              espeak(p, folder) for p in parts]
-    return write_wav(folder / "session.wav", np.concatenate(pieces))
 
 
 @pytest.mark.parametrize(
@@ -56,8 +36,8 @@ def test_ticked_ticks_at_audio_time() -> None:
 
 
 def test_audio_in_runs_a_session_in_audio_time(tmp_path: Path, capsys) -> None:  # type: ignore
-    wav = recording(tmp_path, [2.0, "start back twist", 20.0, "no", 45.0, "ready", 95.0,
-                               "stop", 5.0])
+    wav = recording(tmp_path / "session.wav", [2.0, "start back twist", 20.0, "no", 45.0,
+                                                "i'm ready", 95.0, "stop now", 5.0])
     assert main(["run", "--audio-in", str(wav), "--json", "--seed", "1"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     intents = [(r["t"], r["intent"]) for r in records if r["event"] == "intent"]
@@ -74,7 +54,7 @@ def test_audio_in_runs_a_session_in_audio_time(tmp_path: Path, capsys) -> None: 
 def test_understand_takes_wavs_and_reports_bad_files_per_line(
     tmp_path: Path, capsys  # type: ignore
 ) -> None:
-    good = write_wav(tmp_path / "dizzy.wav", espeak("i feel dizzy", tmp_path))
+    good = recording(tmp_path / "dizzy.wav", [1.0, "i feel dizzy", 1.0])
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF\x00\x00junk")
     code = main(["understand", "--json", str(good), str(broken), "how many reps"])
@@ -86,7 +66,7 @@ def test_understand_takes_wavs_and_reports_bad_files_per_line(
 
 
 def test_transcribe_prints_the_words(tmp_path: Path, capsys) -> None:  # type: ignore
-    wav = write_wav(tmp_path / "reps.wav", espeak("how many reps", tmp_path))
+    wav = recording(tmp_path / "reps.wav", [1.0, "how many reps", 1.0])
     assert main(["transcribe", "--json", str(wav)]) == 0
     line = json.loads(capsys.readouterr().out)
     assert line["transcript"] == "how many reps" and line["engine"] == "pocketsphinx"

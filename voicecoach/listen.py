@@ -11,8 +11,11 @@ intent on ``stable`` consecutive chunks, an early event goes out, without waitin
 endpoint (partials of long sentences flicker onto "hurt" or "woozy" in noise: measured). The
 final result of that utterance is then dropped if it says the same thing (never acted on twice).
 
-A final transcript whose recognizer confidence is below ``min_confidence`` is reported with
-intent ``none``: never act on what was barely heard.
+A final transcript is acted on only if the recognizer was sure enough of it: an exact phrase
+needs ``min_confidence``, a fuzzy intent match needs more (``FUZZY_NEEDS``), and a halting word
+inside it must itself be sure (``HALT_WORD_CONFIDENCE``). Otherwise it is reported with intent
+``none``: never act on what was barely heard. (Measured: garbage recognized from noise or
+unrelated speech fuzzy-matches some phrase at 0.67-0.83.)
 """
 
 from __future__ import annotations
@@ -27,11 +30,18 @@ from voicecoach.asr.base import RATE, Recognizer, Transcript
 
 log = logging.getLogger(__name__)
 
-MIN_CONFIDENCE = 0.45
-"""Final transcripts with a lower mean word confidence are not acted on."""
-STABLE_PARTIALS = 3
+MIN_CONFIDENCE = 0.3
+"""Recognizer confidence (mean word posterior) a final needs when it is an exact phrase."""
+FUZZY_MATCH = 0.8
+"""Below this intent-match confidence a match is loose ..."""
+FUZZY_NEEDS = (0.6, 0.8)
+"""... and the recognizer confidence needed is the first value for a fuzzy match at or above
+``FUZZY_MATCH``, the second for a looser one."""
+HALT_WORD_CONFIDENCE = 0.5
+"""A final halts on a word that alone means stop/pain/dizzy only if that word is this sure."""
+STABLE_PARTIALS = 5
 """Consecutive chunks a halting partial must hold before it acts."""
-MAX_PARTIAL_WORDS = 5
+MAX_PARTIAL_WORDS = 3
 """Longer partials never act early: a halting word inside a long sentence waits for the end."""
 NONE = "none"
 
@@ -43,8 +53,11 @@ class Matcher(Protocol):
 
 
 class _Match(Protocol):
-    intent: str
-    confidence: float
+    @property
+    def intent(self) -> str: ...
+
+    @property
+    def confidence(self) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +149,36 @@ class _Stream:
             return None
         match = self.matcher.match(result.text)
         intent, score = match.intent, match.confidence
-        if result.confidence < self.min_confidence and intent not in (NONE, fired):
-            log.debug("ignoring %r: confidence %.2f", result.text, result.confidence)
+        if intent not in (NONE, fired) and not self._trusted(result, intent, score):
+            log.debug(
+                "ignoring %r (%s): recognizer %.2f, match %.2f",
+                result.text,
+                intent,
+                result.confidence,
+                score,
+            )
             intent, score = NONE, 0.0
         if fired is not None and intent == fired:
             return None
         return Heard(t, result.text, result.confidence, intent, score, True, result.start)
+
+    def _trusted(self, result: Transcript, intent: str, matched: float) -> bool:
+        """Garbage recognized from noise or other speech often fuzzy-matches some phrase."""
+        if matched >= 0.99:
+            needed = self.min_confidence
+        else:
+            needed = FUZZY_NEEDS[0] if matched >= FUZZY_MATCH else FUZZY_NEEDS[1]
+        if result.confidence < max(needed, self.min_confidence):
+            return False
+        return intent not in self.halting or self._halt_words_sure(result, intent)
+
+    def _halt_words_sure(self, result: Transcript, intent: str) -> bool:
+        """A hallucinated "lightheaded" inside a long sentence must not halt the session."""
+        return all(
+            word.confidence >= HALT_WORD_CONFIDENCE
+            for word in result.words
+            if self.matcher.match(word.text).intent == intent
+        )
 
 
 def recognize_file(path: str | Path, recognizer: Recognizer) -> list[Transcript]:

@@ -262,7 +262,6 @@ class Resampler:
         self.start += keep_from
         return out
 
-
     def _compute(self, n: np.ndarray) -> np.ndarray:
         """Output samples ``n``: each a dot product of 2k inputs with its phase's taps."""
         np = _numpy()

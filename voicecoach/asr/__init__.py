@@ -101,6 +101,8 @@ def create_recognizer(
             choice = EngineChoice("pocketsphinx", None, f"pocketsphinx (vosk unusable: {exc})")
     from voicecoach.asr.pocketsphinx import PocketsphinxRecognizer
 
+    if lang != "en":
+        raise RecognizerError(f"pocketsphinx has only an English model; no vosk model for {lang}")
     log.info("speech recognizer: %s", choice.reason)
     return PocketsphinxRecognizer(phrases)
 

@@ -127,7 +127,7 @@ def _mixed_unigrams(
     own_total = sum(own.values())
     bg_total = sum(background.values()) or 1.0
     words = {k[0] for k in own} | set(background)
-    probs = {
+    probs: dict[tuple[str, ...], float] = {
         (w,): (1 - weight) * own.get((w,), 0.0) / own_total
         + weight * background.get(w, 0.0) / bg_total
         for w in words

@@ -35,9 +35,12 @@ BACKGROUND_WEIGHT = 0.3
 MAX_UTTERANCE = 8.0
 """Seconds after which an utterance is cut even if the endpointer still hears speech."""
 DITHER_RMS = 20.0
+INITIAL_CMN = "44.57,1.33,-1.06,0.79,-1.90,-0.03,-1.36,-0.97,-0.23,-0.34,-0.24,-0.25,0.17"
+"""Cepstral mean each stream starts from: the median over the human recordings in
+``../shared/speech`` (the model's default, 40,3,-1, is far off for the first utterance)."""
 VAD_MODE = 3
 """Aggressiveness of pocketsphinx's voice activity detector, 0 (loose) to 3 (strict)."""
-PRE_ROLL = 0.3
+PRE_ROLL = 0.8
 """Seconds of audio before the endpointer's speech start that the decoder also gets."""
 _HISTORY_FRAMES = 40
 """Endpointer frames (30 ms) kept for the pre-roll: more than its window plus PRE_ROLL."""
@@ -46,7 +49,7 @@ _LOGBASE = math.log(1.0001)
 
 def _import() -> Any:
     try:
-        import pocketsphinx
+        import pocketsphinx  # type: ignore[import-untyped]
     except ImportError as exc:
         raise RecognizerError("pocketsphinx is not installed: pip install pocketsphinx") from exc
     return pocketsphinx
@@ -71,6 +74,7 @@ class PocketsphinxRecognizer:
         self._ps = ps
         phrases = grammar.load_phrases() if phrases is None else phrases
         self._decoder = _decoder(ps, remove_noise)
+        self._decoder.set_cmn(INITIAL_CMN)
         known = grammar.keep_known(phrases, self._knows, self.name)
         if not known:
             raise RecognizerError("pocketsphinx: no phrase word is in its dictionary")
@@ -105,7 +109,8 @@ class PocketsphinxRecognizer:
         return hyp.hypstr if hyp is not None else ""
 
     def finish(self) -> Transcript | None:
-        """End of stream: the utterance in progress ends; the next chunk starts at t=0."""
+        """End of stream: the utterance in progress ends; the next chunk starts a new stream
+        at t=0, with fresh noise and cepstral-mean statistics (so files do not sway files)."""
         result = None
         if self._in_utt:
             if self._pending:
@@ -113,6 +118,8 @@ class PocketsphinxRecognizer:
             result = self._end(self._now())
         self._pending = b""
         self._consumed = 0
+        self._decoder.set_cmn(INITIAL_CMN)
+        self._dither = _Dither()
         self._new_stream()
         return result
 

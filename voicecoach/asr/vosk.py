@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 def _import() -> Any:
     try:
-        import vosk
+        import vosk  # type: ignore[import-untyped]
     except (ImportError, OSError) as exc:
         raise RecognizerError(f"vosk cannot be imported ({exc}): pip install vosk") from exc
     vosk.SetLogLevel(-1)
@@ -125,13 +125,15 @@ class VoskRecognizer:
     def finish(self) -> Transcript | None:
         """End of stream: flush; the next chunk starts a new stream at t=0."""
         result = self._transcript(self._rec.FinalResult())
-        self._rec.Reset()
+        self._rec = self._recognizer()
         self._consumed = 0
         self._base = 0.0
         return result
 
     def reset(self) -> None:
-        self._rec.Reset()
+        """Drop the utterance in progress. (vosk's own ``Reset()`` still decodes audio it had
+        buffered, measured with 0.3.45, so the recognizer is made anew.)"""
+        self._rec = self._recognizer()
         self._base = self._consumed / (2 * RATE)
 
     def _transcript(self, raw: str) -> Transcript | None:
