@@ -57,6 +57,15 @@ def test_the_dose_is_the_seeds() -> None:
                               "build_max": 40, "minutes": 2}
 
 
+def test_what_the_coach_says_in_its_own_words_has_variants() -> None:
+    variants = Dialog.load().responses.variants
+    own_words = [k for k, v in variants.items() if not k.startswith(("options.", "help."))
+                 and not v[0].startswith("{") and k not in ("twist.right", "twist.left",
+                                                           "cooldown.right", "cooldown.left")]
+    single = [k for k in own_words if len(variants[k]) < 2]
+    assert len(own_words) > 40 and not single, single
+
+
 def test_loads_and_renders_with_variants() -> None:
     dialog = Dialog.load()
     rng = random.Random(1)
@@ -120,3 +129,19 @@ def test_technique_topics_pick_from_the_question() -> None:
     assert script.topic_for("what do i do with my hands") is not None
     assert script.topic_for("what do i do with my hands").name == "arms"  # type: ignore[union-attr]
     assert script.topic_for("tell me something") is None
+
+
+def test_a_missing_response_key_fails_on_load(tmp_path: Path) -> None:
+    for name in ("responses.yaml", "script.yaml"):
+        text = (data_dir() / name).read_text(encoding="utf-8")
+        if name == "responses.yaml":
+            text = text.replace("halt.dizzy:", "halt.dizzy_renamed:")
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match="responses.yaml: halt.dizzy: missing response"):
+        Dialog.load(folder=tmp_path)
+
+
+def test_every_key_loaded_is_one_the_coach_uses() -> None:
+    from voicecoach.dialog import RESPONSE_KEYS
+
+    assert set(Dialog.load().responses.variants) == set(RESPONSE_KEYS)

@@ -24,6 +24,28 @@ SCRIPT_TEXT_KEYS = ("title", "intro", "how_it_works", "safety_question", "safety
 SCRIPT_LIST_KEYS = ("setup", "twisting", "reminders", "benefits", "tips", "precautions")
 COOLDOWN_KEYS = ("slow_down", "start_position", "arms", "breathe", "next")
 DOSE_KEYS = ("beginner_min", "beginner_max", "build_min", "build_max", "minutes")
+STEPS = ("idle", "safety", "safety_confirm", "setup", "explain", "pacing", "paused", "stopped",
+         "halted", "halt_confirm", "cooldown")
+"""The coach's dialogue steps: each has its own ``help.*`` and ``options.*`` lines."""
+RESPONSE_KEYS = (
+    "greeting", "intro", "done", "benefits", "precautions", "technique.general", "sorry",
+    "quit", "quit.twisting", "input.error", "start.already", "repeat.nothing",
+    "safety.ask", "safety.advice", "safety.cleared", "safety.no_problems", "safety.not_cleared",
+    "safety.need_answer", "skip.safety", "skip.not_now",
+    "setup.intro", "setup.cue", "setup.ready", "setup.take_time",
+    "twist.intro", "twist.step", "twist.begin", "twist.right", "twist.left", "twist.halfway",
+    "twist.last", "twist.reminder", "twist.target_reached", "twist.time_up", "twist.going",
+    "tempo.faster", "tempo.slower", "tempo.fastest", "tempo.slowest", "tempo.not_now",
+    "pause.paused", "pause.resumed", "pause.not_now",
+    "halt.stop", "halt.stop_idle", "halt.pain", "halt.dizzy", "halt.wait_fine", "halt.confirm",
+    "halt.need_confirm", "halt.resume_ok", "halt.not_fine", "halt.stopped_cooldown",
+    "cooldown.intro", "cooldown.slower", "cooldown.step", "cooldown.breathe_in",
+    "cooldown.breathe_out", "cooldown.right", "cooldown.left",
+    "reps.before", "reps.before_time", "reps.during", "reps.during_time", "reps.after",
+    "duration.before", "duration.during", "silence.reprompt", "silence.close",
+    *(f"help.{step}" for step in STEPS), *(f"options.{step}" for step in STEPS),
+)
+"""Every key the coach says something by: checked on load, so a gap fails at start-up."""
 
 
 def read_yaml(path: Path) -> Any:
@@ -189,6 +211,6 @@ class Dialog:
     @classmethod
     def load(cls, lang: str = "en", folder: Path | None = None) -> Dialog:
         root = folder or data_dir(lang)
-        return cls(
-            Responses.from_yaml(root / "responses.yaml"), Script.from_yaml(root / "script.yaml")
-        )
+        responses = Responses.from_yaml(root / "responses.yaml")
+        responses.require(RESPONSE_KEYS)
+        return cls(responses, Script.from_yaml(root / "script.yaml"))
