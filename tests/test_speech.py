@@ -70,3 +70,46 @@ def test_transcribe_prints_the_words(tmp_path: Path, capsys) -> None:  # type: i
     assert main(["transcribe", "--json", str(wav)]) == 0
     line = json.loads(capsys.readouterr().out)
     assert line["transcript"] == "how many reps" and line["engine"] == "pocketsphinx"
+
+
+def test_microphone_session_then_typing_when_the_device_vanishes(
+    tmp_path: Path, capsys, monkeypatch  # type: ignore
+) -> None:
+    """The real microphone path (fake device): speech is heard, then the mic vanishes."""
+    import io
+
+    from fakesd import FakeSoundDevice
+
+    from voicecoach import audio
+    from voicecoach.wav import read_pcm16k
+
+    wav = recording(tmp_path / "mic.wav", [1.0, "start back twist", 2.0])
+    fake = FakeSoundDevice(read_pcm16k(wav), after_input="end", speed=20.0)
+    monkeypatch.setattr(audio, "load_sounddevice", lambda: fake)
+    monkeypatch.setattr("sys.stdin", io.StringIO("quit\n"))
+    assert main(["run", "--json", "--seed", "1"]) == 0
+    out = capsys.readouterr()
+    records = [json.loads(line) for line in out.out.splitlines()]
+    intents = [r["intent"] for r in records if r["event"] == "intent"]
+    assert intents == ["start", "quit"]
+    assert records[-1] == {**records[-1], "event": "end", "reason": "quit"}
+    notes = out.err.strip().splitlines()
+    assert notes[0].startswith("voicecoach: listening; speech recognizer: pocketsphinx")
+    assert "typing instead" in notes[-1] and len(notes) == 2
+
+
+def test_no_microphone_falls_back_to_typing_in_one_line(capsys, monkeypatch) -> None:  # type: ignore
+    import io
+
+    from fakesd import FakePortAudioError, FakeSoundDevice
+
+    from voicecoach import audio
+
+    fake = FakeSoundDevice(input_error=FakePortAudioError("Error querying device -1"))
+    monkeypatch.setattr(audio, "load_sounddevice", lambda: fake)
+    monkeypatch.setattr("sys.stdin", io.StringIO("start back twist\nquit\n"))
+    assert main(["run", "--json"]) == 0
+    out = capsys.readouterr()
+    assert [line for line in out.err.splitlines() if line] == [
+        "voicecoach: no microphone found: connect one or use --text (typing instead)"]
+    assert '"intent": "start"' in out.out
