@@ -233,15 +233,17 @@ def read_wav(path: str | Path) -> tuple[bytes, int]:
 
 
 def resample(pcm: bytes, rate: int, new_rate: int) -> bytes:
-    """Linear-interpolation resampling of 16-bit mono PCM (speech playback only)."""
+    """16-bit mono PCM at ``new_rate``, through the recognizer's resampler (:mod:`wav`)."""
     import numpy as np
 
-    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
-    count = round(len(samples) * new_rate / rate)
-    if count == 0 or rate == new_rate:
-        return pcm if rate == new_rate else b""
-    positions = np.arange(count) * (rate / new_rate)
-    return np.interp(positions, np.arange(len(samples)), samples).astype("<i2").tobytes()
+    from voicecoach.wav import Resampler
+
+    if rate == new_rate:
+        return pcm
+    resampler = Resampler(rate, new_rate)
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32)
+    out = np.concatenate([resampler.process(samples), resampler.flush()])
+    return np.clip(np.rint(out), -32768, 32767).astype("<i2").tobytes()
 
 
 @dataclass(frozen=True, slots=True)
