@@ -29,6 +29,24 @@ def test_echo_is_only_what_the_coach_is_saying(heard: str, saying: str | None, e
     assert is_echo(heard, saying) is echo
 
 
+@pytest.mark.parametrize(("text", "intent", "passed"),
+                         [("right", "none", False), ("stop", "stop", True),
+                          ("say stop", "stop", True), ("how many reps", "ask_reps", True)])
+def test_echo_never_swallows_a_halt(text: str, intent: str, passed: bool) -> None:
+    from voicecoach.listen import Heard
+    from voicecoach.speech import feed
+
+    heard: list[str] = []
+
+    class Recorder:
+        def heard(self, t: float, said: str, match: object = None, partial: bool = False) -> None:
+            heard.append(said)
+
+    event = Heard(1.0, text, 0.9, intent, 0.9, True, 0.5)
+    feed(Recorder(), event, lambda: "Right. Say stop at any time.")  # type: ignore[arg-type]
+    assert (heard == [text]) is passed
+
+
 def test_ticked_ticks_at_audio_time() -> None:
     times: list[float] = []
     chunks = list(ticked([b"\0" * 3200] * 3, times.append))

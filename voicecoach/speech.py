@@ -46,8 +46,11 @@ def ticked(chunks: Iterable[bytes], tick: Callable[[float], None]) -> Iterator[b
 
 
 def feed(session: Session, heard: Heard, echo: Callable[[], str | None] | None = None) -> None:
-    """Hand one heard utterance to the session, unless it is the coach's own voice."""
-    if echo is not None and is_echo(heard.text, echo()):
+    """Hand one heard utterance to the session, unless it is the coach's own voice.
+
+    A halting utterance always goes through: a false halt is safe, a missed one is not.
+    """
+    if echo is not None and not heard.halting and is_echo(heard.text, echo()):
         log.info("ignoring %r: the coach is saying it", heard.text)
         return
     match = IntentMatch(heard.intent, heard.intent_confidence, heard.text)
