@@ -7,14 +7,12 @@ from ``../shared/speech``: yes/no must be understood, everything else must come 
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import shared_path
+from speechkit import speak
 
 from voicecoach.asr.base import Recognizer
 from voicecoach.intents import IntentMatcher
@@ -75,16 +73,6 @@ COMMANDS = [
 ]
 """Phrases espeak-ng's en-us voice says well enough for pocketsphinx (many others fail with
 this robotic voice: see the speech benchmark for accuracy on other voices and paraphrases)."""
-
-
-def speak(text: str, path: Path, voice: str = "en-us") -> Path:
-    """``espeak-ng`` renders ``text`` to a WAV file (22.05 kHz, as it comes)."""
-    if shutil.which("espeak-ng") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("espeak-ng is not installed (apt-get install espeak-ng)")
-        pytest.skip("espeak-ng is not installed")
-    subprocess.run(["espeak-ng", "-v", voice, "-w", str(path), text], check=True, timeout=30)
-    return path
 
 
 def chunks_of(pcm: bytes, size: int = 3200) -> list[bytes]:

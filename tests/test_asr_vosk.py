@@ -15,7 +15,8 @@ import os
 from pathlib import Path
 
 import pytest
-from test_asr_pocketsphinx import chunks_of, speak
+from speechkit import speak
+from test_asr_pocketsphinx import chunks_of
 
 from voicecoach import models
 from voicecoach.asr import choose_engine

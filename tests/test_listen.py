@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_asr_pocketsphinx import speak
+from speechkit import speak
 from test_wav import encode, riff
 
 from voicecoach.asr.base import Recognizer, Transcript, Word

@@ -69,9 +69,7 @@ class PocketsphinxRecognizer:
         max_utterance: float = MAX_UTTERANCE,
         vad_mode: int | None = None,
         remove_noise: bool = True,
-        rescore: bool = True,
     ) -> None:
-        self._rescore = rescore
         ps = _import()
         self._ps = ps
         phrases = grammar.load_phrases() if phrases is None else phrases
@@ -173,7 +171,6 @@ class PocketsphinxRecognizer:
         self._decoder.start_utt()
         self._in_utt = True
         self._utt_bytes = 0
-        self._utt_audio: list[bytes] = []
         self._utt_start = start
         self._audio_start = start
         """Stream time of the first sample the decoder got for this utterance."""
@@ -181,7 +178,6 @@ class PocketsphinxRecognizer:
     def _feed(self, audio: bytes) -> None:
         self._decoder.process_raw(audio, False, False)
         self._utt_bytes += len(audio)
-        self._utt_audio.append(audio)
 
     def _cut(self) -> Transcript:
         """An utterance too long to be a command: end it here, go on with a new one."""
@@ -192,10 +188,6 @@ class PocketsphinxRecognizer:
     def _end(self, end: float) -> Transcript:
         self._decoder.end_utt()
         self._in_utt = False
-        if self._rescore:
-            self._decoder.start_utt()
-            self._decoder.process_raw(b"".join(self._utt_audio), False, True)
-            self._decoder.end_utt()
         hyp = self._decoder.hyp()
         if hyp is None or not hyp.hypstr:
             return Transcript("", 0.0, round(self._utt_start, 3), round(end, 3))
