@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from voicecoach import __version__
 from voicecoach.errors import VoiceCoachError
@@ -88,13 +86,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_understand(args: argparse.Namespace) -> int:
     from voicecoach import runner
 
-    return runner.understand(args, _print_json)
+    return runner.understand(args)
 
 
 def _cmd_transcribe(args: argparse.Namespace) -> int:
     from voicecoach import runner
 
-    return runner.transcribe(args, _print_json)
+    return runner.transcribe(args)
 
 
 def _cmd_devices(args: argparse.Namespace) -> int:
@@ -112,10 +110,6 @@ def _cmd_models(args: argparse.Namespace) -> int:
     from voicecoach import cli_models
 
     return cli_models.run(args)
-
-
-def _print_json(record: dict[str, Any]) -> None:
-    print(json.dumps(record, ensure_ascii=False), flush=True)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

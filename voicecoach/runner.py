@@ -11,7 +11,6 @@ import json
 import logging
 import random
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,6 @@ from voicecoach.intents import IntentMatcher
 from voicecoach.session import Session, Sink, load_script, run_script
 
 log = logging.getLogger(__name__)
-
-Printer = Callable[[dict[str, Any]], None]
-
 
 def note(message: str) -> None:
     """One line to the user about how the session runs (stderr, so --json stays clean)."""
@@ -132,7 +128,7 @@ def is_audio_path(text: str) -> bool:
     )
 
 
-def understand(args: argparse.Namespace, out: Printer) -> int:
+def understand(args: argparse.Namespace) -> int:
     matcher = IntentMatcher.load()
     failures = 0
     for item in args.inputs:
@@ -148,11 +144,11 @@ def understand(args: argparse.Namespace, out: Printer) -> int:
         except VoiceCoachError as err:
             failures += 1
             record = {"input": item, "error": str(err)}
-        _print_record(record, args.json, out)
+        _print_record(record, args.json)
     return 1 if failures else 0
 
 
-def transcribe(args: argparse.Namespace, out: Printer) -> int:
+def transcribe(args: argparse.Namespace) -> int:
     from voicecoach.speech import transcribe_wav
 
     failures = 0
@@ -162,13 +158,13 @@ def transcribe(args: argparse.Namespace, out: Printer) -> int:
         except VoiceCoachError as err:
             failures += 1
             record = {"input": item, "error": str(err)}
-        _print_record(record, args.json, out)
+        _print_record(record, args.json)
     return 1 if failures else 0
 
 
-def _print_record(record: dict[str, Any], as_json: bool, out: Printer) -> None:
+def _print_record(record: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        out(record)
+        json_sink(record)
     elif "error" in record:
         print(f"{record['input']}: error: {record['error']}", flush=True)
     elif "intent" in record:

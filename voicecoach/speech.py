@@ -28,8 +28,8 @@ def open_recognizer(args: argparse.Namespace) -> tuple[Recognizer, str]:
     """The recognizer ``--engine``/``--model`` ask for (built once per process) and why."""
     key = (args.engine, args.model)
     if key not in _RECOGNIZERS:
-        choice = choose_engine(args.engine, args.model)
-        _RECOGNIZERS[key] = (create_recognizer(args.engine, args.model), choice.reason)
+        recognizer = create_recognizer(args.engine, args.model)
+        _RECOGNIZERS[key] = (recognizer, choose_engine(args.engine, args.model).reason)
     recognizer, reason = _RECOGNIZERS[key]
     recognizer.reset()
     return recognizer, reason
