@@ -28,8 +28,12 @@ def open_recognizer(args: argparse.Namespace) -> tuple[Recognizer, str]:
     """The recognizer ``--engine``/``--model`` ask for (built once per process) and why."""
     key = (args.engine, args.model)
     if key not in _RECOGNIZERS:
+        choice = choose_engine(args.engine, args.model)
         recognizer = create_recognizer(args.engine, args.model)
-        _RECOGNIZERS[key] = (recognizer, choose_engine(args.engine, args.model).reason)
+        reason = choice.reason
+        if recognizer.name != choice.engine:  # vosk found but unusable: pocketsphinx took over
+            reason = f"{recognizer.name}, bundled model (vosk could not be used)"
+        _RECOGNIZERS[key] = (recognizer, reason)
     recognizer, reason = _RECOGNIZERS[key]
     recognizer.reset()
     return recognizer, reason
@@ -119,7 +123,7 @@ def run_microphone(session: Session, args: argparse.Namespace) -> bool:
         note(f"{err} (typing instead)")
         import sys
 
-        run_typed(session, sys.stdin, start_at=0.0, begin=False)
+        run_typed(session, sys.stdin, start_at=session.coach.now, begin=False)
         return True
     log.info("microphone stream ended at %.1f s", reached)
     return True
