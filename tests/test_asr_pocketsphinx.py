@@ -190,3 +190,14 @@ def test_recognizer_restarts_stream_time_after_finish(
     assert [(t.text, t.start) for t in first] == [(t.text, t.start) for t in second]
     assert first and 0 <= first[0].start < first[0].end <= 2.0
     assert all(0 <= w.confidence <= 1 for w in first[0].words)
+
+
+def test_speech_from_the_very_first_sample(tmp_path: Path, recognizer: Recognizer) -> None:
+    """A file cut right at the start of a word (no silence before it) is still heard."""
+    pcm = np.frombuffer(read_pcm16k(speak("how many reps", tmp_path / "r.wav")), dtype="<i2")
+    onset = int(np.argmax(np.abs(pcm) > 0.02 * np.abs(pcm).max()))
+    path = write_wav(tmp_path / "cut.wav", pcm[onset:].tobytes() + bytes(16000))
+    results = recognize_file(path, recognizer)
+    assert [r.text for r in results] == ["how many reps"]
+    assert all(0.0 <= w.start < w.end for w in results[0].words)
+    assert results[0].words[0].start < 0.2

@@ -19,7 +19,7 @@ from speechkit import speak
 from test_asr_pocketsphinx import chunks_of
 
 from voicecoach import models
-from voicecoach.asr import choose_engine
+from voicecoach.asr import choose_engine, start_engine
 from voicecoach.asr.vosk import VoskModel, VoskRecognizer, load_model
 from voicecoach.errors import ModelError, RecognizerError
 from voicecoach.intents import IntentMatch
@@ -218,3 +218,18 @@ def test_unknown_engine() -> None:
 
 def test_pocketsphinx_asked_for(model_dirs: Path) -> None:
     assert choose_engine("pocketsphinx").engine == "pocketsphinx"
+
+
+def test_an_unusable_vosk_model_found_on_its_own_gives_way_to_pocketsphinx(
+    model_dirs: Path, ko_path: Path
+) -> None:
+    """A model that looks English but cannot take the English phrases (here: the Korean one
+    under an English name): auto falls back and says so; asking for vosk by name fails."""
+    (model_dirs / "vosk-model-small-en-us-0.15").symlink_to(ko_path, target_is_directory=True)
+    choice = choose_engine("auto")
+    assert choice.engine == "vosk" and choice.fallback
+    recognizer, ran = start_engine(choice)
+    assert recognizer.name == "pocketsphinx" == ran.engine
+    assert "vosk could not be used" in ran.reason
+    with pytest.raises(RecognizerError):
+        start_engine(choose_engine("vosk"))

@@ -253,29 +253,3 @@ def test_output_failure_is_reported_on_the_next_play(
     assert finishes(player.wait)
     with pytest.raises(AudioError, match="speaker error: Device unavailable"):
         player.play(tone(0.1), 16000, "again")
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def test_read_wav_refuses_what_it_cannot_play(tmp_path: Path) -> None:
-    stereo = tmp_path / "stereo.wav"
-    with wave.open(str(stereo), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(bytes(400))
-    with pytest.raises(AudioError, match="expected 16-bit mono"):
-        audio.read_wav(stereo)
-    junk = tmp_path / "junk.wav"
-    junk.write_bytes(b"not a wav")
-    with pytest.raises(AudioError, match="cannot read WAV"):
-        audio.read_wav(junk)
-    with pytest.raises(AudioError, match="cannot read WAV"):
-        audio.read_wav(tmp_path / "missing.wav")
-
-
-@pytest.mark.parametrize(("rate", "new_rate", "frames"), [(22050, 48000, 960), (16000, 8000, 220)])
-def test_resample_length(rate: int, new_rate: int, frames: int) -> None:
-    pcm = bytes(2 * frames * rate // new_rate)
-    assert abs(len(audio.resample(pcm, rate, new_rate)) // 2 - frames) <= 1

@@ -16,7 +16,9 @@ from voicecoach.wav import (
     Resampler,
     iter_chunks,
     read_info,
+    read_pcm,
     read_pcm16k,
+    resample,
     write_wav,
 )
 
@@ -111,6 +113,23 @@ def test_stereo_is_averaged(tmp_path: Path) -> None:
     path.write_bytes(riff(_PCM, 2, 16000, 16, encode(both, 16)))
     samples = np.frombuffer(read_pcm16k(path), dtype="<i2")
     assert np.abs(samples).max() == pytest.approx(0.2 * 32767, rel=0.02)
+
+
+def test_read_pcm_keeps_the_rate_for_playback(tmp_path: Path) -> None:
+    path = tmp_path / "s.wav"
+    path.write_bytes(riff(_PCM, 2, 22050, 24, encode(tone(22050, 0.5, 2, amp=0.4), 24)))
+    pcm, rate = read_pcm(path)
+    assert rate == 22050
+    samples = np.frombuffer(pcm, dtype="<i2")
+    assert len(samples) == 11025
+    assert np.abs(samples).max() == pytest.approx(0.4 * 32767, rel=0.01)
+
+
+@pytest.mark.parametrize(("rate", "new_rate", "frames"), [(22050, 48000, 960), (16000, 8000, 220)])
+def test_resample_length(rate: int, new_rate: int, frames: int) -> None:
+    pcm = bytes(2 * frames * rate // new_rate)
+    assert abs(len(resample(pcm, rate, new_rate)) // 2 - frames) <= 1
+    assert resample(pcm, rate, rate) is pcm
 
 
 def test_chunks_are_0_1_s_and_the_last_is_shorter(tmp_path: Path) -> None:

@@ -15,7 +15,6 @@ import logging
 import queue
 import threading
 import time
-import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -221,31 +220,6 @@ def _drain(
 # ---------------------------------------------------------------- output
 
 
-def read_wav(path: str | Path) -> tuple[bytes, int]:
-    """Read a 16-bit mono WAV (what the speech engines write): (PCM bytes, sample rate)."""
-    try:
-        with wave.open(str(path), "rb") as w:
-            if w.getsampwidth() != 2 or w.getnchannels() != 1:
-                raise AudioError(f"{path}: expected 16-bit mono WAV")
-            return w.readframes(w.getnframes()), w.getframerate()
-    except (OSError, EOFError, wave.Error) as exc:
-        raise AudioError(f"{path}: cannot read WAV: {exc}") from exc
-
-
-def resample(pcm: bytes, rate: int, new_rate: int) -> bytes:
-    """16-bit mono PCM at ``new_rate``, through the recognizer's resampler (:mod:`wav`)."""
-    import numpy as np
-
-    from voicecoach.wav import Resampler
-
-    if rate == new_rate:
-        return pcm
-    resampler = Resampler(rate, new_rate)
-    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32)
-    out = np.concatenate([resampler.process(samples), resampler.flush()])
-    return np.clip(np.rint(out), -32768, 32767).astype("<i2").tobytes()
-
-
 @dataclass(frozen=True, slots=True)
 class _Clip:
     pcm: bytes
@@ -304,7 +278,9 @@ class Player:
 
     def play_wav(self, path: str | Path, text: str = "") -> None:
         """Queue a 16-bit mono WAV file."""
-        self.play(*read_wav(path), text=text)
+        from voicecoach.wav import read_pcm
+
+        self.play(*read_pcm(path), text=text)
 
     def stop(self) -> None:
         """Silence the current clip at once and drop the queued ones; then not busy."""
@@ -414,6 +390,8 @@ class Player:
             raise _device_error(exc, self._device, "output") from exc
         new_rate = int(info["default_samplerate"])
         log.debug("speaker refuses %d Hz: resampling to %d Hz", clip.rate, new_rate)
+        from voicecoach.wav import resample
+
         return resample(clip.pcm, clip.rate, new_rate), new_rate
 
 

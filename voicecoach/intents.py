@@ -36,7 +36,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rapidfuzz import fuzz, process
 
@@ -46,7 +46,7 @@ from voicecoach.evidence import PhraseIndex, WordEvidence
 from voicecoach.intent_data import IntentData
 from voicecoach.intent_rules import HALTING, INTENTS, NONE, POSSESSIVE_S, normalize
 
-__all__ = ["HALTING", "INTENTS", "NONE", "IntentMatch", "IntentMatcher", "normalize"]
+__all__ = ["HALTING", "INTENTS", "NONE", "IntentMatch", "IntentMatcher", "Matcher", "normalize"]
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,12 @@ class IntentMatch:
     fuzzy score, so empty or foreign input is ``none`` with confidence 0."""
     text: str
     """The normalized input (see :func:`normalize`)."""
+
+
+class Matcher(Protocol):
+    """What takes a sentence to an intent: :class:`IntentMatcher`, or a test's fake."""
+
+    def match(self, text: str) -> IntentMatch: ...
 
 
 class IntentMatcher:

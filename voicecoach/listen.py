@@ -24,9 +24,12 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from voicecoach.asr.base import RATE, Recognizer, Transcript
+
+if TYPE_CHECKING:
+    from voicecoach.intents import Matcher
 
 log = logging.getLogger(__name__)
 
@@ -44,20 +47,6 @@ STABLE_PARTIALS = 5
 MAX_PARTIAL_WORDS = 3
 """Longer partials never act early: a halting word inside a long sentence waits for the end."""
 NONE = "none"
-
-
-class Matcher(Protocol):
-    """What :class:`voicecoach.intents.IntentMatcher` offers (tests may pass a fake)."""
-
-    def match(self, text: str) -> _Match: ...
-
-
-class _Match(Protocol):
-    @property
-    def intent(self) -> str: ...
-
-    @property
-    def confidence(self) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)

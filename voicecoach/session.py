@@ -12,21 +12,17 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from voicecoach.coach import Coach
 from voicecoach.errors import ScriptError
 from voicecoach.events import Action, Begin, End, Halt, PhaseChanged, Rep, Say, Tick, Utterance
-from voicecoach.intents import IntentMatch
+from voicecoach.intents import IntentMatch, Matcher
 
 log = logging.getLogger(__name__)
 
 MAX_LINE = 2000
 """Longer typed lines are cut before matching (a 10 000-character line is not a command)."""
-
-
-class Matcher(Protocol):
-    def match(self, text: str) -> IntentMatch: ...
 
 
 Sink = Callable[[dict[str, Any]], None]

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from voicecoach.asr import Recognizer, choose_engine, create_recognizer
+from voicecoach.asr import Recognizer, choose_engine, start_engine
 from voicecoach.asr.base import RATE
 from voicecoach.errors import AudioError, VoiceCoachError
 from voicecoach.intents import IntentMatch, IntentMatcher
@@ -28,12 +28,8 @@ def open_recognizer(args: argparse.Namespace) -> tuple[Recognizer, str]:
     """The recognizer ``--engine``/``--model`` ask for (built once per process) and why."""
     key = (args.engine, args.model)
     if key not in _RECOGNIZERS:
-        choice = choose_engine(args.engine, args.model)
-        recognizer = create_recognizer(args.engine, args.model)
-        reason = choice.reason
-        if recognizer.name != choice.engine:  # vosk found but unusable: pocketsphinx took over
-            reason = f"{recognizer.name}, bundled model (vosk could not be used)"
-        _RECOGNIZERS[key] = (recognizer, reason)
+        recognizer, ran = start_engine(choose_engine(args.engine, args.model))
+        _RECOGNIZERS[key] = (recognizer, ran.reason)
     recognizer, reason = _RECOGNIZERS[key]
     recognizer.reset()
     return recognizer, reason

@@ -22,8 +22,9 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from voicecoach.audio import Device, Player, read_wav
+from voicecoach.audio import Device, Player
 from voicecoach.errors import AudioError
+from voicecoach.wav import read_pcm
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +310,7 @@ def render_wav(
 
 
 def _check_wav(path: Path) -> None:
-    pcm, _ = read_wav(path)
+    pcm, _ = read_pcm(path)
     if not pcm:
         raise AudioError(f"the speech engine wrote an empty WAV ({path.name})")
 
@@ -318,7 +319,7 @@ def probe_speech_engine() -> str | None:
     """None if speech can be synthesized here, else a one-line reason."""
     try:
         with tempfile.TemporaryDirectory(prefix="voicecoach-probe-") as tmp:
-            pcm, _ = read_wav(render_wav("Ready.", Path(tmp) / "probe.wav"))
+            pcm, _ = read_pcm(render_wav("Ready.", Path(tmp) / "probe.wav"))
     except AudioError as exc:
         return str(exc)
     if max(map(abs, array("h", pcm)), default=0) < 100:
@@ -375,7 +376,7 @@ class VoiceSpeaker:
             self._cache.move_to_end(text)
             return self._cache[text]
         path = Path(self._dir.name) / "line.wav"
-        clip = read_wav(render_wav(text, path, self._voice, self._rate))
+        clip = read_pcm(render_wav(text, path, self._voice, self._rate))
         path.unlink(missing_ok=True)
         self._cache[text] = clip
         if len(self._cache) > self._cache_size:

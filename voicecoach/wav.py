@@ -137,6 +137,22 @@ def read_pcm16k(path: str | Path) -> bytes:
     return b"".join(iter_chunks(path, chunk_samples=RATE))
 
 
+def read_pcm(path: str | Path) -> tuple[bytes, int]:
+    """The whole recording as mono int16 bytes at its own sample rate (for playback)."""
+    info = read_info(path)
+    return b"".join(_to_int16(block) for block in _read_blocks(info)), info.rate
+
+
+def resample(pcm: bytes, rate: int, new_rate: int) -> bytes:
+    """Mono int16 ``pcm`` at ``rate`` converted to ``new_rate`` (what a speaker accepts)."""
+    if rate == new_rate:
+        return pcm
+    np = _numpy()
+    resampler = Resampler(rate, new_rate)
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32)
+    return _to_int16(np.concatenate([resampler.process(samples), resampler.flush()]))
+
+
 def _converted(info: WavInfo) -> Iterator[np.ndarray]:
     """Blocks of float32 mono samples at 16 kHz (full scale = 32768)."""
     resampler = Resampler(info.rate, RATE)

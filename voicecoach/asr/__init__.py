@@ -25,6 +25,7 @@ __all__ = [
     "Word",
     "choose_engine",
     "create_recognizer",
+    "start_engine",
 ]
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ class EngineChoice:
     engine: Literal["vosk", "pocketsphinx"]
     model_path: Path | None
     reason: str
+    fallback: bool = False
+    """vosk was picked on its own (not asked for by name): pocketsphinx may stand in."""
 
 
 def choose_engine(
@@ -60,7 +63,8 @@ def choose_engine(
 
     found = models.find_model(model_path, lang=lang)
     if found is not None:
-        return EngineChoice("vosk", found, f"vosk, model {found}")
+        fallback = engine == "auto" and model_path is None
+        return EngineChoice("vosk", found, f"vosk, model {found}", fallback)
     if engine == "vosk":
         raise RecognizerError(
             f"no {lang} vosk model found (looked in: {_dirs(model_path)}); "
@@ -91,20 +95,30 @@ def create_recognizer(
     If vosk was picked automatically but cannot be imported, pocketsphinx is used instead.
     """
     choice = choose_engine(engine, model_path, lang)
+    return start_engine(choice, phrases, lang)[0]
+
+
+def start_engine(
+    choice: EngineChoice, phrases: Phrases | None = None, lang: str = "en"
+) -> tuple[Recognizer, EngineChoice]:
+    """The recognizer for ``choice``, and the choice that actually ran (a vosk model that
+    cannot be used gives way to pocketsphinx when ``choice.fallback`` allows it)."""
     if choice.engine == "vosk":
         try:
-            return _vosk(choice, phrases)
+            return _vosk(choice, phrases), choice
         except RecognizerError as exc:
-            if engine == "vosk" or model_path is not None:
+            if not choice.fallback:
                 raise
             log.warning("vosk unusable (%s); using pocketsphinx", exc)
-            choice = EngineChoice("pocketsphinx", None, f"pocketsphinx (vosk unusable: {exc})")
+            choice = EngineChoice(
+                "pocketsphinx", None, "pocketsphinx, bundled model (vosk could not be used)"
+            )
     from voicecoach.asr.pocketsphinx import PocketsphinxRecognizer
 
     if lang != "en":
         raise RecognizerError(f"pocketsphinx has only an English model; no vosk model for {lang}")
     log.info("speech recognizer: %s", choice.reason)
-    return PocketsphinxRecognizer(phrases)
+    return PocketsphinxRecognizer(phrases), choice
 
 
 def _vosk(choice: EngineChoice, phrases: Phrases | None) -> Recognizer:
