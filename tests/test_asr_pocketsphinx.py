@@ -201,3 +201,25 @@ def test_speech_from_the_very_first_sample(tmp_path: Path, recognizer: Recognize
     assert [r.text for r in results] == ["how many reps"]
     assert all(0.0 <= w.start < w.end for w in results[0].words)
     assert results[0].words[0].start < 0.2
+
+
+def test_favouring_the_awaited_answers(
+    tmp_path: Path, recognizer: Recognizer, matcher: IntentMatcher
+) -> None:
+    """With yes/no favoured (the coach asked a question), an answer the general model misses
+    is heard; other commands are still heard; the general model comes back afterwards."""
+    answer = speak("nah i'm good", tmp_path / "a.wav")
+    other = speak("how many reps", tmp_path / "o.wav")
+
+    def heard_in(path: Path) -> list[str]:
+        return [matcher.match(t.text).intent for t in recognize_file(path, recognizer)]
+
+    general = heard_in(answer)
+    try:
+        recognizer.prefer(frozenset({"yes", "no"}))
+        assert heard_in(answer) == ["no"]
+        assert heard_in(other) == ["ask_reps"]
+    finally:
+        recognizer.prefer(frozenset())
+    assert general != ["no"]
+    assert heard_in(answer) == general

@@ -5,10 +5,24 @@ from __future__ import annotations
 import time
 
 import pytest
-from coachkit import FULL, end_reason, first_time, keys, of, phases, play
+from coachkit import (
+    FULL,
+    IntentNameMatcher,
+    Record,
+    end_reason,
+    first_time,
+    keys,
+    make_coach,
+    of,
+    phases,
+    play,
+)
 
 from voicecoach.coach import CoachConfig
+from voicecoach.intents import HALTING
 from voicecoach.pacing import Tempo
+from voicecoach.session import Session
+from voicecoach.steps import ANSWERS
 
 BASE = play(FULL)
 
@@ -274,3 +288,70 @@ def test_same_seed_same_session_other_seed_other_wording() -> None:
     assert play(FULL, seed=3) == play(FULL, seed=3)
     texts = {tuple(r["text"] for r in of(play(FULL, seed=s), "say")) for s in range(4)}
     assert len(texts) > 1
+
+
+# -- what the coach expects to hear (a hint for the speech recognizer)
+
+FALLBACK_KEYS = {"sorry", "start.already", "pause.not_now", "skip.not_now", "tempo.not_now"}
+"""Lines of the catch-all answer: the step itself did not act on the intent."""
+
+ROUTES: dict[str, list[str]] = {
+    "idle": [],
+    "safety": ["start"],
+    "safety_confirm": ["start", "yes"],
+    "setup": ["start", "no"],
+    "halted": [*FULL, "pain"],
+    "halt_confirm": [*FULL, "pain", "resume"],
+}
+"""Intents that bring a fresh session to each waiting step."""
+
+
+def session_at(step: str) -> tuple[Session, list[Record]]:
+    records: list[Record] = []
+    session = Session(make_coach(), IntentNameMatcher(), records.append)
+    session.begin(0.0)
+    for intent in ROUTES[step]:
+        _settle(session)
+        session.heard(session.coach.now, intent.replace("_", " "))
+    _settle(session)
+    assert session.coach.step == step
+    return session, records
+
+
+def _settle(session: Session) -> None:
+    """Let time run until the coach waits for an answer or counts twists."""
+    coach = session.coach
+    while not coach.awaiting_answer and coach.step != "pacing":
+        wakeup = coach.next_wakeup
+        assert wakeup is not None
+        session.tick(wakeup)
+
+
+@pytest.mark.parametrize("step", sorted(ANSWERS))
+def test_likely_intents_are_the_answers_the_step_acts_on(step: str) -> None:
+    session, _ = session_at(step)
+    assert session.coach.likely_intents == ANSWERS[step]
+    assert not ANSWERS[step] & HALTING
+    for intent in ANSWERS[step]:
+        session, records = session_at(step)
+        before = len(records)
+        session.heard(session.coach.now, intent)
+        session.tick(session.coach.next_wakeup or session.coach.now)  # say what was queued
+        said = set(keys(records[before:]))
+        assert said and not said & FALLBACK_KEYS, (step, intent, said)
+
+
+@pytest.mark.parametrize("last", ["pause", "stop", "quit"])
+def test_nothing_is_favoured_while_counting_paused_stopped_or_after_the_end(last: str) -> None:
+    """A favoured "resume" after pause or stop would restart the counting if misheard."""
+    records: list[Record] = []
+    session = Session(make_coach(), IntentNameMatcher(), records.append)
+    session.begin(0.0)
+    for intent in FULL:
+        _settle(session)
+        session.heard(session.coach.now, intent)
+    _settle(session)
+    assert session.coach.step == "pacing" and session.coach.likely_intents == frozenset()
+    session.heard(session.coach.now, last)
+    session.tick(session.coach.now + 30)
+    assert session.coach.likely_intents == frozenset()

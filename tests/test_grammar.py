@@ -95,6 +95,16 @@ def test_each_intent_weighs_the_same_whatever_its_number_of_sentences() -> None:
     assert 10 ** grams[2][("<s>", "alpha")][0] == pytest.approx(10 ** grams[2][("<s>", "bravo")][0])
 
 
+def test_boosted_intents_weigh_more_and_the_model_stays_proper() -> None:
+    phrases = {"a": ("alpha",), "b": ("bravo",), "c": ("charlie",)}
+    grams = _parse_arpa(grammar.arpa_lm(phrases, {}, background_weight=0.0, boost={"b": 4.0}))
+    start = {w: 10 ** grams[2][("<s>", w)][0] for w in ("alpha", "bravo", "charlie")}
+    assert start["bravo"] == pytest.approx(4 * start["alpha"])
+    assert start["alpha"] == pytest.approx(start["charlie"])
+    unigrams = [10**p for k, (p, _) in grams[1].items() if k != ("<s>",)]
+    assert sum(unigrams) == pytest.approx(1.0, abs=1e-3)
+
+
 def test_pocketsphinx_loads_the_model(tmp_path: Path) -> None:
     ps = pytest.importorskip("pocketsphinx")
     path = tmp_path / "lm.arpa"

@@ -46,6 +46,8 @@ class ScriptedRecognizer:
     name: str = "scripted"
     count: int = 0
     current: str = ""
+    preferred: list[tuple[int, frozenset[str]]] = field(default_factory=list)
+    """(chunk count, intents) each time the preference changed."""
 
     def accept(self, chunk: bytes) -> Transcript | None:
         self.count += 1
@@ -63,6 +65,10 @@ class ScriptedRecognizer:
 
     def reset(self) -> None:
         self.current = ""
+
+    def prefer(self, intents: frozenset[str]) -> None:
+        if not self.preferred or self.preferred[-1][1] != intents:
+            self.preferred.append((self.count, intents))
 
 
 def final(text: str, confidence: float = 0.9, start: float = 0.0, end: float = 0.5) -> Transcript:

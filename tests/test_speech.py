@@ -7,13 +7,20 @@ real pocketsphinx recognizer.
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
 from speechkit import recording
+from test_listen import ScriptedRecognizer, final
 
 from voicecoach.cli import main
-from voicecoach.speech import is_echo, ticked
+from voicecoach.coach import Coach
+from voicecoach.dialog import Dialog
+from voicecoach.intents import IntentMatcher
+from voicecoach.session import Session
+from voicecoach.speech import is_echo, stream_session, ticked
+from voicecoach.steps import GO_ON
 
 
 @pytest.mark.parametrize(
@@ -132,3 +139,26 @@ def test_no_microphone_falls_back_to_typing_in_one_line(capsys, monkeypatch) -> 
     assert [line for line in out.err.splitlines() if line] == [
         "voicecoach: no microphone found: connect one or use --text (typing instead)"]
     assert '"intent": "start"' in out.out
+
+
+def test_the_recognizer_is_told_what_answers_the_coach_awaits() -> None:
+    """Greeting: a start; the safety question: yes or no; setup's "ready?": yes, no, go on or
+    wait; while the coach talks or counts twists: nothing."""
+    rec = ScriptedRecognizer(
+        finals={30: final("start back twist"), 250: final("no"), 550: final("yes")}
+    )
+    coach = Coach(Dialog.load(), random.Random(1))
+    session = Session(coach, IntentMatcher.load(), lambda record: None)
+    session.begin(0.0)
+    stream_session(session, [bytes(3200)] * 1500, rec)
+    assert coach.step == "pacing"
+    favoured = [(count, set(intents)) for count, intents in rec.preferred]
+    assert [intents for _, intents in favoured] == [
+        set(GO_ON),
+        set(),
+        {"yes", "no"},
+        set(),
+        {"yes", "no", "resume", "pause"},
+        set(),
+    ]
+    assert [count for count, _ in favoured][1::2] == [30, 250, 550]

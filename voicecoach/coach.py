@@ -31,7 +31,7 @@ from voicecoach.events import (
     Utterance,
 )
 from voicecoach.pacing import Pacer, Tempo
-from voicecoach.steps import StepsMixin
+from voicecoach.steps import ANSWERS, StepsMixin
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +132,14 @@ class Coach(StepsMixin):
     def awaiting_answer(self) -> bool:
         """True when the coach has asked something and is listening for the answer."""
         return not self.ended and self._wait is not None and not self._queue
+
+    @property
+    def likely_intents(self) -> frozenset[str]:
+        """While the coach waits for an answer: the intents that answer it (a recognizer may
+        favour them; see :data:`voicecoach.steps.ANSWERS`); otherwise empty."""
+        if self._wait is None or self.ended:
+            return frozenset()
+        return ANSWERS.get(self.step, frozenset())
 
     def handle(self, event: Event) -> list[Action]:
         self._out = []

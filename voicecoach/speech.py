@@ -78,6 +78,7 @@ def stream_session(
         reached[0] = t
         if not session.coach.ended:
             session.tick(t)
+        recognizer.prefer(session.coach.likely_intents)
 
     for heard in listen(ticked(chunks, tick), recognizer, session.matcher):  # type: ignore[arg-type]
         if session.coach.ended:

@@ -14,6 +14,20 @@ if TYPE_CHECKING:
 
 GO_ON = frozenset({"yes", "resume", "start"})
 
+ANSWERS: dict[str, frozenset[str]] = {
+    "idle": GO_ON,
+    "safety": frozenset({"yes", "no"}),
+    "safety_confirm": GO_ON | {"no"},
+    "setup": frozenset({"yes", "no", "resume", "pause"}),
+    "halted": GO_ON | {"no"},
+    "halt_confirm": frozenset({"yes", "no"}),
+}
+"""What a user most likely says while the coach waits at each step: the intents its
+``_step_<name>`` handler acts on (a test checks), a hint for the speech recognizer. Not for
+"paused" and "stopped": there a misheard "resume" would restart the counting at once, so it
+must not be favoured (after a halt for pain, "resume" only leads to a confirmation question).
+The halting intents are never favoured either: that doubled false halts (measured)."""
+
 
 class StepsMixin:
     """Step handlers of :class:`voicecoach.coach.Coach`, kept apart to keep both short."""

@@ -58,6 +58,12 @@ class Recognizer(Protocol):
         """Forget the utterance in progress and start afresh (stream time goes on)."""
         ...
 
+    def prefer(self, intents: frozenset[str]) -> None:
+        """Hint: the next utterance most likely means one of ``intents`` (the answers to what
+        the coach just asked); empty for no preference. Takes effect from the next utterance;
+        an engine that cannot weigh phrases ignores it. Other commands stay possible."""
+        ...
+
 
 def samples_to_seconds(n_bytes: int) -> float:
     """Duration of ``n_bytes`` of 16 kHz int16 audio."""

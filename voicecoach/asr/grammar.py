@@ -89,16 +89,18 @@ def arpa_lm(
     background: Mapping[str, float],
     background_weight: float = 0.3,
     order: int = 3,
+    boost: Mapping[str, float] | None = None,
 ) -> str:
     """An ARPA trigram model: the command sentences mixed with a background unigram list.
 
     Counts are balanced so that each intent weighs the same whatever the number of its
-    expanded sentences (the total count, which sets how much Witten-Bell backs off, is kept);
+    expanded sentences (the total count, which sets how much Witten-Bell backs off, is kept),
+    times ``boost[intent]`` for the intents the next utterance most likely means;
     n-grams are smoothed with Witten-Bell and backed off to the mixed unigram
     ``(1 - w) * P_commands + w * P_background``; ``background`` maps words to (unnormalized)
     probabilities.
     """
-    counts = _weighted_counts(phrases, order)
+    counts = _weighted_counts(phrases, order, boost or {})
     probs = {1: _mixed_unigrams(counts[1], background, background_weight)}
     bows: dict[tuple[str, ...], float] = {}
     for n in range(2, order + 1):
@@ -106,13 +108,15 @@ def arpa_lm(
     return _format_arpa(probs, bows, order)
 
 
-def _weighted_counts(phrases: Phrases, order: int) -> list[dict[tuple[str, ...], float]]:
+def _weighted_counts(
+    phrases: Phrases, order: int, boost: Mapping[str, float]
+) -> list[dict[tuple[str, ...], float]]:
     counts: list[dict[tuple[str, ...], float]] = [defaultdict(float) for _ in range(order + 1)]
     per_intent = {intent: sentences({intent: phrases[intent]}) for intent in sorted(phrases)}
     mean = sum(len(items) for items in per_intent.values()) / max(1, len(per_intent))
-    for items in per_intent.values():
+    for intent, items in per_intent.items():
         for sentence in items:
-            weight = mean / len(items)
+            weight = mean / len(items) * boost.get(intent, 1.0)
             tokens = ["<s>", *sentence.split(), "</s>"]
             for n in range(1, order + 1):
                 for i in range(len(tokens) - n + 1):

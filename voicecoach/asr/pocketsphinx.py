@@ -32,6 +32,10 @@ BACKGROUND_WORDS = 3000
 """How many of the most frequent English words make the background."""
 BACKGROUND_WEIGHT = 0.3
 """Share of unigram probability given to the background words."""
+PREFERRED_BOOST = 20.0
+"""How much more the language model weighs the intents :meth:`prefer` names (the answers to
+the coach's question, plus the halting ones): yes/no answers 49 -> 57 % clean, 12 -> 33 %
+noisy in a measurement on the benchmark voices (boost 5 gave no gain)."""
 MAX_UTTERANCE = 8.0
 """Seconds after which an utterance is cut even if the endpointer still hears speech."""
 DITHER_RMS = 20.0
@@ -75,11 +79,15 @@ class PocketsphinxRecognizer:
         phrases = grammar.load_phrases() if phrases is None else phrases
         self._decoder = _decoder(ps, remove_noise)
         self._decoder.set_cmn(INITIAL_CMN)
-        known = grammar.keep_known(phrases, self._knows, self.name)
-        if not known:
+        self._known = grammar.keep_known(phrases, self._knows, self.name)
+        if not self._known:
             raise RecognizerError("pocketsphinx: no phrase word is in its dictionary")
-        background = _background(ps, self._decoder, background_words)
-        _load_lm(ps, self._decoder, grammar.arpa_lm(known, background, background_weight))
+        self._background = _background(ps, self._decoder, background_words)
+        self._background_weight = background_weight
+        self._searches: dict[frozenset[str], str] = {}
+        self._wanted: frozenset[str] = frozenset()
+        self._active: str | None = None
+        self._activate(self._wanted)
         self._max_bytes = int(max_utterance * RATE) * 2
         self._vad_mode = VAD_MODE if vad_mode is None else vad_mode
         self._dither = _Dither()
@@ -122,6 +130,9 @@ class PocketsphinxRecognizer:
         self._dither = _Dither()
         self._new_stream()
         return result
+
+    def prefer(self, intents: frozenset[str]) -> None:
+        self._wanted = frozenset(intents) & frozenset(self._known)
 
     def reset(self) -> None:
         if self._in_utt:
@@ -167,7 +178,25 @@ class PocketsphinxRecognizer:
             return self._cut()
         return None
 
+    def _activate(self, wanted: frozenset[str]) -> None:
+        """Decode with the language model that favours ``wanted`` (built on first use)."""
+        if wanted not in self._searches:
+            name = f"commands-{len(self._searches)}"
+            arpa = grammar.arpa_lm(
+                self._known,
+                self._background,
+                self._background_weight,
+                boost=dict.fromkeys(wanted, PREFERRED_BOOST),
+            )
+            _load_lm(self._ps, self._decoder, name, arpa)
+            self._searches[wanted] = name
+        if self._active != self._searches[wanted]:
+            # (not decoder.current_search(): it crashes while no search is active)
+            self._decoder.activate_search(self._searches[wanted])
+            self._active = self._searches[wanted]
+
     def _begin(self, start: float) -> None:
+        self._activate(self._wanted)
         self._decoder.start_utt()
         self._in_utt = True
         self._utt_bytes = 0
@@ -238,18 +267,18 @@ def _dictionary_words(path: str) -> Iterator[str]:
                 yield word
 
 
-def _load_lm(ps: Any, decoder: Any, arpa: str) -> None:
-    fd, name = tempfile.mkstemp(prefix="voicecoach-", suffix=".arpa")
+def _load_lm(ps: Any, decoder: Any, search: str, arpa: str) -> None:
+    """Add the ARPA model ``arpa`` to ``decoder`` as the search named ``search``."""
+    fd, path = tempfile.mkstemp(prefix="voicecoach-", suffix=".arpa")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(arpa)
-        lm = ps.NGramModel(decoder.get_config(), decoder.logmath, name)
-        decoder.add_lm("commands", lm)
-        decoder.activate_search("commands")
+        lm = ps.NGramModel(decoder.get_config(), decoder.logmath, path)
+        decoder.add_lm(search, lm)
     except (RuntimeError, ValueError) as exc:
         raise RecognizerError(f"pocketsphinx rejected the command language model: {exc}") from exc
     finally:
-        Path(name).unlink(missing_ok=True)
+        Path(path).unlink(missing_ok=True)
 
 
 def _probability(value: float) -> float:

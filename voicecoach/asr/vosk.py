@@ -136,6 +136,10 @@ class VoskRecognizer:
         self._rec = self._recognizer()
         self._base = self._consumed / (2 * RATE)
 
+    def prefer(self, intents: frozenset[str]) -> None:
+        """Ignored: a vosk phrase list has no weights, and narrowing it to the expected answers
+        would force every other sentence (a halting one too) onto an answer."""
+
     def _transcript(self, raw: str) -> Transcript | None:
         data = json.loads(raw)
         text = " ".join(str(data.get("text", "")).split())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import resource
 import shutil
@@ -88,7 +89,7 @@ def synthesize(voice: Voice, text: str, cache: Path) -> bytes:
     key = hashlib.sha1(f"{voice.program}|{voice.args}|{text}".encode()).hexdigest()[:16]
     path = cache / f"{voice.name}-{key}.wav"
     if not path.exists():
-        tmp = path.with_suffix(".tmp.wav")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.wav")  # two runs may share a cache
         if voice.program == "flite":
             cmd = ["flite", *voice.args, "-t", text, "-o", str(tmp)]
         else:
@@ -245,7 +246,8 @@ def render(result: dict[str, Any]) -> str:
         return "   -  " if value is None else f"{100 * value:5.1f}%"
 
     head = f"{'voice/condition':28} {'n':>4} {'intent':>7} {'halt':>7} {'f.halt':>7} {'ood rej':>7}"
-    lines = [f"engine: {result['engine']}", head, "-" * len(head)]
+    prefer = ",".join(result["prefer"]) or "nothing"
+    lines = [f"engine: {result['engine']}, favouring {prefer}", head, "-" * len(head)]
     for name, r in [
         *result["cells"].items(),
         *(("ALL/" + k, v) for k, v in result["totals"].items()),
@@ -273,6 +275,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--voices", default="", help="comma-separated voice names (default: all)")
     p.add_argument("--shared", type=Path, default=SHARED, help="the shared speech folder")
     p.add_argument("--cache", type=Path, default=None, help="keep synthesized clips here")
+    p.add_argument(
+        "--prefer",
+        default="",
+        help="comma-separated intents the recognizer favours, as while the coach waits for an "
+        "answer (yes,no: its safety question); default none",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--misses", action="store_true", help="list every miss")
     return p
@@ -293,6 +301,7 @@ def _run(args: argparse.Namespace) -> int:
     from voicecoach.wav import read_pcm16k
 
     voices = _voices(args.voices)
+    prefer = _intents(args.prefer)
     rows = read_table(args.table)
     cache = args.cache or Path(tempfile.mkdtemp(prefix="voicecoach-bench-"))
     cache.mkdir(parents=True, exist_ok=True)
@@ -301,8 +310,10 @@ def _run(args: argparse.Namespace) -> int:
     begin = time.perf_counter()
     recognizer = create_recognizer(args.engine, args.model)
     load = time.perf_counter() - begin
+    recognizer.prefer(prefer)
     result = evaluate(recognizer, IntentMatcher.load(), clips, noise)
     result.update(engine=recognizer.name, load_seconds=round(load, 3), peak_rss_mb=_rss_mb())
+    result["prefer"] = sorted(prefer)
     result["summary"] = summary(result)
     result["targets"] = check(result["summary"])
     if args.cache is None:
@@ -327,6 +338,16 @@ def _voices(names: str) -> list[Voice]:
             f"not installed: {', '.join(missing)} (apt-get install {' '.join(missing)})"
         )
     return chosen
+
+
+def _intents(names: str) -> frozenset[str]:
+    from voicecoach.intents import INTENTS
+
+    wanted = frozenset(n for n in names.split(",") if n)
+    unknown = wanted - frozenset(INTENTS)
+    if unknown:
+        raise ValueError(f"unknown intents: {', '.join(sorted(unknown))}")
+    return wanted
 
 
 def _noise(pcm: bytes) -> Any:

@@ -1,0 +1,50 @@
+"""The speech benchmark script runs end to end on a tiny set (the real run is by hand)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import shared_path
+
+from voicecoach.bench import speech
+
+
+@pytest.fixture
+def small_shared(tmp_path: Path) -> Path:
+    """A ../shared/speech with one human yes and the kitchen noise only."""
+    root = tmp_path / "speech"
+    for relative in (speech.NOISE_FILE, "speech_commands/armkit_yes.wav"):
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).symlink_to(shared_path(f"speech/{relative}"))
+    return root
+
+
+def test_a_tiny_run_reports_every_cell_and_target(
+    tmp_path: Path, small_shared: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if shutil.which("flite") is None:
+        pytest.skip("flite is not installed (apt-get install flite)")
+    argv = ["--voices", "flite-slt", "--per-voice", "3", "--shared", str(small_shared)]
+    argv += ["--cache", str(tmp_path / "cache"), "--prefer", "yes,no", "--json"]
+    assert speech.main(argv) in (0, 1)
+    result = json.loads(capsys.readouterr().out)
+    assert result["prefer"] == ["no", "yes"] and result["engine"] == "pocketsphinx"
+    assert set(result["cells"]) == {
+        "flite-slt/clean",
+        "flite-slt/noisy",
+        "human/clean",
+        "human/noisy",
+    }
+    assert result["cells"]["flite-slt/clean"]["n"] == 3
+    assert set(result["targets"]) == set(speech.TARGETS)
+    assert 0 < result["rtf"] < 1 and result["peak_rss_mb"] > 0
+
+
+def test_unknown_intents_or_voices_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert speech.main(["--prefer", "yes,maybe"]) == 2
+    assert "unknown intents: maybe" in capsys.readouterr().err
+    assert speech.main(["--voices", "hal9000"]) == 2
+    assert "unknown voices: hal9000" in capsys.readouterr().err
