@@ -105,6 +105,22 @@ def test_boosted_intents_weigh_more_and_the_model_stays_proper() -> None:
     assert sum(unigrams) == pytest.approx(1.0, abs=1e-3)
 
 
+def test_kept_intents_keep_their_share_when_others_are_boosted() -> None:
+    phrases = {"a": ("alpha",), "b": ("bravo",), "c": ("charlie",), "d": ("delta",)}
+
+    def shares(**kw: object) -> dict[str, float]:
+        arpa = grammar.arpa_lm(phrases, {}, background_weight=0.0, **kw)  # type: ignore[arg-type]
+        bigrams = _parse_arpa(arpa)[2]
+        starts = {g[1]: 10**p for g, (p, _) in bigrams.items() if g[0] == "<s>"}
+        return {w: p / sum(starts.values()) for w, p in starts.items()}
+
+    assert shares()["delta"] == pytest.approx(0.25, abs=1e-4)
+    assert shares(boost={"a": 20.0})["delta"] == pytest.approx(1 / 23, abs=1e-4)
+    kept = shares(boost={"a": 20.0}, keep_share={"d"})
+    assert kept["delta"] == pytest.approx(0.25, abs=1e-4)
+    assert kept["alpha"] > 2 * kept["delta"] > 2 * kept["bravo"]
+
+
 def test_pocketsphinx_loads_the_model(tmp_path: Path) -> None:
     ps = pytest.importorskip("pocketsphinx")
     path = tmp_path / "lm.arpa"

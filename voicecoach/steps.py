@@ -26,7 +26,8 @@ ANSWERS: dict[str, frozenset[str]] = {
 ``_step_<name>`` handler acts on (a test checks), a hint for the speech recognizer. Not for
 "paused" and "stopped": there a misheard "resume" would restart the counting at once, so it
 must not be favoured (after a halt for pain, "resume" only leads to a confirmation question).
-The halting intents are never favoured either: that doubled false halts (measured)."""
+The halting intents are not in it: the recognizer keeps their usual share of probability
+(favouring them too doubled false halts, measured)."""
 
 
 class StepsMixin:

@@ -90,22 +90,37 @@ def arpa_lm(
     background_weight: float = 0.3,
     order: int = 3,
     boost: Mapping[str, float] | None = None,
+    keep_share: Iterable[str] = (),
 ) -> str:
     """An ARPA trigram model: the command sentences mixed with a background unigram list.
 
     Counts are balanced so that each intent weighs the same whatever the number of its
     expanded sentences (the total count, which sets how much Witten-Bell backs off, is kept),
-    times ``boost[intent]`` for the intents the next utterance most likely means;
+    times ``boost[intent]`` for the intents the next utterance most likely means (the intents
+    in ``keep_share`` are boosted just enough to keep the share they had without it);
     n-grams are smoothed with Witten-Bell and backed off to the mixed unigram
     ``(1 - w) * P_commands + w * P_background``; ``background`` maps words to (unnormalized)
     probabilities.
     """
-    counts = _weighted_counts(phrases, order, boost or {})
+    counts = _weighted_counts(phrases, order, _share_kept(phrases, boost or {}, keep_share))
     probs = {1: _mixed_unigrams(counts[1], background, background_weight)}
     bows: dict[tuple[str, ...], float] = {}
     for n in range(2, order + 1):
         probs[n] = _higher_order(counts[n], probs, bows)
     return _format_arpa(probs, bows, order)
+
+
+def _share_kept(
+    phrases: Phrases, boost: Mapping[str, float], keep_share: Iterable[str]
+) -> dict[str, float]:
+    """``boost`` plus the factor that leaves each ``keep_share`` intent its unboosted share."""
+    keep = {k for k in keep_share if k in phrases and k not in boost}
+    boosted = {k: v for k, v in boost.items() if k in phrases}
+    if not boosted or not keep:
+        return boosted
+    n = len(phrases)
+    factor = (n - len(boosted) - len(keep) + sum(boosted.values())) / (n - len(keep))
+    return {**boosted, **dict.fromkeys(keep, factor)}
 
 
 def _weighted_counts(

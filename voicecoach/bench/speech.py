@@ -276,6 +276,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--shared", type=Path, default=SHARED, help="the shared speech folder")
     p.add_argument("--cache", type=Path, default=None, help="keep synthesized clips here")
     p.add_argument(
+        "--only", default="", help="comma-separated intents: keep only the table rows of these"
+    )
+    p.add_argument(
         "--prefer",
         default="",
         help="comma-separated intents the recognizer favours, as while the coach waits for an "
@@ -302,7 +305,8 @@ def _run(args: argparse.Namespace) -> int:
 
     voices = _voices(args.voices)
     prefer = _intents(args.prefer)
-    rows = read_table(args.table)
+    only = _intents(args.only)
+    rows = [r for r in read_table(args.table) if not only or r.expected in only]
     cache = args.cache or Path(tempfile.mkdtemp(prefix="voicecoach-bench-"))
     cache.mkdir(parents=True, exist_ok=True)
     clips = synthetic_clips(rows, voices, args.per_voice, cache) + human_clips(args.shared)
