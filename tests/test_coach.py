@@ -19,7 +19,7 @@ from coachkit import (
 )
 
 from voicecoach.coach import CoachConfig
-from voicecoach.intents import HALTING
+from voicecoach.intents import HALTING, IntentMatch
 from voicecoach.pacing import Tempo
 from voicecoach.session import Session
 from voicecoach.steps import ANSWERS
@@ -327,6 +327,20 @@ def _settle(session: Session) -> None:
         session.tick(wakeup)
 
 
+def counting_session() -> tuple[Session, list[Record]]:
+    """A session through start, safety and setup, with the first twist counted."""
+    records: list[Record] = []
+    session = Session(make_coach(), IntentNameMatcher(), records.append)
+    session.begin(0.0)
+    for intent in FULL:
+        _settle(session)
+        session.heard(session.coach.now, intent)
+    _settle(session)
+    while not of(records, "rep"):
+        session.tick(session.coach.next_wakeup or session.coach.now)
+    return session, records
+
+
 @pytest.mark.parametrize("step", sorted(ANSWERS))
 def test_likely_intents_are_the_answers_the_step_acts_on(step: str) -> None:
     session, _ = session_at(step)
@@ -344,14 +358,35 @@ def test_likely_intents_are_the_answers_the_step_acts_on(step: str) -> None:
 @pytest.mark.parametrize("last", ["pause", "stop", "quit"])
 def test_nothing_is_favoured_while_counting_paused_stopped_or_after_the_end(last: str) -> None:
     """A favoured "resume" after pause or stop would restart the counting if misheard."""
-    records: list[Record] = []
-    session = Session(make_coach(), IntentNameMatcher(), records.append)
-    session.begin(0.0)
-    for intent in FULL:
-        _settle(session)
-        session.heard(session.coach.now, intent)
-    _settle(session)
+    session, _ = counting_session()
     assert session.coach.step == "pacing" and session.coach.likely_intents == frozenset()
     session.heard(session.coach.now, last)
     session.tick(session.coach.now + 30)
     assert session.coach.likely_intents == frozenset()
+
+
+# -- a halting word heard but not surely (speech)
+
+
+@pytest.mark.parametrize("doubt", ["stop", "pain", "dizzy"])
+def test_an_unsure_halt_while_twisting_pauses_and_asks(doubt: str) -> None:
+    session, records = counting_session()
+    at = session.coach.now
+    session.heard(at, "ow maybe", match=IntentMatch("none", 0.0, "ow maybe"), doubt=doubt)
+    assert session.coach.step == "paused"
+    assert keys(records)[-1] == "pause.check"
+    assert not of(records, "halt")
+    session.tick(at + 20)
+    assert not [r for r in of(records, "rep") if r["t"] > at]
+    session.heard(at + 20, "resume")
+    session.tick(at + 40)
+    assert [r for r in of(records, "rep") if r["t"] > at + 20]
+    intent = next(r for r in records if r["event"] == "intent" and r["t"] == round(at, 3))
+    assert intent["doubt"] == doubt and intent["intent"] == "none"
+
+
+def test_an_unsure_halt_elsewhere_is_just_not_understood() -> None:
+    session, records = session_at("safety")
+    session.heard(session.coach.now, "ow", match=IntentMatch("none", 0.0, "ow"), doubt="pain")
+    assert session.coach.step == "safety"
+    assert keys(records)[-1] == "sorry"

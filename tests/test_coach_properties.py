@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from voicecoach.events import Begin, End, Halt, InputError, Rep, Say, Tick, Utterance
 from voicecoach.intents import INTENTS
+from voicecoach.steps import GO_ON
 
 GET_GOING = [(1.0, "start"), (20.0, "no"), (40.0, "yes")]
 """Into the twisting quickly, so the properties are tried where reps are counted."""
@@ -15,7 +16,7 @@ GET_GOING = [(1.0, "start"), (20.0, "no"), (40.0, "yes")]
 steps = st.lists(
     st.tuples(
         st.floats(min_value=0.0, max_value=40.0, allow_nan=False),
-        st.sampled_from([*INTENTS, "tick", "wake", "error"]),
+        st.sampled_from([*INTENTS, "tick", "wake", "error", "doubt"]),
     ),
     max_size=60,
 )
@@ -35,6 +36,8 @@ def run(prefix: bool, events: list[tuple[float, str]]) -> list[tuple[str, list]]
             log.append(("tick", coach.handle(Tick(t))))
         elif kind == "error":
             log.append(("error", coach.handle(InputError(t, "bad audio"))))
+        elif kind == "doubt":  # "ow?" heard, too unsure to halt on
+            log.append(("doubt", coach.handle(Utterance(t, "none", 0.0, "ow", doubt="pain"))))
         else:
             log.append((kind, coach.handle(Utterance(t, kind, 0.9, kind))))
     while coach.next_wakeup is not None and coach.next_wakeup < t + 600:
@@ -70,3 +73,18 @@ def test_safety_words_always_halt_and_nothing_follows_the_end(prefix: bool, even
         elif sent == "stop":
             assert any(isinstance(a, Halt) for a in actions)
         ended = any(isinstance(a, End) for a in actions)
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps)
+def test_no_rep_after_an_unsure_halt_until_told_to_go_on(events: list) -> None:
+    checking = False
+    for sent, actions in run(True, events):
+        for action in actions:
+            if isinstance(action, Say) and action.key == "pause.check":
+                checking = True
+            elif isinstance(action, Say) and action.key in ("pause.resumed", "halt.resume_ok"):
+                assert sent in GO_ON, f"resumed on {sent!r}"
+                checking = False
+            elif isinstance(action, Rep):
+                assert not checking, "a rep was counted after an unsure halt, unanswered"

@@ -132,7 +132,21 @@ def test_uncertain_finals_are_not_acted_on(text: str, confidence: float, intent:
 def test_a_halting_word_must_itself_be_sure() -> None:
     words = (Word("i", 0.9, 0, 0.1), Word("lightheaded", 0.2, 0.1, 0.5), Word("he", 0.9, 0.5, 0.6))
     unsure = Transcript("i lightheaded he", 0.8, 0.0, 0.6, words)
-    assert [e.intent for e in run(ScriptedRecognizer(finals={4: unsure}))] == ["none"]
+    events = run(ScriptedRecognizer(finals={4: unsure}))
+    assert [(e.intent, e.doubt) for e in events] == [("none", "dizzy")]
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "doubt"),
+    [("stop", 0.1, "stop"), ("stop", 0.9, ""), ("yes", 0.1, ""), ("hello", 0.1, "")],
+)
+def test_an_unsure_halting_word_is_kept_as_a_doubt(
+    text: str, confidence: float, doubt: str
+) -> None:
+    """Not acted on as a halt, but the coach is told, so it can check in."""
+    events = run(ScriptedRecognizer(finals={4: final(text, confidence)}))
+    assert [e.doubt for e in events] == [doubt]
+    assert all(e.intent == "none" for e in events if e.doubt)
 
 
 def test_the_stream_end_is_flushed() -> None:

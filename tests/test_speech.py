@@ -46,7 +46,9 @@ def test_echo_never_swallows_a_halt(text: str, intent: str, passed: bool) -> Non
     heard: list[str] = []
 
     class Recorder:
-        def heard(self, t: float, said: str, match: object = None, partial: bool = False) -> None:
+        def heard(
+            self, t: float, said: str, match: object = None, partial: bool = False, doubt: str = ""
+        ) -> None:
             heard.append(said)
 
     event = Heard(1.0, text, 0.9, intent, 0.9, True, 0.5)
@@ -162,3 +164,25 @@ def test_the_recognizer_is_told_what_answers_the_coach_awaits() -> None:
         set(),
     ]
     assert [count for count, _ in favoured][1::2] == [30, 250, 550]
+
+
+def test_a_barely_heard_stop_while_twisting_pauses_the_count() -> None:
+    """The recognizer is unsure of "stop" (confidence 0.1): no halt, but no counting on."""
+    records: list[dict[str, object]] = []
+    rec = ScriptedRecognizer(
+        finals={
+            30: final("start back twist"),
+            250: final("no"),
+            550: final("yes"),
+            1300: final("stop", confidence=0.1),
+        }
+    )
+    coach = Coach(Dialog.load(), random.Random(1))
+    session = Session(coach, IntentMatcher.load(), records.append)
+    session.begin(0.0)
+    stream_session(session, [bytes(3200)] * 1600, rec)
+    reps = [r for r in records if r["event"] == "rep"]
+    assert reps and all(float(r["t"]) <= 130.0 for r in reps)  # type: ignore[arg-type]
+    assert not [r for r in records if r["event"] == "halt"]
+    said = [r["key"] for r in records if r["event"] == "say"]
+    assert "pause.check" in said and coach.step == "paused"

@@ -266,6 +266,8 @@ class Coach(StepsMixin):
             self._halt_stop()
         elif intent == "quit":
             self._quit()
+        elif event.doubt and self.step == "pacing":
+            self._pause_counting("pause.check")  # maybe "ouch": never count on regardless
         elif not getattr(self, f"_step_{self.step}")(intent):
             self._answer(intent, event.text)
 

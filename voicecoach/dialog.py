@@ -36,7 +36,7 @@ RESPONSE_KEYS = (
     "twist.intro", "twist.step", "twist.begin", "twist.right", "twist.left", "twist.halfway",
     "twist.last", "twist.reminder", "twist.target_reached", "twist.time_up", "twist.going",
     "tempo.faster", "tempo.slower", "tempo.fastest", "tempo.slowest", "tempo.not_now",
-    "pause.paused", "pause.resumed", "pause.not_now",
+    "pause.paused", "pause.check", "pause.resumed", "pause.not_now",
     "halt.stop", "halt.stop_idle", "halt.pain", "halt.dizzy", "halt.wait_fine", "halt.confirm",
     "halt.need_confirm", "halt.resume_ok", "halt.not_fine", "halt.stopped_cooldown",
     "cooldown.intro", "cooldown.slower", "cooldown.step", "cooldown.breathe_in",

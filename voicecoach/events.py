@@ -34,6 +34,10 @@ class Utterance:
     """0..1, from the intent matcher (and the recognizer, for speech)."""
     text: str = ""
     """What was heard, for topic-specific answers ("what do I do with my arms?")."""
+    doubt: str = ""
+    """Speech only: a halting intent (stop/pain/dizzy) the recognizer heard but was not sure
+    enough of to act on; ``intent`` is then ``none``. While twisting, the coach pauses and
+    checks in rather than count on."""
 
 
 @dataclass(frozen=True, slots=True)

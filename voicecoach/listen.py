@@ -15,7 +15,8 @@ A final transcript is acted on only if the recognizer was sure enough of it: an 
 needs ``min_confidence``, a fuzzy intent match needs more (``FUZZY_NEEDS``), and a halting word
 inside it must itself be sure (``HALT_WORD_CONFIDENCE``). Otherwise it is reported with intent
 ``none``: never act on what was barely heard. (Measured: garbage recognized from noise or
-unrelated speech fuzzy-matches some phrase at 0.67-0.83.)
+unrelated speech fuzzy-matches some phrase at 0.67-0.83.) A halting intent so reported is kept
+as ``doubt``, so that the coach can pause and ask rather than count on.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class Heard:
     """False for an early halting hit taken from a partial result."""
     start: float
     """When the utterance started (seconds of audio); for partials, an estimate."""
+    doubt: str = ""
+    """A halting intent heard too unsure to act on (``intent`` is then ``none``), else ""."""
 
     @property
     def halting(self) -> bool:
@@ -138,6 +141,7 @@ class _Stream:
             return None
         match = self.matcher.match(result.text)
         intent, score = match.intent, match.confidence
+        doubt = ""
         if intent not in (NONE, fired) and not self._trusted(result, intent, score):
             log.debug(
                 "ignoring %r (%s): recognizer %.2f, match %.2f",
@@ -146,10 +150,11 @@ class _Stream:
                 result.confidence,
                 score,
             )
+            doubt = intent if intent in self.halting else ""
             intent, score = NONE, 0.0
         if fired is not None and intent == fired:
             return None
-        return Heard(t, result.text, result.confidence, intent, score, True, result.start)
+        return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt)
 
     def _trusted(self, result: Transcript, intent: str, matched: float) -> bool:
         """Garbage recognized from noise or other speech often fuzzy-matches some phrase."""

@@ -65,18 +65,28 @@ class Session:
         self._send(self.coach.handle(Tick(t)))
 
     def heard(
-        self, t: float, text: str, match: IntentMatch | None = None, partial: bool = False
+        self,
+        t: float,
+        text: str,
+        match: IntentMatch | None = None,
+        partial: bool = False,
+        doubt: str = "",
     ) -> IntentMatch:
-        """The user said ``text`` at ``t``; speech passes the ``match`` it already made."""
+        """The user said ``text`` at ``t``; speech passes the ``match`` it already made and
+        the halting intent it was unsure of (see :attr:`Utterance.doubt`)."""
         text = clean_text(text)
         record: dict[str, Any] = {"t": round(t, 3), "event": "heard", "text": text}
         if partial:
             record["partial"] = True
         self.sink(record)
         match = match or self.matcher.match(text)
-        self.sink({"t": round(t, 3), "event": "intent", "intent": match.intent,
-                   "confidence": round(match.confidence, 3)})
-        self._send(self.coach.handle(Utterance(t, match.intent, match.confidence, text)))
+        found: dict[str, Any] = {"t": round(t, 3), "event": "intent", "intent": match.intent,
+                                 "confidence": round(match.confidence, 3)}
+        if doubt:
+            found["doubt"] = doubt
+        self.sink(found)
+        utterance = Utterance(t, match.intent, match.confidence, text, doubt)
+        self._send(self.coach.handle(utterance))
         return match
 
     def _send(self, actions: Iterable[Action]) -> None:

@@ -132,11 +132,7 @@ class StepsMixin:
         elif intent == "slower":
             self._say("tempo.slower" if self._pacer.slower() else "tempo.slowest")
         elif intent == "pause":
-            self._interrupt()
-            self._next_beat = None
-            self.step = "paused"
-            self._say("pause.paused")
-            self._listen(self.config.pause_timeout)
+            self._pause_counting("pause.paused")
         elif intent == "skip":
             self._interrupt()
             self._next_beat = None
@@ -146,6 +142,13 @@ class StepsMixin:
         else:
             return False
         return True
+
+    def _pause_counting(self: Coach, key: str) -> None:
+        self._interrupt()
+        self._next_beat = None
+        self.step = "paused"
+        self._say(key)
+        self._listen(self.config.pause_timeout)
 
     def _step_paused(self: Coach, intent: str) -> bool:
         if intent in GO_ON:

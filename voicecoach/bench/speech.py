@@ -5,8 +5,10 @@ phrase files) with voices the tests do not use (flite's voices, espeak-ng varian
 plain ``en-us``), adds the real human recordings of ``../shared/speech/``, and plays every clip
 through the real streaming path (:func:`voicecoach.listen.listen`) clean and with kitchen
 noise mixed in at 10 dB SNR. Reports, per voice and condition: intent accuracy, halting
-recall, false halting, out-of-domain rejection; and overall real-time factor (CPU time of one
-core / audio time), model load time and peak resident memory. ``--json`` prints the lot.
+recall, false halting, out-of-domain rejection, halting "caught" (halted, or heard unsure so
+that the coach would pause and check in while twisting) and false check-ins; and overall
+real-time factor (CPU time of one core / audio time), model load time and peak resident
+memory. ``--json`` prints the lot.
 Exit status 0 when every target is met, 1 when one is not, 2 on bad input.
 
 Needs ``espeak-ng`` and (for its voices) ``flite`` on PATH: ``apt-get install espeak-ng flite``.
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,14 +148,15 @@ def prepare(pcm: bytes, noise: Any | None, rng: random.Random) -> bytes:
     return np.clip(np.rint(padded), -32768, 32767).astype("<i2").tobytes()
 
 
-def run_clip(recognizer: Any, matcher: Any, pcm: bytes) -> tuple[list[str], float]:
-    """Intents heard (``none`` left out) and the CPU seconds it took."""
+def run_clip(recognizer: Any, matcher: Any, pcm: bytes) -> tuple[list[str], list[str], float]:
+    """Intents heard (``none`` left out), halting intents heard unsure (doubts), CPU seconds."""
     from voicecoach.listen import listen
 
     chunks = [pcm[i : i + 3200] for i in range(0, len(pcm), 3200)]
     begin = time.process_time()
-    heard = [h.intent for h in listen(chunks, recognizer, matcher) if h.intent != "none"]
-    return heard, time.process_time() - begin
+    events = list(listen(chunks, recognizer, matcher))
+    heard = [h.intent for h in events if h.intent != "none"]
+    return heard, [h.doubt for h in events if h.doubt], time.process_time() - begin
 
 
 class Tally:
@@ -162,18 +166,21 @@ class Tally:
         self.c: dict[str, int] = defaultdict(int)
         self.misses: list[str] = []
 
-    def add(self, clip: Clip, heard: list[str]) -> None:
+    def add(self, clip: Clip, heard: list[str], doubts: Sequence[str] = ()) -> None:
         got = heard[0] if heard else "none"
         halted = any(h in HALTING for h in heard)
+        checked = not halted and bool(doubts)
         if clip.expected != "none":
             self.c["cmd"] += 1
             self.c["cmd_ok"] += got == clip.expected
         if clip.expected in HALTING:
             self.c["halt"] += 1
             self.c["halt_ok"] += halted
+            self.c["halt_checked"] += checked
         else:
             self.c["other"] += 1
             self.c["false_halt"] += halted
+            self.c["false_check"] += checked
         if clip.expected == "none":
             self.c["ood"] += 1
             self.c["ood_ok"] += not heard
@@ -187,6 +194,8 @@ class Tally:
             "intent_accuracy": _ratio(c["cmd_ok"], c["cmd"]),
             "halting_recall": _ratio(c["halt_ok"], c["halt"]),
             "false_halting": _ratio(c["false_halt"], c["other"]),
+            "halting_caught": _ratio(c["halt_ok"] + c["halt_checked"], c["halt"]),
+            "false_checks": _ratio(c["false_check"], c["other"]),
             "ood_rejection": _ratio(c["ood_ok"], c["ood"]),
         }
 
@@ -203,10 +212,10 @@ def evaluate(recognizer: Any, matcher: Any, clips: list[Clip], noise: Any) -> di
     for condition in ("clean", "noisy"):
         for clip in clips:
             pcm = prepare(clip.pcm, noise if condition == "noisy" else None, rng)
-            heard, seconds = run_clip(recognizer, matcher, pcm)
+            heard, doubts, seconds = run_clip(recognizer, matcher, pcm)
             cpu, audio = cpu + seconds, audio + len(pcm) / 32000
-            cells[(clip.source, condition)].add(clip, heard)
-            totals[condition].add(clip, heard)
+            cells[(clip.source, condition)].add(clip, heard, doubts)
+            totals[condition].add(clip, heard, doubts)
     return {
         "cells": {f"{s}/{c}": t.rates() for (s, c), t in sorted(cells.items())},
         "totals": {c: t.rates() for c, t in totals.items()},
@@ -245,7 +254,10 @@ def render(result: dict[str, Any]) -> str:
     def pct(value: float | None) -> str:
         return "   -  " if value is None else f"{100 * value:5.1f}%"
 
-    head = f"{'voice/condition':28} {'n':>4} {'intent':>7} {'halt':>7} {'f.halt':>7} {'ood rej':>7}"
+    head = (
+        f"{'voice/condition':28} {'n':>4} {'intent':>7} {'halt':>7} {'f.halt':>7} {'ood rej':>7}"
+        f" {'caught':>7} {'f.check':>7}"
+    )
     prefer = ",".join(result["prefer"]) or "nothing"
     lines = [f"engine: {result['engine']}, favouring {prefer}", head, "-" * len(head)]
     for name, r in [
@@ -254,7 +266,8 @@ def render(result: dict[str, Any]) -> str:
     ]:
         lines.append(
             f"{name:28} {r['n']:4} {pct(r['intent_accuracy']):>7} {pct(r['halting_recall']):>7} "
-            f"{pct(r['false_halting']):>7} {pct(r['ood_rejection']):>7}"
+            f"{pct(r['false_halting']):>7} {pct(r['ood_rejection']):>7} "
+            f"{pct(r['halting_caught']):>7} {pct(r['false_checks']):>7}"
         )
     lines.append("")
     for key, value in result["summary"].items():
