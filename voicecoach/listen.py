@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from voicecoach.asr.base import RATE, Recognizer, Transcript
 
 if TYPE_CHECKING:
-    from voicecoach.intents import Matcher
+    from voicecoach.intents import IntentMatch, Matcher
 
 log = logging.getLogger(__name__)
 
@@ -117,12 +117,13 @@ class _Stream:
         """The halting intent already sent for the current utterance."""
         self.streak: tuple[str, int] = ("", 0)
         self.since = 0.0
+        self.last: tuple[str, IntentMatch | None] = ("", None)
+        """The last partial matched, and its match (a partial often stays the same)."""
 
     def partial(self, text: str, t: float) -> Heard | None:
         if self.fired is not None:
             return None
-        words = len(text.split())
-        match = self.matcher.match(text) if 0 < words <= MAX_PARTIAL_WORDS else None
+        match = self._match_partial(text)
         if match is None or match.intent not in self.halting:
             self.streak = ("", 0)
             return None
@@ -134,6 +135,12 @@ class _Stream:
             return None
         self.fired = match.intent
         return Heard(t, text, 0.0, match.intent, match.confidence, False, self.since)
+
+    def _match_partial(self, text: str) -> IntentMatch | None:
+        if text != self.last[0]:
+            short = 0 < len(text.split()) <= MAX_PARTIAL_WORDS
+            self.last = (text, self.matcher.match(text) if short else None)
+        return self.last[1]
 
     def final(self, result: Transcript, t: float) -> Heard | None:
         fired, self.fired, self.streak = self.fired, None, ("", 0)
