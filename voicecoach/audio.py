@@ -277,7 +277,7 @@ class Player:
             self._queue.put(_Clip(pcm, rate, text, self._generation))
 
     def play_wav(self, path: str | Path, text: str = "") -> None:
-        """Queue a 16-bit mono WAV file."""
+        """Queue a WAV file (played at its own rate; stereo is mixed down)."""
         from voicecoach.wav import read_pcm
 
         self.play(*read_pcm(path), text=text)

@@ -86,6 +86,7 @@ class PocketsphinxRecognizer:
             raise RecognizerError("pocketsphinx: no phrase word is in its dictionary")
         self._background = _background(ps, self._decoder, background_words)
         self._background_weight = background_weight
+        self._intents = frozenset(self._known)
         self._searches: dict[frozenset[str], str] = {}
         self._wanted: frozenset[str] = frozenset()
         self._active: str | None = None
@@ -134,7 +135,7 @@ class PocketsphinxRecognizer:
         return result
 
     def prefer(self, intents: frozenset[str]) -> None:
-        self._wanted = frozenset(intents) & frozenset(self._known)
+        self._wanted = frozenset(intents) & self._intents
 
     def reset(self) -> None:
         if self._in_utt:

@@ -166,7 +166,7 @@ class Tally:
         self.c: dict[str, int] = defaultdict(int)
         self.misses: list[str] = []
 
-    def add(self, clip: Clip, heard: list[str], doubts: Sequence[str] = ()) -> None:
+    def add(self, clip: Clip, heard: list[str], doubts: Sequence[str]) -> None:
         got = heard[0] if heard else "none"
         halted = any(h in HALTING for h in heard)
         checked = not halted and bool(doubts)
