@@ -1,6 +1,6 @@
 """Helpers for driving the coach in tests: intent names in, event records out, virtual time.
 
-Sessions go through the real :func:`voicecoach.session.run_script` loop, with a matcher
+Sessions go through the real :func:`voicecoach.app.session.run_script` loop, with a matcher
 that reads intent names (``ask_reps``) so these tests do not depend on phrase matching.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from voicecoach.coach import Coach, CoachConfig
-from voicecoach.dialog import Dialog
-from voicecoach.intents import INTENTS, IntentMatch
-from voicecoach.session import ScriptLine, Session, run_script
+from voicecoach.app.session import ScriptLine, Session, run_script
+from voicecoach.coach.dialog import Dialog
+from voicecoach.coach.machine import Coach, CoachConfig
+from voicecoach.nlu.matcher import INTENTS, IntentMatch
 
 DIALOG = Dialog.load()
 Record = dict[str, Any]

@@ -102,7 +102,7 @@ class FakeOutputStream(FakeStream):
 
 
 class FakeSoundDevice:
-    """Enough of the sounddevice module for voicecoach.audio."""
+    """Enough of the sounddevice module for voicecoach.audio.devices."""
 
     PortAudioError = FakePortAudioError
     CallbackStop = FakeCallbackStop

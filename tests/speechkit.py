@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.wav import read_pcm16k, write_wav
+from voicecoach.audio.wav import read_pcm16k, write_wav
 
 
 def speak(text: str, path: Path, voice: str = "en-us") -> Path:

@@ -6,9 +6,9 @@ from coachkit import make_coach
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voicecoach.events import Begin, End, Halt, InputError, Rep, Say, Tick, Utterance
-from voicecoach.intents import INTENTS
-from voicecoach.steps import GO_ON
+from voicecoach.coach.events import Begin, End, Halt, InputError, Rep, Say, Tick, Utterance
+from voicecoach.coach.steps import GO_ON
+from voicecoach.nlu.matcher import INTENTS
 
 GET_GOING = [(1.0, "start"), (20.0, "no"), (40.0, "yes")]
 """Into the twisting quickly, so the properties are tried where reps are counted."""

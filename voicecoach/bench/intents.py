@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import DataError
-from voicecoach.intents import HALTING, INTENTS, NONE, IntentMatcher
+from voicecoach.nlu.matcher import HALTING, INTENTS, NONE, IntentMatcher
 
 DEFAULT_TABLE = Path(__file__).resolve().parents[2] / "benchmarks" / "intent_paraphrases.tsv"
 TARGETS = {

@@ -13,10 +13,10 @@ import random
 import statistics
 import time
 
-from voicecoach.coach import Coach, CoachConfig
-from voicecoach.dialog import Dialog
-from voicecoach.intents import IntentMatcher
-from voicecoach.session import Session, parse_script, run_script
+from voicecoach.app.session import Session, parse_script, run_script
+from voicecoach.coach.dialog import Dialog
+from voicecoach.coach.machine import Coach, CoachConfig
+from voicecoach.nlu.matcher import IntentMatcher
 
 SCRIPT = """start back twist
 no

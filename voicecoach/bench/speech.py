@@ -3,7 +3,7 @@
 Synthesizes the held-out paraphrases (``benchmarks/intent_paraphrases.tsv``, never in the
 phrase files) with voices the tests do not use (flite's voices, espeak-ng variants other than
 plain ``en-us``), adds the real human recordings of ``../shared/speech/``, and plays every clip
-through the real streaming path (:func:`voicecoach.listen.listen`) clean and with kitchen
+through the real streaming path (:func:`voicecoach.speech.listen.listen`) clean and with kitchen
 noise mixed in at 10 dB SNR. Reports, per voice and condition: intent accuracy, halting
 recall, false halting, out-of-domain rejection, halting "caught" (halted, or heard unsure so
 that the coach would pause and check in while twisting) and false check-ins; and overall
@@ -87,7 +87,7 @@ class Clip:
 
 def synthesize(voice: Voice, text: str, cache: Path) -> bytes:
     """16 kHz mono int16 audio of ``text`` spoken by ``voice`` (cached by content)."""
-    from voicecoach.wav import read_pcm16k
+    from voicecoach.audio.wav import read_pcm16k
 
     key = hashlib.sha1(f"{voice.program}|{voice.args}|{text}".encode()).hexdigest()[:16]
     path = cache / f"{voice.name}-{key}.wav"
@@ -119,7 +119,7 @@ def synthetic_clips(
 
 def human_clips(shared: Path) -> list[Clip]:
     """Real recordings: yes/no commands, and every non-command file (expected ``none``)."""
-    from voicecoach.wav import read_pcm16k
+    from voicecoach.audio.wav import read_pcm16k
 
     clips = []
     for path in sorted((shared / "speech_commands").glob("*.wav")):
@@ -150,7 +150,7 @@ def prepare(pcm: bytes, noise: Any | None, rng: random.Random) -> bytes:
 
 def run_clip(recognizer: Any, matcher: Any, pcm: bytes) -> tuple[list[str], list[str], float]:
     """Intents heard (``none`` left out), halting intents heard unsure (doubts), CPU seconds."""
-    from voicecoach.listen import listen
+    from voicecoach.speech.listen import listen
 
     chunks = [pcm[i : i + 3200] for i in range(0, len(pcm), 3200)]
     begin = time.process_time()
@@ -312,9 +312,9 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from voicecoach.asr import create_recognizer
-    from voicecoach.intents import IntentMatcher
-    from voicecoach.wav import read_pcm16k
+    from voicecoach.audio.wav import read_pcm16k
+    from voicecoach.nlu.matcher import IntentMatcher
+    from voicecoach.speech.asr.engines import create_recognizer
 
     voices = _voices(args.voices)
     prefer = _intents(args.prefer)
@@ -358,7 +358,7 @@ def _voices(names: str) -> list[Voice]:
 
 
 def _intents(names: str) -> frozenset[str]:
-    from voicecoach.intents import INTENTS
+    from voicecoach.nlu.matcher import INTENTS
 
     wanted = frozenset(n for n in names.split(",") if n)
     unknown = wanted - frozenset(INTENTS)

@@ -1,0 +1,188 @@
+"""Speech wired to sessions: --audio-in through the microphone path, understand/transcribe WAVs.
+
+Test speech is espeak-ng's en-us voice (the speech benchmark uses other voices), through the
+real pocketsphinx recognizer.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from speechkit import recording
+from test_speech_listen import ScriptedRecognizer, final
+
+from voicecoach.app.session import Session
+from voicecoach.app.spoken import is_echo, stream_session, ticked
+from voicecoach.cli import main
+from voicecoach.coach.dialog import Dialog
+from voicecoach.coach.machine import Coach
+from voicecoach.coach.steps import GO_ON
+from voicecoach.nlu.matcher import IntentMatcher
+
+
+@pytest.mark.parametrize(
+    ("heard", "saying", "echo"),
+    [("stop", "Say stop at any time and I'll stop at once.", True),
+     ("right", "Right.", True),
+     ("stop", "Left, 4.", False),
+     ("i feel dizzy", "Stop if you experience pain or dizziness.", False),
+     ("stop", None, False),
+     ("", "Right.", False)],
+)
+def test_echo_is_only_what_the_coach_is_saying(heard: str, saying: str | None, echo: bool) -> None:
+    assert is_echo(heard, saying) is echo
+
+
+@pytest.mark.parametrize(("text", "intent", "passed"),
+                         [("right", "none", False), ("stop", "stop", True),
+                          ("say stop", "stop", True), ("how many reps", "ask_reps", True)])
+def test_echo_never_swallows_a_halt(text: str, intent: str, passed: bool) -> None:
+    from voicecoach.app.spoken import feed
+    from voicecoach.speech.listen import Heard
+
+    heard: list[str] = []
+
+    class Recorder:
+        def heard(
+            self, t: float, said: str, match: object = None, partial: bool = False, doubt: str = ""
+        ) -> None:
+            heard.append(said)
+
+    event = Heard(1.0, text, 0.9, intent, 0.9, True, 0.5)
+    feed(Recorder(), event, lambda: "Right. Say stop at any time.")  # type: ignore[arg-type]
+    assert (heard == [text]) is passed
+
+
+def test_ticked_ticks_at_audio_time() -> None:
+    times: list[float] = []
+    chunks = list(ticked([b"\0" * 3200] * 3, times.append))
+    assert len(chunks) == 3 and times == [0.0, 0.1, 0.2, 0.3]
+
+
+def test_audio_in_runs_a_session_in_audio_time(tmp_path: Path, capsys) -> None:  # type: ignore
+    wav = recording(tmp_path / "session.wav", [2.0, "start back twist", 20.0, "no", 45.0,
+                                                "i'm ready", 95.0, "stop now", 5.0])
+    assert main(["run", "--audio-in", str(wav), "--json", "--seed", "1"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    intents = [(r["t"], r["intent"]) for r in records if r["event"] == "intent"]
+    assert [i for _, i in intents] == ["start", "no", "yes", "stop"], intents
+    assert all(t <= 2.0 + 22 + 47 + 100 + 5 for t, _ in intents)
+    phases = [r["phase"] for r in records if r["event"] == "phase"]
+    assert phases[:3] == ["safety_check", "setup", "twisting"]
+    halt = next(r for r in records if r["event"] == "halt")
+    reps_before = [r for r in records if r["event"] == "rep" and r["t"] <= halt["t"]]
+    assert halt["reason"] == "stop" and reps_before
+    assert not [r for r in records if r["event"] == "rep" and r["t"] > halt["t"]]
+
+
+def test_understand_takes_wavs_and_reports_bad_files_per_line(
+    tmp_path: Path, capsys  # type: ignore
+) -> None:
+    good = recording(tmp_path / "dizzy.wav", [1.0, "i feel dizzy", 1.0])
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x00\x00junk")
+    code = main(["understand", "--json", str(good), str(broken), "how many reps"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1 and len(lines) == 3
+    assert lines[0]["intent"] == "dizzy" and lines[0]["engine"] == "pocketsphinx"
+    assert "error" in lines[1] and "broken.wav" in lines[1]["error"]
+    assert lines[2]["intent"] == "ask_reps"
+
+
+def test_transcribe_prints_the_words(tmp_path: Path, capsys) -> None:  # type: ignore
+    wav = recording(tmp_path / "reps.wav", [1.0, "how many reps", 1.0])
+    assert main(["transcribe", "--json", str(wav)]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["transcript"] == "how many reps" and line["engine"] == "pocketsphinx"
+
+
+def test_microphone_session_then_typing_when_the_device_vanishes(
+    tmp_path: Path, capsys, monkeypatch  # type: ignore
+) -> None:
+    """The real microphone path (fake device): speech is heard, then the mic vanishes."""
+    import io
+
+    from fakesd import FakeSoundDevice
+
+    from voicecoach.audio import devices as audio
+    from voicecoach.audio.wav import read_pcm16k
+
+    wav = recording(tmp_path / "mic.wav", [1.0, "start back twist", 2.0])
+    fake = FakeSoundDevice(read_pcm16k(wav), after_input="end", speed=20.0)
+    monkeypatch.setattr(audio, "load_sounddevice", lambda: fake)
+    monkeypatch.setattr("sys.stdin", io.StringIO("quit\n"))
+    assert main(["run", "--json", "--seed", "1"]) == 0
+    out = capsys.readouterr()
+    records = [json.loads(line) for line in out.out.splitlines()]
+    intents = [r for r in records if r["event"] == "intent"]
+    assert [r["intent"] for r in intents] == ["start", "quit"]
+    assert intents[1]["t"] >= 4.0  # typing carries on the session's clock, not from zero
+    assert records[-1] == {**records[-1], "event": "end", "reason": "quit"}
+    notes = out.err.strip().splitlines()
+    assert notes[0].startswith("voicecoach: listening; speech recognizer: pocketsphinx")
+    assert "typing instead" in notes[-1] and len(notes) == 2
+
+
+def test_no_microphone_falls_back_to_typing_in_one_line(capsys, monkeypatch) -> None:  # type: ignore
+    import io
+
+    from fakesd import FakePortAudioError, FakeSoundDevice
+
+    from voicecoach.audio import devices as audio
+
+    fake = FakeSoundDevice(input_error=FakePortAudioError("Error querying device -1"))
+    monkeypatch.setattr(audio, "load_sounddevice", lambda: fake)
+    monkeypatch.setattr("sys.stdin", io.StringIO("start back twist\nquit\n"))
+    assert main(["run", "--json"]) == 0
+    out = capsys.readouterr()
+    assert [line for line in out.err.splitlines() if line] == [
+        "voicecoach: no microphone found: connect one or use --text (typing instead)"]
+    assert '"intent": "start"' in out.out
+
+
+def test_the_recognizer_is_told_what_answers_the_coach_awaits() -> None:
+    """Greeting: a start; the safety question: yes or no; setup's "ready?": yes, no, go on or
+    wait; while the coach talks or counts twists: nothing."""
+    rec = ScriptedRecognizer(
+        finals={30: final("start back twist"), 250: final("no"), 550: final("yes")}
+    )
+    coach = Coach(Dialog.load(), random.Random(1))
+    session = Session(coach, IntentMatcher.load(), lambda record: None)
+    session.begin(0.0)
+    stream_session(session, [bytes(3200)] * 1500, rec)
+    assert coach.step == "pacing"
+    favoured = [(count, set(intents)) for count, intents in rec.preferred]
+    assert [intents for _, intents in favoured] == [
+        set(GO_ON),
+        set(),
+        {"yes", "no"},
+        set(),
+        {"yes", "no", "resume", "pause"},
+        set(),
+    ]
+    assert [count for count, _ in favoured][1::2] == [30, 250, 550]
+
+
+def test_a_barely_heard_stop_while_twisting_pauses_the_count() -> None:
+    """The recognizer is unsure of "stop" (confidence 0.1): no halt, but no counting on."""
+    records: list[dict[str, object]] = []
+    rec = ScriptedRecognizer(
+        finals={
+            30: final("start back twist"),
+            250: final("no"),
+            550: final("yes"),
+            1300: final("stop", confidence=0.1),
+        }
+    )
+    coach = Coach(Dialog.load(), random.Random(1))
+    session = Session(coach, IntentMatcher.load(), records.append)
+    session.begin(0.0)
+    stream_session(session, [bytes(3200)] * 1600, rec)
+    reps = [r for r in records if r["event"] == "rep"]
+    assert reps and all(float(r["t"]) <= 130.0 for r in reps)  # type: ignore[arg-type]
+    assert not [r for r in records if r["event"] == "halt"]
+    said = [r["key"] for r in records if r["event"] == "say"]
+    assert "pause.check" in said and coach.step == "paused"

@@ -1,0 +1,392 @@
+"""The coach as a state machine: event sequences in, expected actions out."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from coachkit import (
+    FULL,
+    IntentNameMatcher,
+    Record,
+    end_reason,
+    first_time,
+    keys,
+    make_coach,
+    of,
+    phases,
+    play,
+)
+
+from voicecoach.app.session import Session
+from voicecoach.coach.machine import CoachConfig
+from voicecoach.coach.pacing import Tempo
+from voicecoach.coach.steps import ANSWERS
+from voicecoach.nlu.matcher import HALTING, IntentMatch
+
+BASE = play(FULL)
+
+
+def rep_time(side: str, count: int, records: list | None = None) -> float:
+    return first_time(records or BASE, "rep", side=side, count=count)
+
+
+def intervals(records: list) -> list[float]:
+    times = [r["t"] for r in of(records, "rep")]
+    return [round(b - a, 3) for a, b in zip(times, times[1:], strict=False)]
+
+
+# -- a whole session ------------------------------------------------------------------
+
+
+def test_greets_and_waits_for_start() -> None:
+    records = play([])
+    assert keys(records)[0] == "greeting"
+    assert phases(records) == []
+    assert end_reason(records) == "silence"
+    assert keys(records).count("silence.reprompt") == 1
+
+
+def test_whole_session_runs_to_done_by_itself() -> None:
+    assert phases(BASE) == ["safety_check", "setup", "twisting", "cooldown", "done"]
+    assert end_reason(BASE) == "done"
+    counts = {side: [r["count"] for r in of(BASE, "rep") if r["side"] == side]
+              for side in ("right", "left")}
+    assert counts["right"] == list(range(1, 16)) and counts["left"] == list(range(1, 16))
+    assert all(r["target"] == 15 for r in of(BASE, "rep"))
+    assert 120 < BASE[-1]["t"] < 600
+
+
+def test_a_whole_session_takes_milliseconds() -> None:
+    started = time.perf_counter()
+    play(FULL, CoachConfig(target=40))
+    assert time.perf_counter() - started < 5  # generous: the machines are shared
+
+
+def test_phases_say_the_seed_in_order() -> None:
+    said = keys(BASE)
+    assert said.index("intro") < said.index("safety.ask") < said.index("setup.intro")
+    assert said.count("setup.cue") == 5
+    assert said.count("twist.step") == 5
+    assert said.index("twist.begin") < said.index("twist.right")
+    cooldown = [k for k in said if k.startswith("cooldown")]
+    assert cooldown[0] == "cooldown.intro" and "cooldown.breathe_in" in cooldown
+
+
+def test_rep_events_alternate_right_then_left() -> None:
+    sides = [r["side"] for r in of(BASE, "rep")]
+    assert sides[:4] == ["right", "left", "right", "left"]
+
+
+# -- tempo ------------------------------------------------------------------------------
+
+
+def test_tempo_starts_slow_and_builds_gradually() -> None:
+    gaps = intervals(BASE)
+    assert gaps[0] >= 2.5 and gaps[-1] <= 1.7
+    assert all(b <= a + 1e-9 for a, b in zip(gaps, gaps[1:], strict=False))
+    assert all(b / a >= 0.9 for a, b in zip(gaps, gaps[1:], strict=False))
+
+
+def test_faster_and_slower_change_the_pace_gradually() -> None:
+    at = rep_time("left", 8) + 0.1
+    fast = intervals(play([*FULL, (at, "faster"), (at + 1, "faster")]))
+    slow = intervals(play([*FULL, (at, "slower"), (at + 1, "slower")]))
+    assert fast[-1] < intervals(BASE)[-1] < slow[-1]
+    assert all(b / a >= 0.7 for a, b in zip(slow, slow[1:], strict=False))
+
+
+def test_cooldown_slows_down_before_stopping() -> None:
+    start = first_time(BASE, "phase", phase="cooldown")
+    beats = [r["t"] for r in of(BASE, "say") if r["key"] in ("cooldown.right", "cooldown.left")
+             and r["t"] >= start]
+    gaps = [b - a for a, b in zip(beats, beats[1:], strict=False)]
+    assert len(beats) >= 4 and all(b >= a for a, b in zip(gaps, gaps[1:], strict=False))
+    said = keys(BASE)
+    assert said.index("cooldown.right") < said.index("cooldown.breathe_in")
+
+
+def test_reminders_come_between_counts() -> None:
+    assert keys(BASE).count("twist.reminder") >= 3
+    assert "twist.halfway" in keys(BASE) and "twist.last" in keys(BASE)
+
+
+# -- questions at any time ----------------------------------------------------------
+
+
+def test_reps_question_fits_the_moment() -> None:
+    at = rep_time("left", 7) + 0.1
+    records = play([*FULL, (at, "ask_reps")])
+    during = [r["text"] for r in of(records, "say") if r["key"] == "reps.during"]
+    assert during == ["7 of 15 on each side, 8 to go."]
+    before = play(["start", "ask_reps"])
+    text = next(r["text"] for r in of(before, "say") if r["key"] == "reps.before")
+    assert "10 to 15" in text and "30 to 40" in text and "couple of minutes" in text
+
+
+def test_questions_while_twisting_do_not_stop_the_count() -> None:
+    at = rep_time("left", 5) + 0.1
+    records = play([*FULL, (at, "ask_benefits"), (at + 1, "ask_technique")])
+    assert len(of(records, "rep")) == 30
+    assert "benefits" in keys(records) and "technique.general" in keys(records)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("what do I do with my arms", "arms"), ("where should my feet point", "feet"),
+     ("how do I stop swaying", "pole"), ("how far do I turn my head", "behind you")],
+)
+def test_technique_answer_fits_the_question(question: str, expected: str) -> None:
+    from coachkit import make_coach
+
+    from voicecoach.coach.events import Begin, Utterance
+
+    coach = make_coach()
+    coach.handle(Begin(0))
+    actions = coach.handle(Utterance(1.0, "ask_technique", 0.9, question))
+    assert expected in actions[-1].text  # type: ignore[union-attr]
+
+
+def test_help_and_sorry_name_what_can_be_said_now() -> None:
+    records = play(["start", "help", "none"])
+    said = {r["key"]: r["text"] for r in of(records, "say")}
+    assert said["help.safety"].startswith("Please answer the safety question")
+    assert '"yes", "no"' in said["sorry"]
+
+
+def test_repeat_says_the_last_instruction_again() -> None:
+    records = play(["start", "repeat"])
+    texts = [r["text"] for r in of(records, "say")]
+    question = next(r["text"] for r in of(records, "say") if r["key"] == "safety.ask")
+    assert texts.count(question) >= 2
+
+
+# -- the safety check -----------------------------------------------------------------
+
+
+def test_safety_yes_then_not_cleared_ends_kindly() -> None:
+    records = play(["start", "yes", "no"])
+    assert "safety.advice" in keys(records) and "health professional" in records[-2]["text"]
+    assert end_reason(records) == "not_cleared"
+    assert not of(records, "rep")
+
+
+def test_safety_yes_then_cleared_goes_on() -> None:
+    records = play(["start", "yes", "yes", "yes"])
+    assert phases(records)[:3] == ["safety_check", "setup", "twisting"]
+    assert end_reason(records) == "done"
+
+
+def test_safety_question_cannot_be_skipped() -> None:
+    records = play(["start", "skip", "no", "yes"])
+    assert "skip.safety" in keys(records) and end_reason(records) == "done"
+
+
+# -- halting ------------------------------------------------------------------------------
+
+
+def test_stop_halts_at_once_and_resume_carries_on() -> None:
+    at = rep_time("right", 5) + 0.05
+    records = play([*FULL, (at, "stop"), "resume"])
+    halt = of(records, "halt")[0]
+    assert halt == {"t": round(at, 3), "event": "halt", "reason": "stop"}
+    after = [r for r in of(records, "rep") if r["t"] > at]
+    assert after and after[0]["side"] == "left" and after[0]["count"] == 5
+    resumed = [r for r in records[records.index(halt):] if r["event"] in ("say", "rep")]
+    assert resumed[0]["key"] == "halt.stop" and "gradually" in resumed[0]["text"]
+    assert end_reason(records) == "done"
+
+
+@pytest.mark.parametrize("reason", ["pain", "dizzy"])
+def test_pain_halts_and_needs_confirmation(reason: str) -> None:
+    at = rep_time("left", 4) + 0.05
+    records = play([*FULL, (at, reason), "resume", "yes"])
+    assert of(records, "halt")[0]["reason"] == reason
+    said = keys(records)
+    assert said.index(f"halt.{reason}") < said.index("halt.confirm") < said.index(
+        "halt.resume_ok")
+    care = next(r["text"] for r in of(records, "say") if r["key"] == f"halt.{reason}")
+    assert "sit down" in care and "breathe" in care and "health professional" in care
+    resumed_at = first_time(records, "say", key="halt.resume_ok")
+    assert not [r for r in of(records, "rep") if at < r["t"] < resumed_at]
+    assert end_reason(records) == "done"
+
+
+def test_pain_never_resumes_by_itself() -> None:
+    at = rep_time("left", 4) + 0.05
+    records = play([*FULL, (at, "pain")])
+    assert not [r for r in of(records, "rep") if r["t"] > at]
+    assert end_reason(records) == "silence"
+
+
+def test_pain_then_not_fine_ends() -> None:
+    at = rep_time("left", 2) + 0.05
+    records = play([*FULL, (at, "pain"), "resume", "no"])
+    assert "halt.not_fine" in keys(records) and end_reason(records) == "pain"
+
+
+def test_pain_after_stop_still_needs_confirmation() -> None:
+    at = rep_time("left", 2) + 0.05
+    records = play([*FULL, (at, "stop"), (at + 1, "dizzy"), "resume", "yes"])
+    assert [h["reason"] for h in of(records, "halt")] == ["stop", "dizzy"]
+    assert "halt.confirm" in keys(records) and end_reason(records) == "done"
+
+
+def test_stop_mid_sentence_cuts_the_sentence() -> None:
+    records = play(["start", (8.0, "stop")])
+    halt = of(records, "halt")[0]
+    assert halt["t"] == 8.0
+    assert not [r for r in of(records, "say") if r["key"] == "safety.ask"]
+
+
+def test_quit_while_twisting_says_slow_down() -> None:
+    at = rep_time("left", 3) + 0.05
+    records = play([*FULL, (at, "quit")])
+    assert keys(records)[-1] == "quit.twisting" and end_reason(records) == "quit"
+
+
+# -- pause, skip, silence -------------------------------------------------------------
+
+
+def test_pause_stops_counting_until_resume() -> None:
+    at = rep_time("left", 3) + 0.05
+    records = play([*FULL, (at, "pause"), (at + 20, "resume")])
+    assert not [r for r in of(records, "rep") if at < r["t"] < at + 20]
+    after = [r for r in of(records, "rep") if r["t"] > at + 20]
+    assert after[0]["count"] == 4
+    gaps = intervals([r for r in records if r["event"] == "rep" and r["t"] > at + 20])
+    assert gaps[0] >= 2.5  # restarts slowly
+
+
+def test_skip_while_twisting_goes_to_cooldown_not_a_sudden_stop() -> None:
+    at = rep_time("left", 3) + 0.05
+    records = play([*FULL, (at, "skip")])
+    assert phases(records)[-2:] == ["cooldown", "done"]
+    assert "cooldown.right" in keys(records)
+
+
+def test_silence_gets_one_reprompt_then_a_gentle_close() -> None:
+    records = play(["start"])
+    said = keys(records)
+    assert said.count("silence.reprompt") == 1 and said[-1] == "silence.close"
+    assert end_reason(records) == "silence"
+
+
+def test_minutes_mode_twists_for_the_time() -> None:
+    records = play(FULL, CoachConfig(minutes=1))
+    reps = of(records, "rep")
+    assert 50 <= reps[-1]["t"] - reps[0]["t"] <= 64
+    assert "twist.time_up" in keys(records)
+
+
+def test_slow_tempo_config_is_respected() -> None:
+    records = play(FULL, CoachConfig(target=4, tempo=Tempo(start=4.0, goal=3.0)))
+    assert len(of(records, "rep")) == 8 and min(intervals(records)) >= 3.0 - 1e-9
+
+
+def test_same_seed_same_session_other_seed_other_wording() -> None:
+    assert play(FULL, seed=3) == play(FULL, seed=3)
+    texts = {tuple(r["text"] for r in of(play(FULL, seed=s), "say")) for s in range(4)}
+    assert len(texts) > 1
+
+
+# -- what the coach expects to hear (a hint for the speech recognizer)
+
+FALLBACK_KEYS = {"sorry", "start.already", "pause.not_now", "skip.not_now", "tempo.not_now"}
+"""Lines of the catch-all answer: the step itself did not act on the intent."""
+
+ROUTES: dict[str, list[str]] = {
+    "idle": [],
+    "safety": ["start"],
+    "safety_confirm": ["start", "yes"],
+    "setup": ["start", "no"],
+    "halted": [*FULL, "pain"],
+    "halt_confirm": [*FULL, "pain", "resume"],
+}
+"""Intents that bring a fresh session to each waiting step."""
+
+
+def session_at(step: str) -> tuple[Session, list[Record]]:
+    records: list[Record] = []
+    session = Session(make_coach(), IntentNameMatcher(), records.append)
+    session.begin(0.0)
+    for intent in ROUTES[step]:
+        _settle(session)
+        session.heard(session.coach.now, intent.replace("_", " "))
+    _settle(session)
+    assert session.coach.step == step
+    return session, records
+
+
+def _settle(session: Session) -> None:
+    """Let time run until the coach waits for an answer or counts twists."""
+    coach = session.coach
+    while not coach.awaiting_answer and coach.step != "pacing":
+        wakeup = coach.next_wakeup
+        assert wakeup is not None
+        session.tick(wakeup)
+
+
+def counting_session() -> tuple[Session, list[Record]]:
+    """A session through start, safety and setup, with the first twist counted."""
+    records: list[Record] = []
+    session = Session(make_coach(), IntentNameMatcher(), records.append)
+    session.begin(0.0)
+    for intent in FULL:
+        _settle(session)
+        session.heard(session.coach.now, intent)
+    _settle(session)
+    while not of(records, "rep"):
+        session.tick(session.coach.next_wakeup or session.coach.now)
+    return session, records
+
+
+@pytest.mark.parametrize("step", sorted(ANSWERS))
+def test_likely_intents_are_the_answers_the_step_acts_on(step: str) -> None:
+    session, _ = session_at(step)
+    assert session.coach.likely_intents == ANSWERS[step]
+    assert not ANSWERS[step] & HALTING
+    for intent in ANSWERS[step]:
+        session, records = session_at(step)
+        before = len(records)
+        session.heard(session.coach.now, intent)
+        session.tick(session.coach.next_wakeup or session.coach.now)  # say what was queued
+        said = set(keys(records[before:]))
+        assert said and not said & FALLBACK_KEYS, (step, intent, said)
+
+
+@pytest.mark.parametrize("last", ["pause", "stop", "quit"])
+def test_nothing_is_favoured_while_counting_paused_stopped_or_after_the_end(last: str) -> None:
+    """A favoured "resume" after pause or stop would restart the counting if misheard."""
+    session, _ = counting_session()
+    assert session.coach.step == "pacing" and session.coach.likely_intents == frozenset()
+    session.heard(session.coach.now, last)
+    session.tick(session.coach.now + 30)
+    assert session.coach.likely_intents == frozenset()
+
+
+# -- a halting word heard but not surely (speech)
+
+
+@pytest.mark.parametrize("doubt", ["stop", "pain", "dizzy"])
+def test_an_unsure_halt_while_twisting_pauses_and_asks(doubt: str) -> None:
+    session, records = counting_session()
+    at = session.coach.now
+    session.heard(at, "ow maybe", match=IntentMatch("none", 0.0, "ow maybe"), doubt=doubt)
+    assert session.coach.step == "paused"
+    assert keys(records)[-1] == "pause.check"
+    assert not of(records, "halt")
+    session.tick(at + 20)
+    assert not [r for r in of(records, "rep") if r["t"] > at]
+    session.heard(at + 20, "resume")
+    session.tick(at + 40)
+    assert [r for r in of(records, "rep") if r["t"] > at + 20]
+    intent = next(r for r in records if r["event"] == "intent" and r["t"] == round(at, 3))
+    assert intent["doubt"] == doubt and intent["intent"] == "none"
+
+
+def test_an_unsure_halt_elsewhere_is_just_not_understood() -> None:
+    session, records = session_at("safety")
+    session.heard(session.coach.now, "ow", match=IntentMatch("none", 0.0, "ow"), doubt="pain")
+    assert session.coach.step == "safety"
+    assert keys(records)[-1] == "sorry"

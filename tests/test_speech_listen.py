@@ -1,0 +1,230 @@
+"""voicecoach.speech.listen: chunks in, heard events out, in audio time.
+
+The logic is tested with a hand-written fake recognizer; bad audio goes through the real
+WAV reader and the real pocketsphinx recognizer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+from speechkit import speak
+from test_audio_wav import encode, riff
+
+from voicecoach.audio.wav import Resampler, read_info, write_wav
+from voicecoach.errors import AudioError
+from voicecoach.nlu.matcher import IntentMatch, IntentMatcher
+from voicecoach.speech.asr.base import Recognizer, Transcript, Word
+from voicecoach.speech.listen import Heard, listen, recognize_file
+
+CHUNK = bytes(3200)  # 0.1 s of silence
+
+
+class WordMatcher:
+    """Intent = the first word that names one; confidence 1.0 unless the text says 'fuzzy'."""
+
+    NAMES = {"stop": "stop", "dizzy": "dizzy", "lightheaded": "dizzy", "yes": "yes", "go": "resume"}
+
+    def match(self, text: str) -> IntentMatch:
+        score = 0.82 if "fuzzy" in text else 1.0
+        for word in text.split():
+            if word in self.NAMES:
+                return IntentMatch(self.NAMES[word], score, text)
+        return IntentMatch("none", 0.0, text)
+
+
+@dataclass
+class ScriptedRecognizer:
+    """Plays back partials and finals on given chunk numbers (1-based)."""
+
+    partials: dict[int, str] = field(default_factory=dict)
+    finals: dict[int, Transcript] = field(default_factory=dict)
+    last: Transcript | None = None
+    name: str = "scripted"
+    count: int = 0
+    current: str = ""
+    preferred: list[tuple[int, frozenset[str]]] = field(default_factory=list)
+    """(chunk count, intents) each time the preference changed."""
+
+    def accept(self, chunk: bytes) -> Transcript | None:
+        self.count += 1
+        self.current = self.partials.get(self.count, self.current)
+        done = self.finals.get(self.count)
+        if done is not None:
+            self.current = ""
+        return done
+
+    def partial(self) -> str:
+        return self.current
+
+    def finish(self) -> Transcript | None:
+        return self.last
+
+    def reset(self) -> None:
+        self.current = ""
+
+    def prefer(self, intents: frozenset[str]) -> None:
+        if not self.preferred or self.preferred[-1][1] != intents:
+            self.preferred.append((self.count, intents))
+
+
+def final(text: str, confidence: float = 0.9, start: float = 0.0, end: float = 0.5) -> Transcript:
+    words = tuple(Word(w, confidence, start, end) for w in text.split())
+    return Transcript(text, confidence, start, end, words)
+
+
+def run(rec: ScriptedRecognizer, chunks: int = 20, **kw: float) -> list[Heard]:
+    return list(listen([CHUNK] * chunks, rec, WordMatcher(), **kw))
+
+
+def test_finals_carry_audio_time_and_intent() -> None:
+    rec = ScriptedRecognizer(finals={5: final("yes", start=0.1), 12: final("hello there")})
+    events = run(rec)
+    assert [(e.t, e.intent, e.final) for e in events] == [(0.5, "yes", True), (1.2, "none", True)]
+    assert events[0].start == 0.1 and events[0].confidence == 0.9
+
+
+def test_halting_acts_from_a_stable_partial_and_is_not_repeated() -> None:
+    rec = ScriptedRecognizer(partials={3: "stop", 9: ""}, finals={9: final("stop")})
+    events = run(rec)
+    assert [(e.t, e.intent, e.final) for e in events] == [(0.7, "stop", False)]
+    assert events[0].start == 0.3
+    assert events[0].halting
+
+
+def test_a_flickering_partial_does_not_halt() -> None:
+    rec = ScriptedRecognizer(partials={3: "stop", 6: "stock", 7: "stop", 10: "stock market"})
+    assert run(rec) == []
+
+
+def test_a_long_partial_waits_for_the_final() -> None:
+    rec = ScriptedRecognizer(
+        partials={2: "stop the music now"},
+        finals={9: final("stop the music now")},
+    )
+    events = run(rec)
+    assert [(e.intent, e.final) for e in events] == [("stop", True)]
+
+
+def test_a_final_that_changes_its_mind_is_reported() -> None:
+    rec = ScriptedRecognizer(partials={2: "stop"}, finals={9: final("go on")})
+    assert [(e.intent, e.final) for e in run(rec)] == [("stop", False), ("resume", True)]
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "intent"),
+    [
+        ("yes", 0.9, "yes"),
+        ("yes", 0.2, "none"),  # barely heard
+        ("yes fuzzy", 0.7, "yes"),  # a fuzzy match needs a surer recognition ...
+        ("yes fuzzy", 0.5, "none"),  # ... than this
+        ("hello", 0.1, "none"),
+    ],
+)
+def test_uncertain_finals_are_not_acted_on(text: str, confidence: float, intent: str) -> None:
+    events = run(ScriptedRecognizer(finals={4: final(text, confidence)}))
+    assert [e.intent for e in events] == [intent]
+
+
+def test_a_halting_word_must_itself_be_sure() -> None:
+    words = (Word("i", 0.9, 0, 0.1), Word("lightheaded", 0.2, 0.1, 0.5), Word("he", 0.9, 0.5, 0.6))
+    unsure = Transcript("i lightheaded he", 0.8, 0.0, 0.6, words)
+    events = run(ScriptedRecognizer(finals={4: unsure}))
+    assert [(e.intent, e.doubt) for e in events] == [("none", "dizzy")]
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "doubt"),
+    [("stop", 0.1, "stop"), ("stop", 0.9, ""), ("yes", 0.1, ""), ("hello", 0.1, "")],
+)
+def test_an_unsure_halting_word_is_kept_as_a_doubt(
+    text: str, confidence: float, doubt: str
+) -> None:
+    """Not acted on as a halt, but the coach is told, so it can check in."""
+    events = run(ScriptedRecognizer(finals={4: final(text, confidence)}))
+    assert [e.doubt for e in events] == [doubt]
+    assert all(e.intent == "none" for e in events if e.doubt)
+
+
+def test_the_stream_end_is_flushed() -> None:
+    events = run(ScriptedRecognizer(last=final("yes")), chunks=7)
+    assert [(e.t, e.intent) for e in events] == [(0.7, "yes")]
+
+
+def test_empty_results_are_skipped() -> None:
+    assert run(ScriptedRecognizer(finals={3: final("")}, last=final("  "))) == []
+
+
+# -- bad and unusual audio through the real reader and pocketsphinx
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    pytest.importorskip("pocketsphinx")
+    from voicecoach.speech.asr.pocketsphinx import PocketsphinxRecognizer
+
+    return PocketsphinxRecognizer()
+
+
+@pytest.fixture(scope="module")
+def reps(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, int]:
+    """ "how many reps" as espeak-ng writes it (22.05 kHz), silence around, floats in -1..1."""
+    path = speak("how many reps", tmp_path_factory.mktemp("reps") / "r.wav")
+    info = read_info(path)
+    with path.open("rb") as f:
+        f.seek(info.data_offset)
+        x = np.frombuffer(f.read(info.frames * 2), dtype="<i2").astype(np.float64) / 32768
+    pad = np.zeros(info.rate // 2)
+    return np.concatenate([pad, x, pad, pad]), info.rate
+
+
+def _resampled(x: np.ndarray, rate_in: int, rate: int) -> np.ndarray:
+    resampler = Resampler(rate_in, rate)
+    return np.concatenate([resampler.process(x.astype(np.float32)), resampler.flush()])
+
+
+@pytest.mark.parametrize(
+    ("rate", "channels", "bits"),
+    [(8000, 1, 16), (48000, 2, 16), (44100, 2, 24), (16000, 1, 24), (22050, 1, 32)],
+)
+def test_other_formats_are_understood(
+    tmp_path: Path,
+    recognizer: Recognizer,
+    reps: tuple[np.ndarray, int],
+    rate: int,
+    channels: int,
+    bits: int,
+) -> None:
+    x = np.repeat(_resampled(reps[0], reps[1], rate)[:, None], channels, axis=1)
+    path = tmp_path / "f.wav"
+    path.write_bytes(riff(1, channels, rate, bits, encode(x, bits)))
+    results = recognize_file(path, recognizer)
+    assert [IntentMatcher.load().match(r.text).intent for r in results] == ["ask_reps"]
+
+
+def test_clipped_speech_invents_no_other_command(
+    tmp_path: Path, recognizer: Recognizer, reps: tuple[np.ndarray, int]
+) -> None:
+    loud = np.clip(_resampled(reps[0], reps[1], 16000) * 8, -1, 1) * 32767
+    results = recognize_file(write_wav(tmp_path / "c.wav", loud), recognizer)
+    assert {IntentMatcher.load().match(r.text).intent for r in results} <= {"ask_reps", "none"}
+
+
+def test_a_tenth_of_a_second_gives_nothing(tmp_path: Path, recognizer: Recognizer) -> None:
+    path = write_wav(tmp_path / "short.wav", np.zeros(1600))
+    assert recognize_file(path, recognizer) == []
+
+
+@pytest.mark.parametrize("content", [b"", b"not a wav file at all, just some text"])
+def test_unreadable_files_raise_audio_error(
+    tmp_path: Path, recognizer: Recognizer, content: bytes
+) -> None:
+    path = tmp_path / "bad.wav"
+    path.write_bytes(content)
+    with pytest.raises(AudioError, match="bad.wav"):
+        recognize_file(path, recognizer)
+    # the recognizer is still usable afterwards
+    assert recognize_file(write_wav(tmp_path / "ok.wav", np.zeros(3200)), recognizer) == []

@@ -1,0 +1,176 @@
+"""Wiring for the commands: which input, which output, which recognizer.
+
+Every decision that falls back (no microphone, no speech engine) is said in one line on
+stderr; nothing here raises past the CLI but :class:`VoiceCoachError`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+from voicecoach.app.notice import note
+from voicecoach.app.session import Session, Sink, load_script, run_script
+from voicecoach.app.settings import EngineSettings, RunSettings
+from voicecoach.coach.dialog import Dialog
+from voicecoach.coach.machine import Coach, CoachConfig
+from voicecoach.errors import AudioError, VoiceCoachError
+from voicecoach.nlu.matcher import IntentMatcher
+
+log = logging.getLogger(__name__)
+
+def coach_config(settings: RunSettings) -> CoachConfig:
+    reps, minutes = settings.reps, settings.minutes
+    if not 1 <= reps <= 100:
+        raise VoiceCoachError(f"--reps must be between 1 and 100, not {reps}")
+    if minutes is not None and not 0 < minutes <= 30:
+        raise VoiceCoachError(f"--minutes must be above 0 and at most 30, not {minutes}")
+    return CoachConfig(target=reps, minutes=minutes)
+
+
+def build_session(settings: RunSettings, sink: Sink) -> Session:
+    rng = random.Random(settings.seed)
+    coach = Coach(Dialog.load(settings.lang), rng, coach_config(settings))
+    return Session(coach, IntentMatcher.load(settings.lang), sink)
+
+
+# -- output sinks ---------------------------------------------------------------------
+
+
+def json_sink(record: dict[str, Any]) -> None:
+    print(json.dumps(record, ensure_ascii=False), flush=True)
+
+
+class HumanSink:
+    """Print what the coach says (and say it aloud through ``speaker``)."""
+
+    def __init__(self, speaker: Any | None = None, stamps: bool = False) -> None:
+        self.speaker = speaker
+        self.stamps = stamps
+
+    def __call__(self, record: dict[str, Any]) -> None:
+        event = record["event"]
+        stamp = f"[{record['t']:7.1f}] " if self.stamps else ""
+        if event == "halt" and self.speaker is not None:
+            self.speaker.stop()
+        elif event == "say":
+            print(f"{stamp}coach: {record['text']}", flush=True)
+            if self.speaker is not None:
+                self.speaker.say(record["text"])
+        elif event == "heard" and self.stamps:
+            print(f"{stamp}  you: {record['text']}", flush=True)
+
+
+def _open_speaker(settings: RunSettings) -> Any | None:
+    if not settings.speak or settings.json:
+        return None
+    from voicecoach.speech.tts import open_voice
+
+    try:
+        return open_voice()
+    except AudioError as err:
+        note(f"{err} (printing replies instead)")
+        return None
+
+
+# -- run ------------------------------------------------------------------------------
+
+
+def run(settings: RunSettings) -> int:
+    if settings.script:
+        lines = load_script(settings.script)
+        session = build_session(settings, _stamped_sink(settings))
+        if settings.real_clock:
+            note("scripts play in virtual time; --clock real is ignored with --script")
+        run_script(session, lines)
+        return 0
+    if settings.audio_in:
+        from voicecoach.app.spoken import run_audio_file
+
+        session = build_session(settings, _stamped_sink(settings))
+        return run_audio_file(session, settings.audio_in, settings.engine)
+    speaker = _open_speaker(settings)
+    try:
+        sink = json_sink if settings.json else HumanSink(speaker)
+        session = build_session(settings, sink)
+        if not settings.text:
+            from voicecoach.app.spoken import run_microphone
+
+            if run_microphone(session, settings.device, settings.engine):
+                return 0
+        return _run_typed(session)
+    finally:
+        if speaker is not None:
+            speaker.close()
+
+
+def _stamped_sink(settings: RunSettings) -> Sink:
+    return json_sink if settings.json else HumanSink(stamps=True)
+
+
+def _run_typed(session: Session) -> int:
+    from voicecoach.app.live import run_typed
+
+    if sys.stdin.isatty():
+        note('type what you would say (e.g. "start back twist"); "quit" or Ctrl-C ends')
+    run_typed(session, sys.stdin)
+    return 0
+
+
+# -- understand / transcribe --------------------------------------------------------
+
+
+def is_audio_path(text: str) -> bool:
+    return text.lower().endswith((".wav", ".wave")) or (
+        len(text) < 4096 and "\n" not in text and Path(text).is_file()
+    )
+
+
+def understand(inputs: list[str], engine: EngineSettings, as_json: bool = False) -> int:
+    matcher = IntentMatcher.load()
+    failures = 0
+    for item in inputs:
+        try:
+            if is_audio_path(item):
+                from voicecoach.app.spoken import understand_wav
+
+                record = understand_wav(item, matcher, engine)
+            else:
+                match = matcher.match(item)
+                record = {"input": item, "transcript": item, "intent": match.intent,
+                          "confidence": round(match.confidence, 3)}
+        except VoiceCoachError as err:
+            failures += 1
+            record = {"input": item, "error": str(err)}
+        _print_record(record, as_json)
+    return 1 if failures else 0
+
+
+def transcribe(inputs: list[str], engine: EngineSettings, as_json: bool = False) -> int:
+    from voicecoach.app.spoken import transcribe_wav
+
+    failures = 0
+    for item in inputs:
+        try:
+            record = transcribe_wav(item, engine)
+        except VoiceCoachError as err:
+            failures += 1
+            record = {"input": item, "error": str(err)}
+        _print_record(record, as_json)
+    return 1 if failures else 0
+
+
+def _print_record(record: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        json_sink(record)
+    elif "error" in record:
+        print(f"{record['input']}: error: {record['error']}", flush=True)
+    elif "intent" in record:
+        print(f"{record['input']}: {record['intent']} ({record['confidence']:.2f})"
+              f"  heard: {record['transcript']!r}", flush=True)
+    else:
+        print(f"{record['input']}: {record['transcript']}", flush=True)

@@ -1,0 +1,173 @@
+"""Speech in, wired to sessions and commands: microphone, ``--audio-in`` WAV, understand/transcribe.
+
+Both the microphone and a recording go through :func:`voicecoach.speech.listen.listen`, chunk by
+chunk; the session is ticked at each chunk's audio time, so a recording replays a session
+exactly as the microphone would have heard it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from voicecoach.app.notice import note
+from voicecoach.app.session import Session, finish_virtual
+from voicecoach.app.settings import EngineSettings
+from voicecoach.errors import AudioError, VoiceCoachError
+from voicecoach.nlu.matcher import IntentMatch, IntentMatcher
+from voicecoach.speech.asr.base import RATE, Recognizer
+from voicecoach.speech.asr.engines import choose_engine, start_engine
+from voicecoach.speech.listen import Heard, listen
+
+log = logging.getLogger(__name__)
+
+_RECOGNIZERS: dict[tuple[str, str | None], tuple[Recognizer, str]] = {}
+
+
+def open_recognizer(engine: EngineSettings) -> tuple[Recognizer, str]:
+    """The recognizer ``engine`` asks for (built once per process) and why."""
+    key = (engine.engine, engine.model)
+    if key not in _RECOGNIZERS:
+        recognizer, ran = start_engine(choose_engine(engine.engine, engine.model))
+        _RECOGNIZERS[key] = (recognizer, ran.reason)
+    recognizer, reason = _RECOGNIZERS[key]
+    recognizer.reset()
+    return recognizer, reason
+
+
+def ticked(chunks: Iterable[bytes], tick: Callable[[float], None]) -> Iterator[bytes]:
+    """Pass chunks through, ticking ``tick`` with the audio time reached before each."""
+    consumed = 0
+    for chunk in chunks:
+        tick(consumed / (2 * RATE))
+        consumed += len(chunk)
+        yield chunk
+    tick(consumed / (2 * RATE))
+
+
+def feed(session: Session, heard: Heard, echo: Callable[[], str | None] | None = None) -> None:
+    """Hand one heard utterance to the session, unless it is the coach's own voice.
+
+    A halting utterance always goes through: a false halt is safe, a missed one is not.
+    """
+    if echo is not None and not heard.halting and is_echo(heard.text, echo()):
+        log.info("ignoring %r: the coach is saying it", heard.text)
+        return
+    match = IntentMatch(heard.intent, heard.intent_confidence, heard.text)
+    session.heard(heard.t, heard.text, match=match, partial=not heard.final, doubt=heard.doubt)
+
+
+def is_echo(text: str, saying: str | None) -> bool:
+    """True when every word heard is in the line the coach is saying right now."""
+    if not saying or not text.strip():
+        return False
+    said = set("".join(c if c.isalnum() or c == "'" else " " for c in saying.lower()).split())
+    return set(text.lower().split()) <= said
+
+
+def stream_session(
+    session: Session,
+    chunks: Iterable[bytes],
+    recognizer: Recognizer,
+    echo: Callable[[], str | None] | None = None,
+) -> float:
+    """Run the session on an audio stream; returns the audio time reached."""
+    reached = [0.0]
+
+    def tick(t: float) -> None:
+        reached[0] = t
+        if not session.coach.ended:
+            session.tick(t)
+        recognizer.prefer(session.coach.likely_intents)
+
+    for heard in listen(ticked(chunks, tick), recognizer, session.matcher):  # type: ignore[arg-type]
+        if session.coach.ended:
+            break
+        feed(session, heard, echo)
+    return reached[0]
+
+
+def run_audio_file(session: Session, path: str, engine: EngineSettings) -> int:
+    """``run --audio-in FILE.wav``: the microphone path, fed from a recording, in audio time."""
+    from voicecoach.audio.wav import iter_chunks
+
+    recognizer, reason = open_recognizer(engine)
+    note(f"speech recognizer: {reason}")
+    session.begin(0.0)
+    end = stream_session(session, iter_chunks(path), recognizer)
+    finish_virtual(session, end)
+    return 0
+
+
+def run_microphone(session: Session, device: str | None, engine: EngineSettings) -> bool:
+    """Listen on the microphone; False (after one line saying why) when typing must do."""
+    from voicecoach.app.live import run_typed
+    from voicecoach.audio import devices as audio
+
+    try:
+        chunks = audio.microphone_chunks(device)
+        recognizer, reason = open_recognizer(engine)
+    except VoiceCoachError as err:
+        note(f"{err} (typing instead)")
+        return False
+    note(f"listening; speech recognizer: {reason}")
+    session.begin(0.0)
+    try:
+        reached = stream_session(session, chunks, recognizer, _echo_of(session))
+    except AudioError as err:
+        note(f"{err} (typing instead)")
+        import sys
+
+        run_typed(session, sys.stdin, start_at=session.coach.now, begin=False)
+        return True
+    log.info("microphone stream ended at %.1f s", reached)
+    return True
+
+
+def _echo_of(session: Session) -> Callable[[], str | None]:
+    speaker = getattr(session.sink, "speaker", None)
+    if speaker is None:
+        return lambda: None
+    return speaker.now_saying  # type: ignore[no-any-return]
+
+
+# -- understand / transcribe -----------------------------------------------------------
+
+
+def understand_wav(path: str, matcher: IntentMatcher, engine: EngineSettings) -> dict[str, Any]:
+    recognizer, _ = open_recognizer(engine)
+    from voicecoach.audio.wav import iter_chunks
+
+    heard = [h for h in listen(iter_chunks(path), recognizer, matcher) if h.final]
+    chosen = _meaning(heard)
+    return {
+        "input": path,
+        "transcript": " ".join(h.text for h in heard),
+        "intent": chosen.intent if chosen else "none",
+        "confidence": round(chosen.intent_confidence if chosen else 0.0, 3),
+        "engine": recognizer.name,
+    }
+
+
+def _meaning(heard: list[Heard]) -> Heard | None:
+    """The utterance that decides a file's intent: a halting one, else the last command."""
+    halting = [h for h in heard if h.halting]
+    if halting:
+        return halting[0]
+    commands = [h for h in heard if h.intent != "none"]
+    return commands[-1] if commands else None
+
+
+def transcribe_wav(path: str, engine: EngineSettings) -> dict[str, Any]:
+    from voicecoach.speech.listen import recognize_file
+
+    recognizer, _ = open_recognizer(engine)
+    found = recognize_file(path, recognizer)
+    confidence = min((t.confidence for t in found), default=0.0)
+    return {
+        "input": path,
+        "transcript": " ".join(t.text for t in found),
+        "confidence": round(confidence, 3),
+        "engine": recognizer.name,
+    }

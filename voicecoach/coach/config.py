@@ -1,0 +1,30 @@
+"""How a session is paced and timed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from voicecoach.coach.pacing import Tempo
+
+
+@dataclass(frozen=True, slots=True)
+class CoachConfig:
+    """How a session is paced; every number is in seconds unless it says otherwise."""
+
+    target: int = 15
+    """Twists per side (the seed: 10-15 for a beginner, building up to 30-40)."""
+    minutes: float | None = None
+    """Twist for this long instead of counting to ``target`` ("a couple of minutes")."""
+    tempo: Tempo = field(default_factory=Tempo)
+    answer_timeout: float = 10.0
+    idle_timeout: float = 30.0
+    pause_timeout: float = 60.0
+    words_per_second: float = 2.6
+    reminder_every: int = 3
+    """A form reminder after every this many twists per side."""
+    cooldown_twists: int = 6
+    """Slower and slower twists, uncounted, before returning to the start position."""
+    lead_in: float = 0.5
+    breath: float = 3.0
+    """Silence left for each slow breath in or out."""
+    """Gap between the coach's last word and the first paced twist."""

@@ -1,0 +1,343 @@
+"""The coach's dialogue steps: what each intent does at each step, and the side answers.
+
+Each ``_step_<name>`` method returns True when it dealt with the intent; otherwise the coach
+falls back to :meth:`StepsMixin._answer` (questions, help, repeat, "sorry").
+"""
+
+from __future__ import annotations
+
+import math
+
+from voicecoach.coach.core import Core
+
+GO_ON = frozenset({"yes", "resume", "start"})
+
+ANSWERS: dict[str, frozenset[str]] = {
+    "idle": GO_ON,
+    "safety": frozenset({"yes", "no"}),
+    "safety_confirm": GO_ON | {"no"},
+    "setup": frozenset({"yes", "no", "resume", "pause"}),
+    "halted": GO_ON | {"no"},
+    "halt_confirm": frozenset({"yes", "no"}),
+}
+"""What a user most likely says while the coach waits at each step: the intents its
+``_step_<name>`` handler acts on (a test checks), a hint for the speech recognizer. Not for
+"paused" and "stopped": there a misheard "resume" would restart the counting at once, so it
+must not be favoured (after a halt for pain, "resume" only leads to a confirmation question).
+The halting intents are not in it: the recognizer keeps their usual share of probability
+(favouring them too doubled false halts, measured)."""
+
+
+class Steps(Core):
+    """What each step does with an intent; the mechanics are :class:`Core`'s."""
+
+    # -- idle and the safety check -------------------------------------------------------
+
+    def _step_idle(self, intent: str) -> bool:
+        if intent not in GO_ON:
+            return False
+        self._wait = None
+        self._set_phase("safety_check")
+        self._queue_line("intro", intro=self.dialog.script.text["intro"])
+        self._then("_ask_safety")
+        return True
+
+    def _ask_safety(self) -> None:
+        self.step = "safety"
+        self._say("safety.ask", question=self.dialog.script.text["safety_question"])
+        self._listen()
+
+    def _step_safety(self, intent: str) -> bool:
+        if intent == "no":
+            self._say("safety.no_problems")
+            self._begin_setup()
+        elif intent == "yes":
+            self.step = "safety_confirm"
+            self._say("safety.advice", advice=self.dialog.script.text["safety_advice"])
+            self._listen()
+        elif intent in ("skip", "start", "resume"):
+            self._say("skip.safety", remember=False)
+            self._rearm()
+        else:
+            return False
+        return True
+
+    def _step_safety_confirm(self, intent: str) -> bool:
+        if intent in GO_ON:
+            self._say("safety.cleared")
+            self._begin_setup()
+        elif intent == "no":
+            self._say("safety.not_cleared")
+            self._end("not_cleared")
+        elif intent == "skip":
+            self._say("safety.need_answer", remember=False)
+            self._rearm()
+        else:
+            return False
+        return True
+
+    # -- setup -----------------------------------------------------------------------------
+
+    def _begin_setup(self) -> None:
+        self._wait = None
+        self.step = "setup"
+        self._set_phase("setup")
+        self._queue_line("setup.intro")
+        for cue in self.dialog.script.lists["setup"]:
+            self._queue_line("setup.cue", cue=cue)
+        self._queue_line("setup.ready")
+        self._then("_listen")
+
+    def _step_setup(self, intent: str) -> bool:
+        if intent in ("yes", "resume", "skip"):
+            self._interrupt()
+            self._begin_twisting()
+        elif intent in ("no", "pause"):
+            self._interrupt()
+            self._say("setup.take_time")
+            self._listen(self.config.pause_timeout)
+        else:
+            return False
+        return True
+
+    # -- twisting ----------------------------------------------------------------------
+
+    def _begin_twisting(self) -> None:
+        self._wait = None
+        self.step = "explain"
+        self._set_phase("twisting")
+        self._queue_line("twist.intro")
+        for step in self.dialog.script.lists["twisting"]:
+            self._queue_line("twist.step", step=step)
+        self._queue_line("twist.begin", **self._begin_tips())
+        self._then("_start_pacing")
+
+    def _begin_tips(self) -> dict[str, str]:
+        tips = self.dialog.script.lists["tips"]
+        return {"start_tip": tips[1], "variation_tip": tips[0]}
+
+    def _step_explain(self, intent: str) -> bool:
+        if intent not in ("yes", "skip", "resume"):
+            return False
+        self._interrupt()
+        self._say("twist.begin", **self._begin_tips())
+        self._start_pacing()
+        return True
+
+    def _step_pacing(self, intent: str) -> bool:
+        if intent == "faster":
+            self._say("tempo.faster" if self._pacer.faster() else "tempo.fastest")
+        elif intent == "slower":
+            self._say("tempo.slower" if self._pacer.slower() else "tempo.slowest")
+        elif intent == "pause":
+            self._pause_counting("pause.paused")
+        elif intent == "skip":
+            self._interrupt()
+            self._next_beat = None
+            self._begin_cooldown()
+        elif intent in GO_ON:
+            self._say("twist.going", remember=False)
+        else:
+            return False
+        return True
+
+    def _pause_counting(self, key: str) -> None:
+        self._interrupt()
+        self._next_beat = None
+        self.step = "paused"
+        self._say(key)
+        self._listen(self.config.pause_timeout)
+
+    def _step_paused(self, intent: str) -> bool:
+        if intent in GO_ON:
+            self._wait = None
+            self._say("pause.resumed")
+            self._start_pacing()
+        elif intent == "skip":
+            self._wait = None
+            self._begin_cooldown()
+        else:
+            return False
+        return True
+
+    # -- after a halt ----------------------------------------------------------------------
+
+    def _step_stopped(self, intent: str) -> bool:
+        if intent in GO_ON:
+            self._resume()
+        elif intent == "no":
+            self._quit()
+        elif intent == "skip" and self._resume_step == "pacing":
+            self._wait = None
+            self._begin_cooldown()
+        else:
+            return False
+        return True
+
+    def _step_halted(self, intent: str) -> bool:
+        if intent in GO_ON:
+            self.step = "halt_confirm"
+            self._say("halt.confirm")
+            self._listen()
+        elif intent == "no":
+            self._say("halt.not_fine")
+            self._end(self.halt_reason or "pain")
+        elif intent in ("skip", "faster", "slower", "pause"):
+            self._say("halt.need_confirm")
+            self._listen()
+        else:
+            return False
+        return True
+
+    def _step_halt_confirm(self, intent: str) -> bool:
+        if intent == "yes":
+            self.halt_reason = None
+            self._say("halt.resume_ok")
+            self._resume(announce=False)
+        elif intent == "no":
+            self._say("halt.not_fine")
+            self._end(self.halt_reason or "pain")
+        elif intent in ("resume", "start", "skip"):
+            self._say("halt.confirm")
+            self._listen()
+        else:
+            return False
+        return True
+
+    def _resume(self, announce: bool = True) -> None:
+        """Carry on where the halt interrupted: pacing restarts slowly, a question is re-asked."""
+        self._wait = None
+        step = self._resume_step
+        if step == "pacing":
+            if announce:
+                self._say("pause.resumed")
+            self._start_pacing()
+        elif step in ("safety", "safety_confirm"):
+            self._ask_safety()
+        elif step == "setup":
+            self._begin_setup()
+        elif step == "explain":
+            self._begin_twisting()
+        elif step == "cooldown":
+            self.step = "cooldown"
+            self._cooldown_steps()
+        else:
+            self.step = "idle"
+            self._say("greeting")
+            self._listen(self.config.idle_timeout)
+
+    # -- cool-down ---------------------------------------------------------------------
+
+    def _begin_cooldown(self) -> None:
+        self._set_phase("cooldown")
+        self.step = "cooldown"
+        self._wait = None
+        self._say("cooldown.intro", slow_down=self.dialog.script.cooldown["slow_down"])
+        self._cooling = self.config.cooldown_twists
+        self._side = "right"
+        self._next_beat = self.speaking_until + self.config.lead_in
+
+    def _cooldown_steps(self) -> None:
+        cooldown = self.dialog.script.cooldown
+        for key in ("start_position", "arms", "breathe"):
+            self._queue_line("cooldown.step", step=cooldown[key])
+        for _ in range(3):
+            self._queue_line("cooldown.breathe_in")
+            self._pause_for(self.config.breath)
+            self._queue_line("cooldown.breathe_out")
+            self._pause_for(self.config.breath)
+        self._queue_line("cooldown.step", step=cooldown["next"])
+        self._then("_finish")
+
+    def _step_cooldown(self, intent: str) -> bool:
+        if intent == "skip":
+            self._interrupt()
+            self._cooling = 0
+            self._next_beat = None
+            self._cooldown_steps()
+            return True
+        return intent in GO_ON
+
+    def _finish(self) -> None:
+        self._say("done", tip=self.dialog.script.lists["tips"][3])
+        self._set_phase("done")
+        self._end("done")
+
+    # -- questions and everything else -------------------------------------------------
+
+    def _answer(self, intent: str, text: str) -> None:
+        """Answer a question or say sorry; a pending question stays pending."""
+        handler = getattr(self, f"_ask_{intent}", None)
+        if handler is not None:
+            handler(text)
+        elif intent == "help":
+            self._say(f"help.{self.step}", remember=False)
+        elif intent == "repeat":
+            self._repeat()
+        elif intent in ("faster", "slower"):
+            self._say("tempo.not_now", remember=False)
+        elif intent == "skip":
+            self._say("skip.not_now", remember=False)
+        elif intent in ("start", "resume") and self.step != "idle":
+            self._say("start.already", remember=False)
+        elif intent == "pause":
+            self._say("pause.not_now", remember=False)
+        else:
+            self._say("sorry", remember=False, options=self._render(f"options.{self.step}"))
+        self._rearm()
+
+    def _repeat(self) -> None:
+        if not self._last_line:
+            self._say("repeat.nothing", remember=False)
+            return
+        self._emit_line("repeat", self._last_line)
+
+    def _dose(self) -> dict[str, int]:
+        return dict(self.dialog.script.dose)
+
+    def _ask_ask_reps(self, text: str) -> None:
+        count = min(self.counts.values())
+        target = self.config.target
+        if self.config.minutes and self.step in ("pacing", "paused"):
+            self._say("reps.during_time", remember=False, count=count, seconds=self.seconds_left())
+        elif self.step in ("pacing", "paused") or (self.step == "stopped" and count):
+            remaining = max(0, target - count)
+            self._say("reps.during", remember=False, count=count, target=target,
+                      remaining=remaining)
+        elif self.phase in ("cooldown", "done"):
+            self._say("reps.after", remember=False, count=count, **self._dose())
+        elif self.config.minutes:
+            minutes = self.config.minutes
+            self._say("reps.before_time", remember=False, **{**self._dose(), "minutes": minutes})
+        else:
+            self._say("reps.before", remember=False, target=target, **self._dose())
+
+    def _ask_ask_duration(self, text: str) -> None:
+        if self.step in ("pacing", "paused"):
+            self._say("duration.during", remember=False, seconds=self.seconds_left())
+            return
+        minutes = max(1, math.ceil((self.seconds_left() + 150) / 60))
+        self._say("duration.before", remember=False, **{**self._dose(), "minutes": minutes})
+
+    def _ask_ask_benefits(self, text: str) -> None:
+        script = self.dialog.script
+        benefits = [b[0].lower() + b[1:] for b in script.lists["benefits"]]
+        listed = ", ".join(benefits[:-1]) + ", and " + benefits[-1]
+        tips = script.lists["tips"]
+        self._say("benefits", remember=False, how=script.text["how_it_works"],
+                  benefits=listed, tips=f"{tips[3]} {tips[4]}")
+
+    def _ask_ask_precautions(self, text: str) -> None:
+        precautions = " ".join(self.dialog.script.lists["precautions"])
+        self._say("precautions", remember=False, precautions=precautions)
+
+    def _ask_ask_technique(self, text: str) -> None:
+        script = self.dialog.script
+        topic = script.topic_for(text)
+        if topic is not None:
+            answer = topic.answer
+        elif self.step == "setup":
+            answer = " ".join(script.lists["setup"])
+        else:
+            answer = " ".join(script.lists["twisting"][:3] + script.lists["tips"][:1])
+        self._say("technique.general", remember=False, answer=answer)

@@ -1,0 +1,289 @@
+"""Load and validate the phrase data of :mod:`voicecoach.nlu.matcher`
+(``intents/<lang>/intents.yaml``).
+
+:func:`read` parses a file, :func:`parse` already parsed data; both return an
+:class:`IntentData` or raise :class:`~voicecoach.errors.DataError` naming the file and key.
+Sections: ``lists`` (for templates), ``spellings``, ``fillers``, ``common_words``,
+``negation``, ``safety``, ``intents`` (templates per intent, see :mod:`voicecoach.nlu.templates`)
+and ``keywords`` (per intent, a template of one or a few words → a weight, for
+:class:`voicecoach.nlu.evidence.WordEvidence`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from voicecoach.errors import DataError
+from voicecoach.nlu import templates
+from voicecoach.nlu.rules import (
+    HALTING,
+    INTENTS,
+    NONE,
+    POSSESSIVE_S,
+    Fillers,
+    Negation,
+    SafetyRule,
+    normalize,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_EXPANSIONS = 5000
+"""Most sentences one template may expand to."""
+MAX_KEYWORD_WEIGHT = 5.0
+"""Highest weight a keyword may have (a word only one intent holds weighs about 3)."""
+SECTIONS = (
+    "lists", "spellings", "fillers", "common_words", "negation", "safety", "intents", "keywords",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class IntentData:
+    """Everything the matcher is built from, validated."""
+
+    phrases: Mapping[str, tuple[str, ...]]
+    """Intent → every sentence its templates expand to, in file order."""
+    safety: tuple[SafetyRule, ...]
+    """The safety rules, in file order (the first that holds wins)."""
+    negation: Negation
+    fillers: Fillers
+    common_words: tuple[str, ...]
+    """Everyday words: light in the word evidence, neither for nor against an intent."""
+    keywords: Mapping[str, Mapping[str, float]]
+    """Intent → {keyword (one or a few words): weight} for the word evidence."""
+
+
+def parse(data: Any, source: str = "<dict>") -> IntentData:
+    """Validate already parsed phrase data; ``source`` names it in errors."""
+    return _Loader(source).build(data)
+
+
+def read(path: str | Path) -> IntentData:
+    """Load a phrase file; raise ``DataError`` if it is missing, unreadable or invalid."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(source, None, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(source, None, f"cannot read the file: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DataError(source, None, f"malformed YAML: {exc}") from exc
+    if not isinstance(data, Mapping):
+        raise DataError(source, None, "the file must hold a mapping of sections")
+    return parse(data, source)
+
+
+class _Loader:
+    """Validate parsed phrase data section by section; every error names source and key."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.lists: dict[str, tuple[str, ...]] = {}
+
+    def error(self, key: str | None, problem: str) -> DataError:
+        return DataError(self.source, key, problem)
+
+    def build(self, data: Mapping[str, Any]) -> IntentData:
+        if not isinstance(data, Mapping):
+            raise self.error(None, "the data must be a mapping of sections")
+        for key in data:
+            if key not in SECTIONS:
+                raise self.error(str(key), f"unknown section; expected {', '.join(SECTIONS)}")
+        self.lists = self.load_lists(data.get("lists", {}))
+        phrases = self.load_intents(data.get("intents"))
+        fillers = self.load_fillers(
+            data.get("fillers", {}), self.load_spellings(data.get("spellings", {}))
+        )
+        log.debug("%s: %d phrases", self.source, sum(len(p) for p in phrases.values()))
+        return IntentData(
+            phrases=phrases,
+            safety=self.load_safety(data.get("safety", {})),
+            negation=self.load_negation(data.get("negation", {})),
+            fillers=fillers,
+            common_words=tuple(self.words(data.get("common_words", []), "common_words")),
+            keywords=self.load_keywords(data.get("keywords", {})),
+        )
+
+    def load_keywords(self, value: Any) -> dict[str, dict[str, float]]:
+        keywords: dict[str, dict[str, float]] = {}
+        for intent, table in self.mapping(value, "keywords").items():
+            key = f"keywords.{intent}"
+            self.check_intent(intent, key)
+            if intent in HALTING:
+                raise self.error(key, "safety intents are found by the safety section")
+            cues: dict[str, float] = {}
+            for template, weight in self.mapping(table, key).items():
+                at = f"{key}.{template}"
+                if not isinstance(template, str):
+                    raise self.error(at, "YAML reads yes/no/numbers as values: quote the keyword")
+                for sentence in self.expand(template, at):
+                    if sentence in cues:
+                        raise self.error(at, f"{sentence!r} is listed twice")
+                    cues[sentence] = self.weight(weight, at)
+            keywords[intent] = cues
+        return keywords
+
+    def weight(self, value: Any, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(key, f"expected a weight (a number), got {value!r}")
+        if not 0 < value <= MAX_KEYWORD_WEIGHT:
+            raise self.error(key, f"a weight is above 0 and at most {MAX_KEYWORD_WEIGHT}")
+        return float(value)
+
+    def check_intent(self, intent: Any, key: str) -> None:
+        if isinstance(intent, bool):
+            raise self.error(key, "YAML reads yes/no as true/false: quote the intent name")
+        if intent not in INTENTS or intent == NONE:
+            known = ", ".join(i for i in INTENTS if i != NONE)
+            raise self.error(key, f"unknown intent; expected one of {known}")
+
+    def mapping(self, value: Any, key: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.error(key, f"expected a mapping, got {type(value).__name__}")
+        return value
+
+    def strings(self, value: Any, key: str, allow_empty: bool = False) -> list[str]:
+        if not isinstance(value, list) or not (value or allow_empty):
+            raise self.error(key, "expected a non-empty list of strings")
+        for index, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                raise self.error(f"{key}[{index}]", f"expected a non-empty string, got {item!r}")
+        return value
+
+    def expand(self, template: str, key: str) -> tuple[str, ...]:
+        try:
+            return templates.expand(template, self.lists, limit=MAX_EXPANSIONS)
+        except ValueError as exc:
+            raise self.error(key, str(exc)) from None
+
+    def starts(self, items: Iterable[str]) -> frozenset[str]:
+        """The first words of already validated templates, as the safety scan sees them."""
+        nodes = (templates.parse(POSSESSIVE_S.sub("", item)) for item in items)
+        return frozenset().union(*(templates.first_words(node, self.lists) for node in nodes))
+
+    def regex(
+        self, items: Iterable[str], key: str, at_end: bool = False, drop_s: bool = True
+    ) -> re.Pattern[str]:
+        """One pattern finding any of the templates; the safety rules see text without 's."""
+        parts = []
+        for index, template in enumerate(items):
+            try:
+                text = POSSESSIVE_S.sub("", template) if drop_s else template
+                parts.append(templates.to_regex(text, self.lists))
+            except ValueError as exc:
+                raise self.error(f"{key}[{index}]", str(exc)) from None
+        return re.compile("(?:" + "|".join(parts) + ")" + ("$" if at_end else ""))
+
+    def load_lists(self, value: Any) -> dict[str, tuple[str, ...]]:
+        lists: dict[str, tuple[str, ...]] = {}
+        for name, items in self.mapping(value, "lists").items():
+            key = f"lists.{name}"
+            if not isinstance(name, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+                raise self.error(key, "a list name is lowercase letters, digits and _")
+            sentences: dict[str, None] = {}
+            for index, template in enumerate(self.strings(items, key)):
+                if "{" in template:
+                    raise self.error(f"{key}[{index}]", "a list value cannot refer to a list")
+                sentences.update(dict.fromkeys(self.expand(template, f"{key}[{index}]")))
+            lists[name] = tuple(sentences)
+        return lists
+
+    def load_intents(self, value: Any) -> dict[str, tuple[str, ...]]:
+        owner: dict[str, str] = {}
+        phrases: dict[str, tuple[str, ...]] = {}
+        for intent, items in self.mapping(value, "intents").items():
+            key = f"intents.{intent}"
+            self.check_intent(intent, key)
+            sentences: dict[str, None] = {}
+            for index, template in enumerate(self.strings(items, key)):
+                for sentence in self.expand(template, f"{key}[{index}]"):
+                    other = owner.setdefault(sentence, intent)
+                    if other != intent:
+                        raise self.error(f"{key}[{index}]", f"{sentence!r} is also in {other}")
+                    sentences[sentence] = None
+            phrases[intent] = tuple(sentences)
+        return phrases
+
+    def load_negation(self, value: Any) -> Negation:
+        section = self.mapping(value, "negation")
+        window = section.get("window", 2)
+        if not isinstance(window, int) or isinstance(window, bool) or not 0 <= window <= 5:
+            raise self.error("negation.window", "expected a whole number from 0 to 5")
+        right_before = section.get("right_before", [])
+        return Negation(
+            window=window,
+            words=frozenset(self.words(section.get("words", []), "negation.words")),
+            between=frozenset(self.words(section.get("between", []), "negation.between")),
+            right_before=self.regex(
+                self.strings(right_before, "negation.right_before", True),
+                "negation.right_before",
+                at_end=True,
+            )
+            if right_before
+            else None,
+        )
+
+    def load_safety(self, value: Any) -> tuple[SafetyRule, ...]:
+        rules = []
+        for intent, rule in self.mapping(value, "safety").items():
+            key = f"safety.{intent}"
+            if intent not in HALTING:
+                raise self.error(key, f"safety rules are for {', '.join(sorted(HALTING))} only")
+            rule = self.mapping(rule, key)
+            unknown = set(rule) - {"keywords", "exceptions", "negatable"}
+            if unknown:
+                raise self.error(f"{key}.{sorted(unknown)[0]}", "unknown field")
+            exceptions = self.strings(rule.get("exceptions", []), f"{key}.exceptions", True)
+            negatable = rule.get("negatable", True)
+            if not isinstance(negatable, bool):
+                raise self.error(f"{key}.negatable", "expected true or false")
+            keywords = self.strings(rule.get("keywords"), f"{key}.keywords")
+            rules.append(SafetyRule(
+                intent=intent,
+                keywords=self.regex(keywords, f"{key}.keywords"),
+                starts=self.starts(keywords),
+                exceptions=self.regex(exceptions, f"{key}.exceptions") if exceptions else None,
+                negatable=negatable,
+            ))  # fmt: skip
+        return tuple(rules)
+
+    def load_fillers(self, value: Any, spellings: dict[str, str]) -> Fillers:
+        section = self.mapping(value, "fillers")
+        unknown = set(section) - {"anywhere", "leading", "trailing"}
+        if unknown:
+            raise self.error(f"fillers.{sorted(unknown)[0]}", "unknown field")
+        anywhere, leading = (
+            frozenset(self.words(section.get(part, []), f"fillers.{part}"))
+            for part in ("anywhere", "leading")
+        )
+        trailing = self.strings(section.get("trailing", []), "fillers.trailing", True)
+        pattern = self.regex(trailing, "fillers.trailing", at_end=True, drop_s=False)
+        return Fillers(anywhere, leading, pattern if trailing else None, spellings)
+
+    def load_spellings(self, value: Any) -> dict[str, str]:
+        spellings = {}
+        for word, respelled in self.mapping(value, "spellings").items():
+            key = f"spellings.{word}"
+            if not isinstance(word, str) or normalize(word) != word or " " in word:
+                raise self.error(key, "a spelling is one lowercase word")
+            if not isinstance(respelled, str) or not respelled or normalize(respelled) != respelled:
+                raise self.error(key, "expected lowercase words to write instead")
+            spellings[word] = respelled
+        return spellings
+
+    def words(self, value: Any, key: str) -> list[str]:
+        items = self.strings(value, key, allow_empty=True)
+        for index, word in enumerate(items):
+            if normalize(word) != word or " " in word:
+                raise self.error(f"{key}[{index}]", f"{word!r} is not one lowercase word")
+        return items

@@ -1,0 +1,242 @@
+"""Match what the user said to one of the coach's intents, or to ``none``.
+
+The phrase data (``intents/<lang>/intents.yaml``, loaded by :mod:`voicecoach.nlu.data`)
+holds, per intent, sentence templates (:mod:`voicecoach.nlu.templates`) and weighted keywords,
+plus the keyword lists of the safety intents, filler words and casual spellings.
+:meth:`IntentMatcher.match` works in five steps:
+
+1. **Safety first.** A keyword of ``dizzy``, ``pain`` or ``stop`` anywhere in the sentence wins
+   over everything (in the order the data lists them), unless an exception covers it
+   ("bus stop", "don't stop") or, for negatable rules, a negation stands just before it
+   ("no pain", "it doesn't hurt"). A cancelled safety intent cannot come out of later steps.
+2. **Exact phrase.** The normalized sentence, or its core (respelled, fillers dropped,
+   repeated words collapsed), is one of the expanded phrases.
+3. **Spelling.** ``rapidfuzz.fuzz.ratio`` of the core against every phrase, best per intent
+   (``ratio`` keeps unrelated sentences low, unlike ``WRatio``/``token_set_ratio``). The best
+   intent stands if it scores :data:`ACCEPT` with a :data:`MARGIN` over the runner-up, the
+   word evidence does not point elsewhere, and every unknown word looks like a typo of the
+   matched phrase ("it hurst").
+4. **Close phrase.** Otherwise ratio and phrase evidence (:class:`~voicecoach.nlu.evidence.
+   PhraseIndex`: IDF-weighted word overlap with the best phrase, where unknown words count
+   against a match) are blended; the best intent stands if the blend reaches
+   :data:`BLEND_ACCEPT` with a :data:`BLEND_MARGIN`.
+5. **Words.** Otherwise the word evidence (:class:`~voicecoach.nlu.evidence.WordEvidence`: what
+   each word says for each intent, from the phrases and the data's keywords) picks an intent
+   if a keyword anchors it and its words explain most of the sentence. Else ``none``.
+
+In steps 3 and 4 a spelling match gives way when the word evidence clearly picks another
+intent ("definitely not" is not "definitely"). Step 5 never picks a safety intent: those
+come from step 1 (or from a phrase, steps 2-4). The thresholds were tuned on the development
+tables in ``tests/test_nlu_matcher.py`` and ``benchmarks/dev/dev_a.tsv``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from rapidfuzz import fuzz, process
+
+from voicecoach.data import data_dir
+from voicecoach.nlu import data as intent_data
+from voicecoach.nlu.data import IntentData
+from voicecoach.nlu.evidence import PhraseIndex, WordEvidence
+from voicecoach.nlu.rules import HALTING, INTENTS, NONE, POSSESSIVE_S, normalize
+
+__all__ = ["HALTING", "INTENTS", "NONE", "IntentMatch", "IntentMatcher", "Matcher", "normalize"]
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT_CHARS = 300
+"""Input beyond this many characters (about sixty words) is ignored: a command is shorter."""
+MAX_FUZZY_FACTOR = 2
+"""A core longer than this many times the longest phrase is not fuzzy-matched at all."""
+ACCEPT = 80.0
+"""Lowest ``fuzz.ratio`` (0..100) a fuzzy match needs."""
+MARGIN = 6.0
+"""How far the best intent must score above the second best."""
+UNKNOWN_FACTOR = 2.0
+"""Phrase evidence: weight of a word no phrase holds, relative to the rarest known word."""
+TYPO = 80.0
+"""``fuzz.ratio`` an unknown word needs with a word of the phrase to pass as its misspelling."""
+DISAGREE = 0.2
+"""Lead of another intent's phrase evidence that vetoes a match by spelling alone."""
+BLEND = 0.4
+"""Weight of ``fuzz.ratio`` against phrase evidence in the blended stage."""
+BLEND_ACCEPT = 66.0
+"""Lowest blended score (0..100) the blended stage accepts ..."""
+BLEND_MARGIN = 3.0
+"""... with at least this lead over the second-best intent."""
+
+
+@dataclass(frozen=True, slots=True)
+class IntentMatch:
+    """The intent of one sentence."""
+
+    intent: str
+    """One of :data:`INTENTS`; ``none`` when the sentence is out of domain."""
+    confidence: float
+    """0..1: how sure the matcher is of ``intent``. For ``none`` it is 1 minus the best
+    fuzzy score, so empty or foreign input is ``none`` with confidence 0."""
+    text: str
+    """The normalized input (see :func:`normalize`)."""
+
+
+class Matcher(Protocol):
+    """What takes a sentence to an intent: :class:`IntentMatcher`, or a test's fake."""
+
+    def match(self, text: str) -> IntentMatch: ...
+
+
+class IntentMatcher:
+    """Phrases and keywords per intent plus the safety rules; :meth:`match` never raises."""
+
+    def __init__(self, data: IntentData) -> None:
+        self._data = data
+        self._phrases = dict(data.phrases)
+        self._exact = {sentence: intent for intent, ps in self._phrases.items() for sentence in ps}
+        self._longest = max((len(s) for s in self._exact), default=0)
+        self._words = PhraseIndex.build(self._phrases, UNKNOWN_FACTOR, data.common_words)
+        self._evidence = WordEvidence.build(self._phrases, data.keywords, data.common_words)
+        self._open = frozenset(self._phrases) - HALTING
+        """The intents word evidence may pick: not the safety intents."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> IntentMatcher:
+        """Build a matcher from parsed phrase data; raise ``DataError`` naming source and key."""
+        return cls(intent_data.parse(data, source))
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> IntentMatcher:
+        """Load a phrase file; raise ``DataError`` if it is missing, unreadable or invalid."""
+        return cls(intent_data.read(path))
+
+    @classmethod
+    def load(cls, lang: str = "en") -> IntentMatcher:
+        """Load the phrase file shipped for ``lang``."""
+        return cls.from_yaml(data_dir(lang) / "intents.yaml")
+
+    def phrases(self) -> dict[str, tuple[str, ...]]:
+        """Every expanded sentence, per intent (for recognizer grammars)."""
+        return dict(self._phrases)
+
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of every phrase."""
+        return frozenset(word for sentence in self._exact for word in sentence.split())
+
+    def match(self, text: str) -> IntentMatch:
+        """The intent of ``text``; ``none`` for empty, foreign or out-of-domain input."""
+        norm = normalize(text[:MAX_INPUT_CHARS]) if isinstance(text, str) else ""
+        if not norm:
+            return IntentMatch(NONE, 0.0, norm)
+        halt, cancelled = self._check_safety(norm)
+        if halt is not None:
+            return IntentMatch(halt, 1.0, norm)
+        core = self._data.fillers.core(norm)
+        for candidate in (norm, core):
+            intent = self._exact.get(candidate)
+            if intent is not None and intent not in cancelled:
+                return IntentMatch(intent, 1.0, norm)
+        intent, score = self._fuzzy(core, cancelled)
+        if intent == NONE:
+            return IntentMatch(NONE, round(1.0 - score / 100.0, 3), norm)
+        return IntentMatch(intent, round(score / 100.0, 3), norm)
+
+    def _check_safety(self, norm: str) -> tuple[str | None, frozenset[str]]:
+        padded = " " + POSSESSIVE_S.sub("", norm) + " "
+        words = frozenset(padded.split())
+        cancelled: set[str] = set()
+        for rule in self._data.safety:
+            verdict = rule.check(padded, words, self._data.negation)
+            if verdict:
+                return rule.intent, frozenset()
+            if verdict is False:
+                cancelled.add(rule.intent)
+        return None, frozenset(cancelled)
+
+    def _fuzzy(self, core: str, cancelled: frozenset[str]) -> tuple[str, float]:
+        """The best intent and its score (0..100), or ``none`` and the best score seen."""
+        if not core or len(core) > MAX_FUZZY_FACTOR * self._longest:
+            return NONE, 0.0
+        ratios = self._ratios(core, cancelled)
+        if not ratios:
+            return NONE, 0.0
+        words = core.split()
+        verdict = self._evidence.decide(words, self._open - cancelled)
+        evidence = self._words.scores(words)
+        best = 0.0
+        for stage in (self._by_spelling, self._by_blend):
+            intent, score = stage(words, ratios, evidence)
+            if intent != NONE and (intent in HALTING or verdict.intent in (None, intent)):
+                return intent, score
+            best = max(best, score)
+        if verdict.intent is not None:
+            return verdict.intent, 100.0 * verdict.coverage
+        return NONE, best
+
+    def _ratios(self, core: str, cancelled: frozenset[str]) -> dict[str, tuple[float, str]]:
+        """Intent → (best ``fuzz.ratio`` of one of its phrases with ``core``, that phrase)."""
+        ratios: dict[str, tuple[float, str]] = {}
+        for intent, sentences in self._phrases.items():
+            if intent in cancelled:
+                continue
+            hit = process.extractOne(core, sentences, scorer=fuzz.ratio)
+            if hit is not None:
+                ratios[intent] = (hit[1], hit[0])
+        return ratios
+
+    def _by_spelling(
+        self,
+        words: list[str],
+        ratios: Mapping[str, tuple[float, str]],
+        evidence: Mapping[str, float],
+    ) -> tuple[str, float]:
+        """Step 3: the best ratio, if high, clear and :meth:`_plausible`."""
+        (best, intent), second = _top_two({i: r for i, (r, _) in ratios.items()})
+        if best >= ACCEPT and best - second >= MARGIN:
+            if self._plausible(intent, words, ratios, evidence):
+                return intent, best
+        return NONE, best
+
+    def _by_blend(
+        self,
+        words: list[str],
+        ratios: Mapping[str, tuple[float, str]],
+        evidence: Mapping[str, float],
+    ) -> tuple[str, float]:
+        """Step 4: ratio and phrase evidence blended, if high and clear."""
+        blend = {i: BLEND * r + (100.0 - 100.0 * BLEND) * evidence.get(i, 0.0)
+                 for i, (r, _) in ratios.items()}  # fmt: skip
+        (mixed, intent), runner_up = _top_two(blend)
+        if mixed >= BLEND_ACCEPT and mixed - runner_up >= BLEND_MARGIN:
+            return intent, mixed
+        return NONE, mixed
+
+    def _plausible(
+        self,
+        intent: str,
+        words: list[str],
+        ratios: Mapping[str, tuple[float, str]],
+        evidence: Mapping[str, float],
+    ) -> bool:
+        """Whether a match by spelling alone can stand: the words must not point clearly
+        elsewhere ("can you pause it" is not "can you repeat it"), and every unknown word
+        must look like a misspelling of a word of the phrase ("hurst" in "it hurst" ~ "it
+        hurts"; "song" in "skip to the next song" does not)."""
+        if max(evidence.values(), default=0.0) - evidence.get(intent, 0.0) >= DISAGREE:
+            return False
+        targets = ratios[intent][1].split()
+        return all(
+            self._words.knows(word)
+            or process.extractOne(word, targets, scorer=fuzz.ratio, score_cutoff=TYPO) is not None
+            for word in words
+        )
+
+
+def _top_two(scores: Mapping[str, float]) -> tuple[tuple[float, str], float]:
+    """The best (score, intent) and the second-best score (0 when there is none)."""
+    ranked = sorted(((score, intent) for intent, score in scores.items()), reverse=True)
+    return ranked[0], ranked[1][0] if len(ranked) > 1 else 0.0

@@ -1,0 +1,3 @@
+"""Speech recognizers behind one small interface (:mod:`.base`), their backends
+(:mod:`.pocketsphinx`, :mod:`.vosk`, imported lazily) and the choice between them
+(:mod:`.engines`)."""

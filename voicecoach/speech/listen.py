@@ -1,0 +1,202 @@
+"""The one streaming path from audio chunks to heard utterances (microphone and WAV alike).
+
+``listen`` takes any iterable of 16 kHz mono int16 chunks (~0.1 s each: the microphone's
+blocks, or :func:`voicecoach.audio.wav.iter_chunks` of a recording), feeds the recognizer, and
+yields :class:`Heard` events stamped with the audio time ``t`` at which they became known.
+It touches no device and no clock, so a WAV file replays a session exactly.
+
+Halting words (stop / pain / dizzy) act from *partial* results: as soon as the recognizer's
+running guess for a short utterance (at most ``MAX_PARTIAL_WORDS`` words) matches a halting
+intent on ``stable`` consecutive chunks, an early event goes out, without waiting for the
+endpoint (partials of long sentences flicker onto "hurt" or "woozy" in noise: measured). The
+final result of that utterance is then dropped if it says the same thing (never acted on twice).
+
+A final transcript is acted on only if the recognizer was sure enough of it: an exact phrase
+needs ``min_confidence``, a fuzzy intent match needs more (``FUZZY_NEEDS``), and a halting word
+inside it must itself be sure (``HALT_WORD_CONFIDENCE``). Otherwise it is reported with intent
+``none``: never act on what was barely heard. (Measured: garbage recognized from noise or
+unrelated speech fuzzy-matches some phrase at 0.67-0.83.) A halting intent so reported is kept
+as ``doubt``, so that the coach can pause and ask rather than count on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voicecoach.speech.asr.base import RATE, Recognizer, Transcript
+
+if TYPE_CHECKING:
+    from voicecoach.nlu.matcher import IntentMatch, Matcher
+
+log = logging.getLogger(__name__)
+
+MIN_CONFIDENCE = 0.3
+"""Recognizer confidence (mean word posterior) a final needs when it is an exact phrase."""
+FUZZY_MATCH = 0.8
+"""Below this intent-match confidence a match is loose ..."""
+FUZZY_NEEDS = (0.6, 0.8)
+"""... and the recognizer confidence needed is the first value for a fuzzy match at or above
+``FUZZY_MATCH``, the second for a looser one."""
+HALT_WORD_CONFIDENCE = 0.5
+"""A final halts on a word that alone means stop/pain/dizzy only if that word is this sure."""
+STABLE_PARTIALS = 5
+"""Consecutive chunks a halting partial must hold before it acts."""
+MAX_PARTIAL_WORDS = 3
+"""Longer partials never act early: a halting word inside a long sentence waits for the end."""
+NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """Something the recognizer heard, with the intent it means."""
+
+    t: float
+    """Seconds of audio from the stream start at which this became known."""
+    text: str
+    confidence: float
+    """The recognizer's confidence, 0..1 (0 for partials: engines give none)."""
+    intent: str
+    """The matched intent, ``none`` if out of domain or too uncertain."""
+    intent_confidence: float
+    final: bool
+    """False for an early halting hit taken from a partial result."""
+    start: float
+    """When the utterance started (seconds of audio); for partials, an estimate."""
+    doubt: str = ""
+    """A halting intent heard too unsure to act on (``intent`` is then ``none``), else ""."""
+
+    @property
+    def halting(self) -> bool:
+        from voicecoach.nlu.matcher import HALTING
+
+        return self.intent in HALTING
+
+
+def listen(
+    chunks: Iterable[bytes],
+    recognizer: Recognizer,
+    matcher: Matcher | None = None,
+    *,
+    min_confidence: float = MIN_CONFIDENCE,
+    stable: int = STABLE_PARTIALS,
+) -> Iterator[Heard]:
+    """Feed ``chunks`` to ``recognizer``; yield what was heard, in audio time."""
+    from voicecoach.nlu.matcher import HALTING, IntentMatcher
+
+    stream = _Stream(matcher or IntentMatcher.load(), frozenset(HALTING), min_confidence, stable)
+    consumed = 0
+    for chunk in chunks:
+        consumed += len(chunk)
+        t = round(consumed / (2 * RATE), 3)
+        result = recognizer.accept(chunk)
+        heard = stream.final(result, t) if result else stream.partial(recognizer.partial(), t)
+        if heard is not None:
+            yield heard
+    last = recognizer.finish()
+    if last is not None:
+        heard = stream.final(last, round(consumed / (2 * RATE), 3))
+        if heard is not None:
+            yield heard
+
+
+class _Stream:
+    """Per-stream state of :func:`listen`: the early halting hit of the current utterance."""
+
+    def __init__(
+        self, matcher: Matcher, halting: frozenset[str], min_confidence: float, stable: int
+    ) -> None:
+        self.matcher = matcher
+        self.halting = halting
+        self.min_confidence = min_confidence
+        self.stable = max(1, stable)
+        self.fired: str | None = None
+        """The halting intent already sent for the current utterance."""
+        self.streak: tuple[str, int] = ("", 0)
+        self.since = 0.0
+        self.last: tuple[str, IntentMatch | None] = ("", None)
+        """The last partial matched, and its match (a partial often stays the same)."""
+
+    def partial(self, text: str, t: float) -> Heard | None:
+        if self.fired is not None:
+            return None
+        match = self._match_partial(text)
+        if match is None or match.intent not in self.halting:
+            self.streak = ("", 0)
+            return None
+        count = self.streak[1] + 1 if self.streak[0] == match.intent else 1
+        self.streak = (match.intent, count)
+        if count == 1:
+            self.since = t
+        if count < self.stable:
+            return None
+        self.fired = match.intent
+        return Heard(t, text, 0.0, match.intent, match.confidence, False, self.since)
+
+    def _match_partial(self, text: str) -> IntentMatch | None:
+        if text != self.last[0]:
+            short = 0 < len(text.split()) <= MAX_PARTIAL_WORDS
+            self.last = (text, self.matcher.match(text) if short else None)
+        return self.last[1]
+
+    def final(self, result: Transcript, t: float) -> Heard | None:
+        fired, self.fired, self.streak = self.fired, None, ("", 0)
+        if not result.text.strip():
+            return None
+        match = self.matcher.match(result.text)
+        intent, score = match.intent, match.confidence
+        doubt = ""
+        if intent not in (NONE, fired) and not self._trusted(result, intent, score):
+            log.debug(
+                "ignoring %r (%s): recognizer %.2f, match %.2f",
+                result.text,
+                intent,
+                result.confidence,
+                score,
+            )
+            doubt = intent if intent in self.halting else ""
+            intent, score = NONE, 0.0
+        if fired is not None and intent == fired:
+            return None
+        return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt)
+
+    def _trusted(self, result: Transcript, intent: str, matched: float) -> bool:
+        """Garbage recognized from noise or other speech often fuzzy-matches some phrase."""
+        if matched >= 0.99:
+            needed = self.min_confidence
+        else:
+            needed = FUZZY_NEEDS[0] if matched >= FUZZY_MATCH else FUZZY_NEEDS[1]
+        if result.confidence < max(needed, self.min_confidence):
+            return False
+        return intent not in self.halting or self._halt_words_sure(result, intent)
+
+    def _halt_words_sure(self, result: Transcript, intent: str) -> bool:
+        """A hallucinated "lightheaded" inside a long sentence must not halt the session."""
+        return all(
+            word.confidence >= HALT_WORD_CONFIDENCE
+            for word in result.words
+            if self.matcher.match(word.text).intent == intent
+        )
+
+
+def recognize_file(path: str | Path, recognizer: Recognizer) -> list[Transcript]:
+    """Every utterance recognized in a WAV file (any rate, mono or stereo), in order.
+
+    Raises :class:`voicecoach.errors.AudioError` naming the file if it cannot be read.
+    """
+    from voicecoach.audio.wav import iter_chunks
+
+    found: list[Transcript] = []
+    try:
+        for chunk in iter_chunks(path):
+            result = recognizer.accept(chunk)
+            if result is not None and result.text:
+                found.append(result)
+    finally:
+        last = recognizer.finish()
+    if last is not None and last.text:
+        found.append(last)
+    return found
