@@ -66,6 +66,24 @@ def is_echo(text: str, saying: str | None) -> bool:
     return set(text.lower().split()) <= said
 
 
+CONVERGED = 3.0
+"""Seconds of the coach's voice an echo canceller needs before it is trusted alone (it removes
+~6 dB in its first 2 s, ~30 dB after 8 s: FIELD_NOTES and the room benchmark)."""
+
+
+def echo_guard(saying: str | None, canceller: Any = None) -> str | None:
+    """The line to check heard text against (:func:`is_echo`), or None for no text check.
+
+    Without an echo canceller the text check is the only defence against the coach's own
+    voice. With one, the text check stays only while it is still converging: afterwards it
+    could only swallow a user who repeats the coach's words ("how many reps" while the coach
+    says "ask how many reps").
+    """
+    if canceller is not None and canceller.reference_seconds >= CONVERGED:
+        return None
+    return saying
+
+
 def stream_session(
     session: Session,
     chunks: Iterable[bytes],
