@@ -135,7 +135,7 @@ class RoomRun:
             if self.user is not None:
                 self.user.act(self)
             if self.mic_fails_at is not None and self.now >= self.mic_fails_at:
-                raise AudioError("the microphone stopped (disconnected?): reconnect it or use --text")
+                raise AudioError("the microphone stopped (disconnected?): reconnect it")
             mic, played = self.room.block(BLOCK)
             self.speaker.prune(self.now - 1.0)
             yield self.canceller.process(mic, played) if self.canceller else mic

@@ -269,10 +269,11 @@ class Room:
 
     def _user(self, count: int) -> np.ndarray:
         out = np.zeros(count)
+        here = self.position
         for u in self._utterances:
-            lo, hi = max(u.first, self.position), min(u.first + len(u.samples), self.position + count)
+            lo, hi = max(u.first, here), min(u.first + len(u.samples), here + count)
             if lo < hi:
-                out[lo - self.position : hi - self.position] += u.samples[lo - u.first : hi - u.first]
+                out[lo - here : hi - here] += u.samples[lo - u.first : hi - u.first]
         return out
 
     def _noise_block(self, count: int) -> np.ndarray:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -356,8 +355,8 @@ def render(result: dict[str, Any]) -> str:
             f"{'p95 ms':>7} {'answered':>8} {'ans p95':>7}")
     lines = [result["condition"], head, "-" * len(head)]
     for name, s in [*result["voices"].items(), ("ALL", result["summary"])]:
-        caught = "-" if s["halting_caught"] is None else f"{100 * s['halting_caught']:.1f}%"
-        answered = "-" if s["questions_answered"] is None else f"{100 * s['questions_answered']:.0f}%"
+        caught = _pct(s["halting_caught"])
+        answered = _pct(s["questions_answered"])
         lines.append(f"{name:16} {s['commands']:4} {s['halting']:4} {s['halting_over_coach']:4} "
                      f"{caught:>7} {s['stop_latency_p50_ms']!s:>7} {s['stop_latency_p95_ms']!s:>7} "
                      f"{answered:>8} {s['answer_start_p95_ms']!s:>7}")
@@ -369,6 +368,10 @@ def render(result: dict[str, Any]) -> str:
     lines.append(f"{s['reps']} reps counted, {s['audio_seconds']} s of audio in "
                  f"{result['cpu_seconds']} s CPU (RTF {result['rtf']})")
     return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
 
 
 # ---------------------------------------------------------------- command line
