@@ -262,6 +262,7 @@ class Room:
             if not played.any():
                 return np.zeros(len(played))
             level = active_rms(next(c.samples for c in self.speaker.log if c.samples.size))
+            level *= math.sqrt(float(np.sum(self._rir**2)))  # the room's own gain, broadband
             self._echo_gain = gain_for(level, self._user_rms, self.settings.echo_db)
         size = 1 << (len(signal) + len(self._rir)).bit_length()
         wet = np.fft.irfft(np.fft.rfft(signal, size) * np.fft.rfft(self._rir, size), size)
