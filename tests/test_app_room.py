@@ -17,14 +17,14 @@ import pytest
 from speechkit import spoken
 
 from voicecoach.app.room import RoomRun, UserLine
-from voicecoach.app.spoken import open_recognizer
 from voicecoach.app.settings import EngineSettings
+from voicecoach.app.spoken import open_recognizer
 from voicecoach.audio.echo import EchoCanceller
 from voicecoach.audio.room import Room, RoomSettings, VirtualSpeaker
 from voicecoach.coach.dialog import Dialog
 from voicecoach.coach.machine import Coach, CoachConfig
 from voicecoach.nlu.matcher import IntentMatcher
-from voicecoach.speech.lines import LineAudio
+from voicecoach.speech.tts import LineAudio
 
 REPLIES = {"idle": "start back twist", "safety": "no", "setup": "ready", "stopped": "keep going",
            "halted": "i feel fine now", "halt_confirm": "yes"}

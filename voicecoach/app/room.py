@@ -3,7 +3,7 @@
 :class:`RoomRun` runs the real streaming path (:func:`voicecoach.app.spoken.stream_session`:
 the recognizer, :func:`voicecoach.speech.listen.listen`, the echo guard, the session and its
 coach) on a virtual microphone (:class:`voicecoach.audio.room.Room`), and plays what the coach
-says, rendered by the real TTS (:class:`voicecoach.speech.lines.LineAudio`), on a virtual
+says, rendered by the real TTS (:class:`voicecoach.speech.tts.LineAudio`), on a virtual
 speaker that a halt or hush cuts exactly as the real player. The echo canceller, when given,
 cleans each microphone block with the samples played meanwhile, as on a real device.
 
@@ -27,7 +27,7 @@ from voicecoach.coach.machine import Coach
 from voicecoach.errors import AudioError
 from voicecoach.nlu.matcher import Matcher
 from voicecoach.speech.asr.base import Recognizer
-from voicecoach.speech.lines import LineAudio
+from voicecoach.speech.tts import LineAudio
 
 log = logging.getLogger(__name__)
 

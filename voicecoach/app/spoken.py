@@ -49,9 +49,12 @@ def ticked(chunks: Iterable[bytes], tick: Callable[[float], None]) -> Iterator[b
 def feed(session: Session, heard: Heard, echo: Callable[[], str | None] | None = None) -> None:
     """Hand one heard utterance to the session, unless it is the coach's own voice.
 
-    A halting utterance always goes through: a false halt is safe, a missed one is not.
+    A halting utterance always goes through: a false halt is safe, a missed one is not; so
+    does an answer the coach is waiting for (its line may well say the words to answer with:
+    'Say "start back twist" when you're ready').
     """
-    if echo is not None and not heard.halting and is_echo(heard.text, echo()):
+    invited = heard.intent in session.coach.likely_intents
+    if echo is not None and not heard.halting and not invited and is_echo(heard.text, echo()):
         log.info("ignoring %r: the coach is saying it", heard.text)
         return
     match = IntentMatch(heard.intent, heard.intent_confidence, heard.text)
@@ -123,8 +126,10 @@ def run_microphone(session: Session, device: str | None, engine: EngineSettings)
     from voicecoach.app.live import run_typed
     from voicecoach.audio import devices as audio
 
+    speaker = getattr(session.sink, "speaker", None)
+    echo = _echo_path(speaker)
     try:
-        chunks = audio.microphone_chunks(device)
+        chunks = audio.microphone_chunks(device, echo=echo)
         recognizer, reason = open_recognizer(engine)
     except VoiceCoachError as err:
         note(f"{err} (typing instead)")
@@ -132,7 +137,7 @@ def run_microphone(session: Session, device: str | None, engine: EngineSettings)
     note(f"listening; speech recognizer: {reason}")
     session.begin(0.0)
     try:
-        reached = stream_session(session, chunks, recognizer, _echo_of(session))
+        reached = stream_session(session, chunks, recognizer, _echo_of(speaker, echo))
     except AudioError as err:
         note(f"{err} (typing instead)")
         import sys
@@ -143,11 +148,26 @@ def run_microphone(session: Session, device: str | None, engine: EngineSettings)
     return True
 
 
-def _echo_of(session: Session) -> Callable[[], str | None]:
-    speaker = getattr(session.sink, "speaker", None)
+def _echo_path(speaker: Any) -> Any:
+    """Echo cancellation with the speaker's playback as reference, or None (said why)."""
+    tap = getattr(speaker, "tap", None)
+    if tap is None:
+        return None
+    from voicecoach.audio.echo import EchoPath
+
+    try:
+        return EchoPath(tap)
+    except AudioError as err:
+        note(f"{err} (no echo cancelling: the coach may hear itself)")
+        return None
+
+
+def _echo_of(speaker: Any, echo: Any) -> Callable[[], str | None]:
+    """What the text-based echo check compares heard text with (see :func:`echo_guard`)."""
     if speaker is None:
         return lambda: None
-    return speaker.now_saying  # type: ignore[no-any-return]
+    canceller = echo.canceller if echo is not None else None
+    return lambda: echo_guard(speaker.now_saying(), canceller)
 
 
 # -- understand / transcribe -----------------------------------------------------------

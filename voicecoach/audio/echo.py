@@ -173,3 +173,25 @@ def _overlay(out: bytearray, pcm: bytes, offset: int) -> None:
     count = min(len(pcm) // 2 - first, len(out) // 2 - begin)
     if count > 0:
         out[2 * begin : 2 * (begin + count)] = pcm[2 * first : 2 * (first + count)]
+
+
+class EchoPath:
+    """The microphone's echo stage on a real device: for each block, the tap's reference for
+    the time it was captured, through the canceller.
+
+    ``lead`` fetches the reference that much earlier than the capture time, so that stamping
+    errors leave the reference ahead of its echo (the canceller cannot use a reference that
+    arrives after its echo; a lead inside its 200 ms tail costs nothing).
+    """
+
+    def __init__(
+        self, tap: PlaybackTap, canceller: EchoCanceller | None = None, lead: float = 0.02
+    ) -> None:
+        self.tap = tap
+        self.canceller = canceller or EchoCanceller()
+        self.lead = lead
+
+    def __call__(self, block: bytes, captured_at: float) -> bytes:
+        reference = self.tap.reference(captured_at - self.lead, len(block) // 2)
+        return self.canceller.process(block, reference)
+

@@ -416,7 +416,7 @@ def main(argv: list[str]) -> int:
 
 
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
-    from voicecoach.speech.lines import LineAudio
+    from voicecoach.speech.tts import LineAudio
 
     cond = _condition(args)
     commands = _commands(args)
