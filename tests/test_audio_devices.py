@@ -296,3 +296,18 @@ def test_the_microphone_cancels_what_the_player_played(tmp_path: Path) -> None:
     last = slice(len(heard) - 3 * 16000, len(heard) - 16000)
     removed = 10 * np.log10(np.mean(heard[last] ** 2) / (np.mean(cleaned[last] ** 2) + 1e-9))
     assert removed > 15
+
+
+def test_player_starts_a_clip_at_its_time_and_a_stop_ends_the_wait(
+    make_player: Callable[..., audio.Player],
+) -> None:
+    sd = FakeSoundDevice(speed=50)
+    player = make_player(sd)
+    begin = time.monotonic()
+    player.play(tone(0.1), 16000, "later", at=begin + 0.3)
+    assert player.current_text is None and player.busy()  # waiting: silent, but queued
+    assert finishes(player.wait)
+    assert time.monotonic() - begin >= 0.3 and player.last_text == "later"
+    player.play(tone(0.1), 16000, "never", at=time.monotonic() + 30)
+    finishes(player.stop, 2.0)
+    assert not player.busy() and player.last_text == "later"

@@ -147,6 +147,7 @@ class FakePlayer:
 
     def __init__(self) -> None:
         self.clips: list[tuple[bytes, int, str]] = []
+        self.starts: list[float | None] = []
         self.playing: list[str] = []
         self.closed = False
 
@@ -154,8 +155,9 @@ class FakePlayer:
     def current_text(self) -> str | None:
         return self.playing[0] if self.playing else None
 
-    def play(self, pcm: bytes, rate: int, text: str = "") -> None:
+    def play(self, pcm: bytes, rate: int, text: str = "", at: float | None = None) -> None:
         self.clips.append((pcm, rate, text))
+        self.starts.append(at)
         self.playing.append(text)
 
     def stop(self) -> None:

@@ -252,6 +252,8 @@ class _Clip:
     text: str
     generation: int
     """The player's generation when queued: :meth:`Player.stop` makes older clips stale."""
+    at: float | None = None
+    """When to start it (``time.monotonic()``); None: as soon as the clip before it ends."""
 
 
 class Player:
@@ -300,15 +302,16 @@ class Player:
         with self._lock:
             return self._pending > 0
 
-    def play(self, pcm: bytes, rate: int, text: str = "") -> None:
-        """Queue a clip of 16-bit mono PCM at ``rate`` Hz; returns at once."""
+    def play(self, pcm: bytes, rate: int, text: str = "", at: float | None = None) -> None:
+        """Queue a clip of 16-bit mono PCM at ``rate`` Hz, to start at ``at`` (monotonic
+        clock; None or past: once the clip before it ends); returns at once."""
         if self.error:
             raise self.error
         if not self._thread.is_alive():
             raise AudioError("the player is closed")
         with self._lock:
             self._pending += 1
-            self._queue.put(_Clip(pcm, rate, text, self._generation))
+            self._queue.put(_Clip(pcm, rate, text, self._generation, at))
 
     def play_wav(self, path: str | Path, text: str = "") -> None:
         """Queue a WAV file (played at its own rate; stereo is mixed down)."""
@@ -367,6 +370,7 @@ class Player:
         while (clip := self._queue.get()) is not None:
             self._wake.clear()
             try:
+                self._wait_for(clip)
                 if not self._stale(clip):
                     self._current = clip
                     self.last_text = clip.text
@@ -379,6 +383,11 @@ class Player:
                 self._current = None
                 with self._lock:
                     self._pending -= 1
+
+    def _wait_for(self, clip: _Clip) -> None:
+        """Wait until the clip's start time; :meth:`stop` ends the wait at once."""
+        if clip.at is not None:
+            self._wake.wait(max(0.0, clip.at - time.monotonic()))
 
     def _play_one(self, clip: _Clip) -> None:
         sd = self._sd

@@ -69,7 +69,7 @@ class ClipPlayer(Protocol):
     @property
     def current_text(self) -> str | None: ...
 
-    def play(self, pcm: bytes, rate: int, text: str = "") -> None: ...
+    def play(self, pcm: bytes, rate: int, text: str = "", at: float | None = None) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -399,10 +399,11 @@ class VoiceSpeaker:
         self._lines = LineAudio(voice, rate, cache_size)
         self.tap = tap
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, at: float | None = None) -> None:
+        """Say ``text`` at ``at`` (``time.monotonic()``; None: after what is queued)."""
         text = " ".join(text.split())
         if text:
-            self._player.play(self._lines.pcm(text), LINE_RATE, text)
+            self._player.play(self._lines.pcm(text), LINE_RATE, text, at)
 
     def duration(self, text: str) -> float:
         """Seconds ``text`` takes to say (rendered now if it was not yet)."""
