@@ -279,8 +279,7 @@ def _counts(run: RoomRun) -> dict[str, Any]:
               and c.key.split(".")[1] in ("right", "left")]
     skipped, offsets = 0, []
     for rep in reps:
-        match = [c for c in counts if f"{rep['count']}" in c.text and abs(c.due - rep["t"]) < 0.05
-                 and rep["side"] in c.key]
+        match = [c for c in counts if abs(c.due - rep["t"]) < 0.05 and rep["side"] in c.key]
         if not match:
             skipped += 1
         else:
