@@ -156,6 +156,7 @@ class Condition:
     oracle: bool
     reps: int
     engine: str
+    text_check: bool = True
 
 
 def play_session(cond: Condition, commands: list[UserLine], seed: int, recognizer: Any,
@@ -174,7 +175,8 @@ def play_session(cond: Condition, commands: list[UserLine], seed: int, recognize
     room = Room(VirtualSpeaker(), settings, cond.noise, rng)
     coach = Coach(Dialog.load(), random.Random(seed), CoachConfig(target=cond.reps))
     run = RoomRun(coach, IntentMatcher.load(), recognizer, lines, room,
-                  BenchUser(list(commands), rng), EchoCanceller() if cond.aec else None)
+                  BenchUser(list(commands), rng), EchoCanceller() if cond.aec else None,
+                  text_check=cond.text_check)
     if cond.oracle:
         recognizer.follow(run)
     recognizer.reset()
@@ -392,6 +394,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--echo-only", action="store_true",
                    help="no commands: the coach's own voice is all the microphone hears")
     p.add_argument("--no-aec", action="store_true", help="no echo cancellation")
+    p.add_argument("--no-text-check", action="store_true",
+                   help="no text-based echo check (the canceller alone)")
     p.add_argument("--recognizer", default="pocketsphinx",
                    help="pocketsphinx, vosk, auto, or oracle (recognition bypassed)")
     p.add_argument("--voices", default="", help="comma-separated user voices (default: all)")
@@ -461,7 +465,7 @@ def _condition(args: argparse.Namespace) -> Condition:
         noise = np.frombuffer(read_pcm16k(args.noise), dtype="<i2").astype(np.float64)
     echo = None if args.no_echo else args.echo_db
     return Condition(echo, args.snr, noise, not args.no_aec, args.recognizer == "oracle",
-                     args.reps, args.recognizer)
+                     args.reps, args.recognizer, not args.no_text_check)
 
 
 def _commands(args: argparse.Namespace) -> dict[str, list[UserLine]]:
@@ -488,6 +492,7 @@ def _describe(args: argparse.Namespace) -> str:
     noise = f", noise {args.noise.name} at {args.snr:g} dB SNR" if args.noise else ", no noise"
     who = "no user (echo only)" if args.echo_only else (
         f"commands from {args.commands}" if args.commands else "built-in commands")
-    aec = "no AEC" if args.no_aec else "SpeexDSP AEC"
+    aec = ("no AEC" if args.no_aec else "SpeexDSP AEC") + (
+        ", no text check" if args.no_text_check else "")
     return (f"{echo}{noise}, {aec}, recognizer {args.recognizer}, {who}, "
             f"{args.sessions} sessions, seed {args.seed}, {args.reps} reps/side")
