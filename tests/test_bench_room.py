@@ -32,7 +32,7 @@ def manifest(folder: Path) -> Path:
 
 def test_a_tiny_run_prints_the_table_and_one_json_line(tmp_path: Path, capsys) -> None:  # type: ignore
     code = main(["--commands", str(manifest(tmp_path)), "--sessions", "1", "--reps", "4",
-                 "--recognizer", "oracle", "--seed", "3", "--json"])
+                 "--recognizer", "oracle", "--seed", "3", "--json", "--log", str(tmp_path)])
     out = capsys.readouterr().out.strip().splitlines()
     result = json.loads(out[-1])
     assert set(KEYS) <= set(result) and set(TARGETS) == set(result["targets"])
@@ -41,6 +41,10 @@ def test_a_tiny_run_prints_the_table_and_one_json_line(tmp_path: Path, capsys) -
     assert 0 <= result["silent_after_halt_ms"] <= 20  # one output block
     assert result["self_triggers"] == 0 and "manifest" in result["voices"]
     assert any(line.startswith("manifest") for line in out)
+    log = [json.loads(line) for line in (tmp_path / "session-1.jsonl").read_text().splitlines()]
+    kinds = {r["event"] for r in log}
+    assert {"say", "rep", "halt", "user", "played"} <= kinds
+    assert any(r["event"] == "played" and r["cut"] for r in log)
 
 
 def test_a_manifest_with_an_unknown_intent_is_refused(tmp_path: Path, capsys) -> None:  # type: ignore

@@ -400,6 +400,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="pocketsphinx, vosk, auto, or oracle (recognition bypassed)")
     p.add_argument("--voices", default="", help="comma-separated user voices (default: all)")
     p.add_argument("--cache", type=Path, help="keep rendered user commands here")
+    p.add_argument("--log", type=Path,
+                   help="write each session's events, user lines and clips played here")
     p.add_argument("--json", action="store_true", help="last line: one JSON object")
     return p
 
@@ -432,6 +434,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         voice = voices[n % len(voices)] if voices else "none"
         said = _take(commands.get(voice, []), args.per_session, args.seed + n)
         run = play_session(cond, said, args.seed * 100 + n, recognizer, lines)
+        if args.log:
+            write_log(run, args.log / f"session-{n + 1}.jsonl")
         result = measure(run)
         results.append(result)
         by_voice[voice].append(result)
@@ -446,6 +450,19 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         "rtf": round(cpu / max(summary["audio_seconds"], 1e-9), 3),
         "self_triggers": [t for r in results for t in r["self_triggers"]],
     }
+
+
+def write_log(run: RoomRun, path: Path) -> None:
+    """The session's events (audio times), the user's lines, and every clip played with
+    where it was cut, one JSON object a line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    said = [{"event": "user", "start": round(s.start, 3), "end": round(s.end, 3),
+             "intent": s.line.intent, "text": s.line.text, "voice": s.line.voice,
+             "over_coach": s.over_coach} for s in run.said]
+    played = [{"event": "played", **clip} for clip in run.played()]
+    with path.open("w", encoding="utf-8") as out:
+        for record in [*run.records, *said, *played]:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def _take(pool: list[UserLine], count: int, seed: int) -> list[UserLine]:
