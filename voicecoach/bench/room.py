@@ -10,10 +10,12 @@ dizzy) and questions. Commands come from ``--commands MANIFEST.tsv`` (rows ``pat
 WAVs of any rate) or, by default, from the held-out paraphrases rendered with voices the tests
 do not use (flite and espeak-ng variants, one voice per session, in turn).
 
-Reports, overall and per voice: halting commands caught, stop latency (end of the utterance
--> ``halt``), how long the voice went on after a halt, self-triggers (intents acted on that
-nobody said), end of a question -> first audio of its answer, counts skipped, count audio
-against its beat, and drift between the coach's timeline and the audio played. ``--json``:
+Reports, overall and per voice: halting commands caught (halted, or heard unsure so that the
+coach paused the count to check in: ``halting_halted`` counts halts alone), stop latency (end
+of the utterance -> ``halt`` or the check-in), how long the voice went on after a halt,
+self-triggers (intents acted on that nobody said), end of a question -> first audio of its
+answer, counts skipped, count audio against its beat, and drift between the coach's timeline
+and the audio played. ``--json``:
 the last line is one object. ``--recognizer oracle`` bypasses speech recognition (each command
 is understood the moment it ends) so the loop's own share is visible.
 Exit status 0 when every target is met, 1 when one is not, 2 on bad input.
@@ -228,7 +230,7 @@ class OracleRecognizer:
 def measure(run: RoomRun) -> dict[str, Any]:
     """Everything the benchmark reports about one finished run."""
     records = run.records
-    halts = [r for r in records if r["event"] == "halt"]
+    halts = [r for r in records if r["event"] == "halt" or r.get("key") == "pause.check"]
     spoken = [s for s in run.said if not s.typed]
     out: dict[str, Any] = defaultdict(list)
     for said in spoken:
@@ -244,7 +246,8 @@ def _measure_command(run: RoomRun, said: Said, halts: list[dict], out: dict) -> 
     voice, intent = said.line.voice, said.line.intent
     window = [h for h in halts if said.start <= h["t"] <= said.end + HALT_WINDOW]
     if intent in HALTING:
-        out["halting"].append((voice, bool(window), said.over_coach))
+        halted = any(h["event"] == "halt" for h in window)
+        out["halting"].append((voice, bool(window), said.over_coach, halted))
         if window:
             out["latency"].append((voice, round(1000 * (window[0]["t"] - said.end))))
     elif intent in QUESTIONS:
@@ -312,6 +315,7 @@ def summarize(results: list[dict[str, Any]], voice: str | None = None) -> dict[s
         "halting": len(halting),
         "halting_over_coach": len(over),
         "halting_caught": _ratio(sum(h[1] for h in halting), len(halting)),
+        "halting_halted": _ratio(sum(h[3] for h in halting), len(halting)),
         "halting_caught_over_coach": _ratio(sum(h[1] for h in over), len(over)),
         "stop_latency_p50_ms": pct([x[1] for x in latency], 0.5),
         "stop_latency_p95_ms": pct([x[1] for x in latency], 0.95),
@@ -352,14 +356,16 @@ def check(summary: dict[str, Any], echo_only: bool) -> dict[str, bool]:
 
 
 def render(result: dict[str, Any]) -> str:
-    head = (f"{'voice':16} {'cmds':>4} {'halt':>4} {'over':>4} {'caught':>7} {'p50 ms':>7} "
+    head = (f"{'voice':16} {'cmds':>4} {'halt':>4} {'over':>4} {'caught':>7} {'halted':>7} "
+            f"{'p50 ms':>7} "
             f"{'p95 ms':>7} {'answered':>8} {'ans p95':>7}")
     lines = [result["condition"], head, "-" * len(head)]
     for name, s in [*result["voices"].items(), ("ALL", result["summary"])]:
         caught = _pct(s["halting_caught"])
         answered = _pct(s["questions_answered"])
         lines.append(f"{name:16} {s['commands']:4} {s['halting']:4} {s['halting_over_coach']:4} "
-                     f"{caught:>7} {s['stop_latency_p50_ms']!s:>7} {s['stop_latency_p95_ms']!s:>7} "
+                     f"{caught:>7} {_pct(s['halting_halted']):>7} "
+                     f"{s['stop_latency_p50_ms']!s:>7} {s['stop_latency_p95_ms']!s:>7} "
                      f"{answered:>8} {s['answer_start_p95_ms']!s:>7}")
     lines.append("")
     for key, (op, target) in TARGETS.items():
