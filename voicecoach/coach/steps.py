@@ -106,12 +106,8 @@ class Steps(Core):
     def _step_safety_confirm(self, intent: str) -> bool:
         if intent in YES_NO and not self._sure:
             self._ask("cleared_check", "safety.cleared_check")
-        elif intent == "yes":
-            self._say("safety.cleared")
-            self._begin_setup()
-        elif intent == "no":
-            self._say("safety.not_cleared")
-            self._end("not_cleared")
+        elif intent in YES_NO:
+            self._cleared(intent == "yes")
         elif intent in NOT_AN_ANSWER:
             self._ask("safety_confirm", "safety.cleared_yes_or_no")
         elif intent == "skip":
@@ -123,17 +119,21 @@ class Steps(Core):
 
     def _step_cleared_check(self, intent: str) -> bool:
         """Only a sure yes goes on; a sure no ends; anything else asks again."""
-        if intent == "yes" and self._sure:
-            self._say("safety.cleared")
-            self._begin_setup()
-        elif intent == "no" and self._sure:
-            self._say("safety.not_cleared")
-            self._end("not_cleared")
+        if intent in YES_NO and self._sure:
+            self._cleared(intent == "yes")
         elif intent in YES_NO | NOT_AN_ANSWER or intent == "skip":
             self._ask("cleared_check", "safety.cleared_yes_or_no")
         else:
             return False
         return True
+
+    def _cleared(self, cleared: bool) -> None:
+        if cleared:
+            self._say("safety.cleared")
+            self._begin_setup()
+        else:
+            self._say("safety.not_cleared")
+            self._end("not_cleared")
 
     # -- setup -----------------------------------------------------------------------------
 
