@@ -61,7 +61,8 @@ def room_run(user: User | None, reps: int = 4, echo_db: float | None = -6.0,
              fails_at: float | None = None) -> RoomRun:
     rng = random.Random(3)
     room = Room(VirtualSpeaker(), RoomSettings(echo_db=echo_db, delay=0.04), rng=rng)
-    coach = Coach(Dialog.load(), random.Random(3), CoachConfig(target=reps))
+    coach = Coach(Dialog.load(), random.Random(3), CoachConfig(target=reps),
+                  durations=LINES.duration)
     recognizer, _ = open_recognizer(EngineSettings("pocketsphinx"))
     run = RoomRun(coach, IntentMatcher.load(), recognizer, LINES, room, user, EchoCanceller(),
                   limit=400.0, mic_fails_at=fails_at)

@@ -34,8 +34,10 @@ def coach_config(settings: RunSettings) -> CoachConfig:
 
 
 def build_session(settings: RunSettings, sink: Sink) -> Session:
+    """The session; with a voice, the coach's timeline runs on its lines' rendered lengths."""
     rng = random.Random(settings.seed)
-    coach = Coach(Dialog.load(settings.lang), rng, coach_config(settings))
+    durations = getattr(getattr(sink, "speaker", None), "duration", None)
+    coach = Coach(Dialog.load(settings.lang), rng, coach_config(settings), durations=durations)
     return Session(coach, IntentMatcher.load(settings.lang), sink)
 
 
@@ -61,7 +63,7 @@ class HumanSink:
         if self.origin is None:
             self.origin = time.monotonic() - float(record["t"])
         stamp = f"[{record['t']:7.1f}] " if self.stamps else ""
-        if event in ("halt", "hush") and self.speaker is not None:  # the voice is cut at once
+        if event in ("halt", "hush") and self.speaker is not None:
             self.speaker.stop()
         elif event == "say":
             print(f"{stamp}coach: {record['text']}", flush=True)
@@ -69,7 +71,6 @@ class HumanSink:
                 self._say(record)
         elif event == "heard" and self.stamps:
             print(f"{stamp}  you: {record['text']}", flush=True)
-
 
     def _say(self, record: dict[str, Any]) -> None:
         if hasattr(self.speaker, "duration"):  # a voice: each line at its own time

@@ -175,7 +175,8 @@ def play_session(cond: Condition, commands: list[UserLine], seed: int, recognize
     settings = RoomSettings(echo_db=cond.echo_db, delay=rng.uniform(0.01, 0.08),
                             snr_db=cond.snr if cond.noise is not None else None)
     room = Room(VirtualSpeaker(), settings, cond.noise, rng)
-    coach = Coach(Dialog.load(), random.Random(seed), CoachConfig(target=cond.reps))
+    coach = Coach(Dialog.load(), random.Random(seed), CoachConfig(target=cond.reps),
+                  durations=lines.duration)
     run = RoomRun(coach, IntentMatcher.load(), recognizer, lines, room,
                   BenchUser(list(commands), rng), EchoCanceller() if cond.aec else None,
                   text_check=cond.text_check)
