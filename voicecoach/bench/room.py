@@ -238,6 +238,8 @@ def measure(run: RoomRun) -> dict[str, Any]:
         _measure_command(run, said, halts, out)
     out["silences"] = [round(1000 * (silent - t)) for t, silent in run.cuts]
     out["self_triggers"] = _self_triggers(records, spoken)
+    out["self_over_coach"] = [x for x in out["self_triggers"]
+                              if run.speaker.saying(float(x.split(":")[0]) - 0.3) is not None]
     out.update(_counts(run))
     out["audio_seconds"] = run.audio_seconds()
     return dict(out)
@@ -336,6 +338,7 @@ def overall(results: list[dict[str, Any]]) -> dict[str, Any]:
     summary.update(
         silent_after_halt_ms=max(silences, default=0),
         self_triggers=sum(len(r["self_triggers"]) for r in results),
+        self_triggers_over_coach=sum(len(r["self_over_coach"]) for r in results),
         counts_skipped=sum(r["counts_skipped"] for r in results),
         reps=sum(r["reps"] for r in results),
         beat_offset_max_ms=max(offsets, default=None),
@@ -373,6 +376,8 @@ def render(result: dict[str, Any]) -> str:
         mark = "ok " if result["targets"][key] else "MISS"
         lines.append(f"{mark} {key:24} {result['summary'].get(key)!s:>8}  (target {op} {target})")
     s = result["summary"]
+    lines.append(f"self-triggers while the coach was talking: {s['self_triggers_over_coach']}"
+                 f" of {s['self_triggers']}")
     lines.append(f"{s['reps']} reps counted, {s['audio_seconds']} s of audio in "
                  f"{result['cpu_seconds']} s CPU (RTF {result['rtf']})")
     return "\n".join(lines)
