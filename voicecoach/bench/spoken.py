@@ -243,6 +243,7 @@ def run_session(setup: Setup, plan: Plan, voice: Voice, name: str,
     begin = time.process_time()
     play_stream(session, _user_track(user, room, track, setup.limit), recognizer)
     cpu = time.process_time() - begin
+    user.conclude()
     records = [json.loads(json.dumps(r)) for r in records]  # as run --json prints them
     return SessionRun(name, condition.name, plan, user.outcomes, user.attempts,
                       tally(records, user.attempts), records, b"".join(track), cpu)

@@ -17,9 +17,11 @@ How a user behaves:
   reaction without the intent (it happened for another reason) is not acted on.
 - If the coach asks something the plan did not foresee (its key is in ``replies``, e.g. a
   check of a doubtful answer), the user answers it; that is part of the same attempt.
-- An attempt not acted on :data:`SETTLE` seconds after the user stopped talking, with the
-  coach silent, is repeated (an answer once the coach waits for one again, anything else at
-  once), up to :data:`MAX_ATTEMPTS` in all; then the user gives up on that command.
+- An attempt not acted on is repeated (an answer once the coach waits for one again,
+  anything else at once), up to :data:`MAX_ATTEMPTS` in all, then given up: when it was not
+  understood (no intent event for it), :data:`SETTLE` seconds after the user and the coach
+  both stopped talking; when it was, after :data:`REACTION_WAIT` seconds without the
+  reaction.
 - A command whose moment never comes within :data:`PATIENCE` seconds is never said.
 """
 
@@ -46,6 +48,9 @@ DURING = 1.0
 """Seconds into the coach's line at which a barge-in command is said."""
 SETTLE = 3.0
 """Seconds after speaking, with the coach silent, before a user takes it as not understood."""
+REACTION_WAIT = 20.0
+"""Seconds a user whose words were understood waits for the coach to act on them (it may
+finish a line first) before trying again."""
 MAX_ATTEMPTS = 3
 MAX_REPLIES = 3
 """Replies to unforeseen questions within one attempt."""
@@ -128,6 +133,15 @@ class User:
                 self.attempts[-1].end = round(t + len(piece) / RATE, 3)
         return out
 
+    def conclude(self) -> None:
+        """The session is over: judge the attempt still waiting for the coach's reaction."""
+        current = None if self.finished else self._current()
+        if current is not None:
+            command = self.plan.commands[self._index]
+            reaction = self._reaction(current, command.intent, command.expect)
+            if reaction is not None:
+                self._acted(current, reaction, self.coach.now)
+
     def _decide(self, t: float) -> None:
         command = self.plan.commands[self._index]
         current = self._current()
@@ -139,8 +153,17 @@ class User:
             self._acted(current, reaction, t)
         elif self._reply_due(t, current):
             return
-        elif t >= self._last().end + SETTLE and t >= self.coach.speaking_until:
+        elif self._gave_up_waiting(current, command.intent, t):
             self._retry(command, t)
+
+    def _gave_up_waiting(self, attempt: Attempt, intent: str, t: float) -> bool:
+        """Understood (its intent event came): wait up to :data:`REACTION_WAIT` for the
+        reaction; not understood: :data:`SETTLE` seconds once both have stopped talking."""
+        understood = next((r for r in self.records[attempt.first_record :]
+                           if r["event"] == "intent" and r["intent"] == intent), None)
+        if understood is not None:
+            return t >= float(understood["t"]) + REACTION_WAIT
+        return t >= self._last().end + SETTLE and t >= self.coach.speaking_until
 
     def _current(self) -> Attempt | None:
         """The latest planned attempt at the current command, if it has been said."""
