@@ -24,12 +24,14 @@ PLANS = load_plans(DEFAULT_PLANS, lambda text: MATCHER.match(text).intent,
                    frozenset(Dialog.load().responses.variants))
 
 
-def said_perfectly(plan: Plan, seconds: float = 1800.0) -> tuple[User, list[dict[str, Any]]]:
+def said_perfectly(
+    plan: Plan, replies: tuple[tuple[str, str, str], ...] = PLANS.replies, seconds: float = 1800.0
+) -> tuple[User, list[dict[str, Any]]]:
     """Run ``plan`` with the user's words heard exactly, each when its audio ends."""
     records: list[dict[str, Any]] = []
     session = build_session(RunSettings(reps=plan.reps, seed=plan.seed, json=True),
                             records.append)
-    user = User(plan, PLANS.replies, lambda text: np.ones(RATE // 2), session.coach, records)
+    user = User(plan, replies, lambda text: np.ones(RATE // 2), session.coach, records)
     session.begin(0.0)
     heard = 0
     for n in range(int(seconds * RATE / CHUNK)):
@@ -93,3 +95,20 @@ def test_a_halt_without_a_halting_command_is_false_and_other_intents_are_mishear
     assert (numbers.false_halts, numbers.misheard, numbers.end) == (1, 1, "silence")
     assert numbers.counts_unsaid == 1
     assert tally(RECORDS[:4], attempts[:1]).end == "unfinished"
+
+
+def test_a_halt_the_plan_did_not_foresee_is_answered_with_the_replies() -> None:
+    from voicecoach.bench.sessionplan import plans_from_dict
+
+    data = {"replies": {"halt.wait_fine": "I feel fine now", "halt.confirm": "yes"},
+            "sessions": [{"name": "r", "commands": [
+                {"say": "start back twist", "when": "answer", "expect": "phase safety_check"},
+                {"say": "no", "when": "answer", "expect": "phase setup"},
+                {"say": "ouch", "when": "during setup.cue", "expect": "halt pain"},
+                {"say": "how many reps", "when": "answer", "expect": "say reps.before"}]}]}
+    keys = frozenset(Dialog.load().responses.variants)
+    plans = plans_from_dict(data, "r.yaml", lambda text: MATCHER.match(text).intent, keys)
+    user, _ = said_perfectly(plans.sessions[0], plans.replies, seconds=200)
+    assert [(a.text, a.reply) for a in user.attempts[2:]] == [
+        ("ouch", False), ("I feel fine now", True), ("yes", True), ("how many reps", False)]
+    assert [o.acted_on for o in user.outcomes] == [1, 1, 1, 1]

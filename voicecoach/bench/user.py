@@ -15,8 +15,10 @@ How a user behaves:
   (``phase``, ``halt``, ``end``, a ``say`` by key prefix, or a ``rep``). Nothing else counts:
   the right intent without the reaction (the coach did something else with it), or the
   reaction without the intent (it happened for another reason) is not acted on.
-- If the coach asks something the plan did not foresee (its key is in ``replies``, e.g. a
-  check of a doubtful answer), the user answers it; that is part of the same attempt.
+- If the coach asks something the plan did not foresee (its key is in ``replies``: a check
+  of a doubtful answer, "tell me when you feel fine" after a halt the user did not ask for),
+  the user answers it first (unless the next planned command is that answer); after an
+  attempt, that is part of the attempt.
 - An attempt not acted on is repeated (an answer once the coach waits for one again,
   anything else at once), up to :data:`MAX_ATTEMPTS` in all, then given up: when it was not
   understood (no intent event for it), :data:`SETTLE` seconds after the user and the coach
@@ -52,8 +54,8 @@ REACTION_WAIT = 20.0
 """Seconds a user whose words were understood waits for the coach to act on them (it may
 finish a line first) before trying again."""
 MAX_ATTEMPTS = 3
-MAX_REPLIES = 3
-"""Replies to unforeseen questions within one attempt."""
+MAX_REPLIES = 4
+"""Replies to unforeseen questions while one planned command is pending."""
 PATIENCE = 120.0
 """Seconds a command waits for its moment (or for the coach to ask again) before it is
 dropped."""
@@ -145,14 +147,15 @@ class User:
     def _decide(self, t: float) -> None:
         command = self.plan.commands[self._index]
         current = self._current()
+        if current is not None:
+            reaction = self._reaction(current, command.intent, command.expect)
+            if reaction is not None:
+                self._acted(current, reaction, t)
+                return
+        if self._reply_due(t, command):
+            return
         if current is None:
             self._first_attempt(command, t)
-            return
-        reaction = self._reaction(current, command.intent, command.expect)
-        if reaction is not None:
-            self._acted(current, reaction, t)
-        elif self._reply_due(t, current):
-            return
         elif self._gave_up_waiting(current, command.intent, t):
             self._retry(command, t)
 
@@ -221,21 +224,25 @@ class User:
                 return record
         return None
 
-    def _reply_due(self, t: float, current: Attempt) -> bool:
-        """Answer an unforeseen question asked since ``current`` began; True if speaking."""
+    def _reply_due(self, t: float, command: Command) -> bool:
+        """Answer a question the plan did not foresee (a check, a halt it did not cause);
+        True if the user starts speaking. Not when the planned command is that answer."""
         if not self._may_answer(t):
             return False
-        index = self._last_line(current.first_record)
+        start = self.attempts[-1].first_record if self.attempts else 0
+        index = self._last_line(start)
         if index is None or index <= self._replied:
             return False
         key = self.records[index]["key"]
         reply = next((r for r in self.replies if key.startswith(r[0])), None)
-        replies = sum(a.reply for a in self.attempts if a.first_record >= current.first_record)
-        if reply is None or replies >= MAX_REPLIES:
+        if reply is None or reply[1] == command.say or self._replies() >= MAX_REPLIES:
             return False
         self._replied = index
         self._say(reply[1], reply[2], t, reply=True)
         return True
+
+    def _replies(self) -> int:
+        return sum(a.reply and a.command == self._index for a in self.attempts)
 
     def _last_line(self, start: int) -> int | None:
         for index in range(len(self.records) - 1, start - 1, -1):
