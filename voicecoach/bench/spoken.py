@@ -24,7 +24,9 @@ Reported per voice and condition:
   ``eventually``: acted on at any of up to three attempts.
 - **completed**: sessions that ended as planned (``done``, or ``quit`` after a "goodbye").
 - **ended by misrecognition**: sessions that ended any other way (silence, not cleared,
-  quit, a halt for pain...); ``unfinished``: no end within ``--limit`` seconds of audio.
+  quit, a halt for pain...; a user not understood three times in a row where the session
+  waits on an answer walks away, and the coach then ends by silence); ``unfinished``: the
+  coach had not ended when the track ended and nothing more was due.
 - **false halts**: halts other than the first halt after a spoken stop/pain/dizzy command.
 - **misheard**: intent events (not ``none``) other than the one the user was saying.
 - **delay**: median seconds from the end of a command to the coach's reaction.
@@ -67,8 +69,10 @@ from voicecoach.bench.voices import (
 from voicecoach.errors import VoiceCoachError
 
 DEFAULT_VOICES = ("flite-slt", "flite-awb", "espeak-en-gb", "espeak-rp-f3")
-LIMIT = 1800.0
-"""Seconds of audio after which a session that has not ended is given up as unfinished."""
+LIMIT = 1200.0
+"""Seconds of audio after which the user's track ends (a planned session takes ~5 minutes)."""
+TAIL = 150.0
+"""Seconds the track goes on after the user's last command (the cool-down takes ~90)."""
 TARGETS = {
     "completed_clean": (">=", 1.0),
     "acted_on_clean": (">=", 0.95),
@@ -108,6 +112,8 @@ class SessionRun:
     records: list[dict[str, Any]]
     track: bytes
     cpu_seconds: float
+    walked_away: float | None = None
+    """When the user gave up on an answer the session waited on (then fell silent)."""
 
     @property
     def audio_seconds(self) -> float:
@@ -246,7 +252,8 @@ def run_session(setup: Setup, plan: Plan, voice: Voice, name: str,
     user.conclude()
     records = [json.loads(json.dumps(r)) for r in records]  # as run --json prints them
     return SessionRun(name, condition.name, plan, user.outcomes, user.attempts,
-                      tally(records, user.attempts), records, b"".join(track), cpu)
+                      tally(records, user.attempts), records, b"".join(track), cpu,
+                      user.abandoned)
 
 
 def _concat(parts: list[Any]) -> Any:
@@ -256,10 +263,20 @@ def _concat(parts: list[Any]) -> Any:
 
 
 def _user_track(user: User, room: Room, kept: list[bytes], limit: float) -> Iterator[bytes]:
-    """The microphone stream, made as the session goes: the user speaks when it is time."""
+    """The microphone stream, made as the session goes: the user speaks when it is time.
+
+    It ends with the session, at ``limit`` seconds, :data:`TAIL` seconds after the user's
+    last command, or when the user walks away (the coach then runs on in silence, as after a
+    recording's end)."""
     n = 0
+    done_at: float | None = None
     while not user.coach.ended and n * CHUNK < limit * RATE:
-        chunk = room.mix(user.step(round(n * CHUNK / RATE, 3)), n)
+        t = round(n * CHUNK / RATE, 3)
+        if done_at is None and user.finished:
+            done_at = t if user.abandoned is None else t - TAIL
+        if done_at is not None and t >= done_at + TAIL:
+            return
+        chunk = room.mix(user.step(t), n)
         kept.append(chunk)
         yield chunk
         n += 1
@@ -362,6 +379,7 @@ def _session_json(run: SessionRun) -> dict[str, Any]:
     return {"voice": run.voice, "condition": run.condition, "plan": run.plan.name,
             "end": run.tally.end, "false_halts": run.tally.false_halts,
             "misheard": run.tally.misheard, "audio_seconds": round(run.audio_seconds, 1),
+            "walked_away": run.walked_away,
             "commands": _dicts(run.outcomes)}
 
 

@@ -23,7 +23,7 @@ How a user behaves:
   anything else at once), up to :data:`MAX_ATTEMPTS` in all, then given up: when it was not
   understood (no intent event for it), :data:`SETTLE` seconds after the user and the coach
   both stopped talking; when it was, after :data:`REACTION_WAIT` seconds without the
-  reaction.
+  reaction. A user who gives up on an answer walks away: the rest goes unsaid.
 - A command whose moment never comes within :data:`PATIENCE` seconds is never said.
 """
 
@@ -109,6 +109,8 @@ class User:
     _audio: Any = None
     _pos: int = 0
     _replied: int = -1
+    abandoned: float | None = None
+    """When the user walked away, having not been understood."""
 
     def __post_init__(self) -> None:
         self.outcomes = [Outcome(c.say, c.intent) for c in self.plan.commands]
@@ -186,10 +188,19 @@ class User:
 
     def _retry(self, command: Command, t: float) -> None:
         if self.outcomes[self._index].attempts >= MAX_ATTEMPTS:
-            self._next(t)
+            self._give_up(command, t)
         elif command.when.kind != "answer" or self._may_answer(t):
             self._say(command.say, command.intent, t)
         elif t - self._last().end > PATIENCE:
+            self._next(t)
+
+    def _give_up(self, command: Command, t: float) -> None:
+        """A question asked mid-twist can be left; an answer the session waits on cannot: a
+        user not understood three times walks away (the rest of the plan goes unsaid)."""
+        if command.when.kind == "answer":
+            self.abandoned = t
+            self._index = len(self.plan.commands)
+        else:
             self._next(t)
 
     def _acted(self, attempt: Attempt, reaction: Record, t: float) -> None:
