@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -474,17 +475,25 @@ def _run(args: argparse.Namespace) -> int:
         for text in plans.texts():
             print(f"{slug(text)}.wav\t{text}")
         return 0
-    voices = _voices(args, plans)
+    cache = args.cache or Path(tempfile.mkdtemp(prefix="voicecoach-spoken-"))
+    try:
+        result = _measure(args, plans, cache)
+    finally:
+        if args.cache is None:
+            shutil.rmtree(cache, ignore_errors=True)
+    print(json.dumps(result, indent=1) if args.json else render(result))
+    return 0 if all(result["targets"].values()) else 1
+
+
+def _measure(args: argparse.Namespace, plans: Plans, cache: Path) -> dict[str, Any]:
+    from voicecoach.app.spoken import open_recognizer
+
+    voices = _voices(args, plans, cache)
     conditions = _conditions(args.conditions)
     noise = load_noise(args.shared / NOISE_FILE) if any(c.snr_db for c in conditions) else None
     engine = EngineSettings(args.engine, args.model)
-    setup = Setup(plans, engine, noise, args.limit)
-    runs = run_all(setup, voices, conditions, args.keep)
-    from voicecoach.app.spoken import open_recognizer
-
-    result = result_of(runs, open_recognizer(engine)[0].name)
-    print(json.dumps(result, indent=1) if args.json else render(result))
-    return 0 if all(result["targets"].values()) else 1
+    runs = run_all(Setup(plans, engine, noise, args.limit), voices, conditions, args.keep)
+    return result_of(runs, open_recognizer(engine)[0].name)
 
 
 def _plans(path: Path, names: str) -> Plans:
@@ -503,10 +512,9 @@ def _plans(path: Path, names: str) -> Plans:
     return Plans(chosen, plans.replies)
 
 
-def _voices(args: argparse.Namespace, plans: Plans) -> list[Any]:
+def _voices(args: argparse.Namespace, plans: Plans, cache: Path) -> list[Any]:
     voices: list[Any] = []
     if args.voices:
-        cache = args.cache or Path(tempfile.mkdtemp(prefix="voicecoach-spoken-"))
         cache.mkdir(parents=True, exist_ok=True)
         voices += [SynthVoice(v, cache) for v in choose_voices(args.voices)]
     for folder in args.recordings:
