@@ -25,9 +25,11 @@ PLANS = load_plans(DEFAULT_PLANS, lambda text: MATCHER.match(text).intent,
 
 
 def said_perfectly(
-    plan: Plan, replies: tuple[tuple[str, str, str], ...] = PLANS.replies, seconds: float = 1800.0
+    plan: Plan, replies: tuple[tuple[str, str, str], ...] = PLANS.replies, seconds: float = 1800.0,
+    deaf_to: str = "",
 ) -> tuple[User, list[dict[str, Any]]]:
-    """Run ``plan`` with the user's words heard exactly, each when its audio ends."""
+    """Run ``plan`` with the user's words heard exactly, each when its audio ends (all but
+    ``deaf_to``, which is heard as nothing)."""
     records: list[dict[str, Any]] = []
     session = build_session(RunSettings(reps=plan.reps, seed=plan.seed, json=True),
                             records.append)
@@ -40,7 +42,8 @@ def said_perfectly(
         user.step(t)
         done = [a for a in user.attempts if a.end]
         if len(done) > heard and not session.coach.ended:
-            session.heard(done[-1].end, done[-1].text)
+            if done[-1].text != deaf_to:
+                session.heard(done[-1].end, done[-1].text)
             heard = len(done)
         if session.coach.ended:
             break
@@ -112,3 +115,21 @@ def test_a_halt_the_plan_did_not_foresee_is_answered_with_the_replies() -> None:
     assert [(a.text, a.reply) for a in user.attempts[2:]] == [
         ("ouch", False), ("I feel fine now", True), ("yes", True), ("how many reps", False)]
     assert [o.acted_on for o in user.outcomes] == [1, 1, 1, 1]
+
+
+def test_a_user_not_understood_three_times_on_an_answer_walks_away() -> None:
+    plan = next(p for p in PLANS.sessions if p.name == "basic")
+    user, records = said_perfectly(plan, deaf_to="no")
+    assert [a.text for a in user.attempts] == ["start back twist", "no", "no", "no"]
+    assert user.abandoned is not None and user.abandoned >= user.attempts[-1].end
+    assert [o.attempts for o in user.outcomes[2:]] == [0] * (len(plan.commands) - 2)
+    assert tally(records, user.attempts).end == "silence"
+
+
+def test_a_question_not_understood_is_left_and_the_session_goes_on() -> None:
+    plan = next(p for p in PLANS.sessions if p.name == "basic")
+    user, records = said_perfectly(plan, deaf_to="how many reps")
+    outcomes = {o.text: o for o in user.outcomes}
+    assert outcomes["how many reps"].attempts == 3 and outcomes["how many reps"].acted_on == 0
+    assert outcomes["stop"].acted_on == 1 and user.abandoned is None
+    assert tally(records, user.attempts).end == "done"
