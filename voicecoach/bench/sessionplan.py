@@ -7,8 +7,8 @@ A command is ``{say: TEXT, when: WHEN, expect: EXPECT}``:
   command always means what the coach's own phrase files say it means).
 - ``when``: ``answer`` (once the coach has asked something and finished talking),
   ``rep N`` (once N twists have been counted in the session), ``after S`` (S seconds after the
-  previous command was dealt with) or ``during KEY`` (barge-in: a second into a line of the
-  coach whose response key starts with KEY, while it is still talking).
+  previous command was dealt with) or ``during KEY`` (barge-in: a second into the first line
+  of the coach since the user last spoke whose response key starts with KEY).
 - ``expect``: what the coach does when it acts on the command: ``phase P``, ``halt R``,
   ``end R``, ``say KEY`` (a line whose response key starts with KEY) or ``rep`` (counting).
 

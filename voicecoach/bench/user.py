@@ -223,15 +223,17 @@ class User:
             return sum(r["event"] == "rep" for r in self.records) >= when.number
         if when.kind == "after":
             return t >= self._since + when.number
-        line = self._line_since(when.key, self._since)
+        start = self.attempts[-1].first_record if self.attempts else 0
+        line = self._line_since(when.key, start)
         return line is not None and t >= float(line["t"]) + DURING
 
     def _may_answer(self, t: float) -> bool:
         return self.coach.awaiting_answer and t >= self.coach.speaking_until + GAP
 
-    def _line_since(self, key: str, since: float) -> Record | None:
-        for record in self.records:
-            if record["event"] == "say" and record["key"].startswith(key) and record["t"] >= since:
+    def _line_since(self, key: str, start: int) -> Record | None:
+        """The first line by ``key`` said since the user last spoke (``records[start:]``)."""
+        for record in self.records[start:]:
+            if record["event"] == "say" and record["key"].startswith(key):
                 return record
         return None
 
