@@ -5,6 +5,8 @@ pocketsphinx recognizer; its user track replays through ``run --audio-in`` into 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -47,10 +49,10 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     argv = ["--voices", "", "--recordings", str(recordings), "--plans", str(plans),
             "--conditions", "clean", "--engine", "pocketsphinx", "--keep", str(folder / "keep"),
             "--json"]
-    out = subprocess.run([sys.executable, "-m", "voicecoach.bench", "spoken", *argv],
-                         capture_output=True, text=True, timeout=120, cwd=REPO, env=_env())
-    assert out.returncode in (0, 1), out.stderr
-    return json.loads(out.stdout), folder / "keep"
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert spoken.main(argv) in (0, 1), err.getvalue()
+    return json.loads(out.getvalue()), folder / "keep"
 
 
 def _env() -> dict[str, str]:
