@@ -56,7 +56,7 @@ def test_commands_are_parsed() -> None:
     assert [c.expect for c in plan.commands] == [
         Expect("halt", "stop"), Expect("say", "benefits"), Expect("rep"), Expect("end", "quit")]
     assert [c.intent for c in plan.commands] == ["stop", "ask_benefits", "resume", "quit"]
-    assert plans.replies == (("halt.confirm", "yes", "yes"),)
+    assert plans.replies == plan.replies == (("halt.confirm", "yes", "yes"),)
     assert plans.texts() == ["stop", "what are the benefits", "keep going", "goodbye", "yes"]
 
 
@@ -102,3 +102,14 @@ def test_a_bad_file_is_named(tmp_path: Path, data: dict, key: str) -> None:
     with pytest.raises(DataError) as err:
         load_plans(path, meaning, KEYS)
     assert err.value.source == str(path) and err.value.key == key
+
+
+def test_a_session_s_own_replies_come_before_the_file_s() -> None:
+    command = {"say": "stop", "when": "answer", "expect": "rep"}
+    data = {"replies": {"safety.check": "yes", "halt.confirm": "yes"},
+            "sessions": [{"name": "a", "replies": {"safety.check": "no"}, "commands": [command]},
+                         {"name": "b", "commands": [command]}]}
+    a, b = plans_from_dict(data, "p.yaml", meaning, KEYS).sessions
+    assert [r[:2] for r in a.replies] == [
+        ("safety.check", "no"), ("safety.check", "yes"), ("halt.confirm", "yes")]
+    assert [r[:2] for r in b.replies] == [("safety.check", "yes"), ("halt.confirm", "yes")]

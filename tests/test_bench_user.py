@@ -25,15 +25,14 @@ PLANS = load_plans(DEFAULT_PLANS, lambda text: MATCHER.match(text).intent,
 
 
 def said_perfectly(
-    plan: Plan, replies: tuple[tuple[str, str, str], ...] = PLANS.replies, seconds: float = 1800.0,
-    deaf_to: str = "",
+    plan: Plan, seconds: float = 1800.0, deaf_to: str = ""
 ) -> tuple[User, list[dict[str, Any]]]:
     """Run ``plan`` with the user's words heard exactly, each when its audio ends (all but
     ``deaf_to``, which is heard as nothing)."""
     records: list[dict[str, Any]] = []
     session = build_session(RunSettings(reps=plan.reps, seed=plan.seed, json=True),
                             records.append)
-    user = User(plan, replies, lambda text: np.ones(RATE // 2), session.coach, records)
+    user = User(plan, lambda text: np.ones(RATE // 2), session.coach, records)
     session.begin(0.0)
     heard = 0
     for n in range(int(seconds * RATE / CHUNK)):
@@ -111,7 +110,7 @@ def test_a_halt_the_plan_did_not_foresee_is_answered_with_the_replies() -> None:
                 {"say": "how many reps", "when": "answer", "expect": "say reps.before"}]}]}
     keys = frozenset(Dialog.load().responses.variants)
     plans = plans_from_dict(data, "r.yaml", lambda text: MATCHER.match(text).intent, keys)
-    user, _ = said_perfectly(plans.sessions[0], plans.replies, seconds=200)
+    user, _ = said_perfectly(plans.sessions[0], seconds=200)
     assert [(a.text, a.reply) for a in user.attempts[2:]] == [
         ("ouch", False), ("I feel fine now", True), ("yes", True), ("how many reps", False)]
     assert [o.acted_on for o in user.outcomes] == [1, 1, 1, 1]

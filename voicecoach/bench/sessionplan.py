@@ -13,7 +13,8 @@ A command is ``{say: TEXT, when: WHEN, expect: EXPECT}``:
   ``end R``, ``say KEY`` (a line whose response key starts with KEY) or ``rep`` (counting).
 
 ``replies`` maps a response-key prefix to what the user answers when the coach asks that
-although the plan did not foresee it (e.g. a check of a doubtful answer).
+although the plan did not foresee it (e.g. a check of a doubtful answer); a session may have
+its own ``replies``, which come first.
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ class Plan:
     end: str
     """How the session should end (``done``, or ``quit`` for a "goodbye")."""
     commands: tuple[Command, ...]
+    replies: tuple[tuple[str, str, str], ...] = ()
+    """(response-key prefix, what the user answers, its intent): the session's own
+    ``replies``, then the file's; the first whose prefix fits a question is said."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +90,8 @@ class Plans:
 
     def texts(self) -> list[str]:
         """Every distinct thing a user says in these plans, in first-use order."""
-        said = [c.say for p in self.sessions for c in p.commands] + [r[1] for r in self.replies]
+        said = [c.say for p in self.sessions for c in p.commands]
+        said += [r[1] for p in self.sessions for r in p.replies]
         return list(dict.fromkeys(said))
 
 
@@ -106,15 +111,13 @@ def plans_from_dict(data: Any, source: str, meaning: Meaning, keys: frozenset[st
     if not isinstance(data, Mapping) or not isinstance(data.get("sessions"), list):
         raise DataError(source, "sessions", "expected a mapping with a list of sessions")
     check = _Checker(source, meaning, keys)
-    sessions = tuple(check.plan(s, f"sessions[{i}]") for i, s in enumerate(data["sessions"]))
+    replies = check.replies(data, "replies")
+    sessions = tuple(check.plan(s, f"sessions[{i}]", replies)
+                     for i, s in enumerate(data["sessions"]))
     names = [p.name for p in sessions]
     if not sessions or len(set(names)) != len(names):
         raise DataError(source, "sessions", "expected sessions with distinct names")
-    replies = data.get("replies") or {}
-    if not isinstance(replies, Mapping):
-        raise DataError(source, "replies", "expected a mapping of response key -> words")
-    pairs = tuple(check.reply(str(k), v) for k, v in replies.items())
-    return Plans(sessions, pairs)
+    return Plans(sessions, replies)
 
 
 class _Checker:
@@ -126,7 +129,7 @@ class _Checker:
     def fail(self, where: str, problem: str) -> DataError:
         return DataError(self.source, where, problem)
 
-    def plan(self, data: Any, where: str) -> Plan:
+    def plan(self, data: Any, where: str, replies: tuple[tuple[str, str, str], ...]) -> Plan:
         if not isinstance(data, Mapping):
             raise self.fail(where, "expected a mapping")
         commands = data.get("commands")
@@ -139,6 +142,7 @@ class _Checker:
             end=str(data.get("end", "done")),
             commands=tuple(self.command(c, f"{where}.commands[{i}]") for i, c in
                            enumerate(commands)),
+            replies=self.replies(data, f"{where}.replies") + replies,
         )
 
     def text(self, data: Mapping[str, Any], key: str, where: str) -> str:
@@ -168,8 +172,13 @@ class _Checker:
             raise self.fail(where, f"{say!r} means nothing to the intent matcher")
         return intent
 
-    def reply(self, key: str, said: Any) -> tuple[str, str, str]:
-        where = f"replies.{key}"
+    def replies(self, data: Mapping[str, Any], where: str) -> tuple[tuple[str, str, str], ...]:
+        replies = data.get("replies") or {}
+        if not isinstance(replies, Mapping):
+            raise self.fail(where, "expected a mapping of response key -> words")
+        return tuple(self.reply(str(k), v, f"{where}.{k}") for k, v in replies.items())
+
+    def reply(self, key: str, said: Any, where: str) -> tuple[str, str, str]:
         self.key(key, where)
         if not isinstance(said, str) or not said.strip():
             raise self.fail(where, "expected the words the user answers")

@@ -242,7 +242,7 @@ def run_session(setup: Setup, plan: Plan, voice: Voice, name: str,
     records: list[dict[str, Any]] = []
     settings = RunSettings(engine=setup.engine, reps=plan.reps, seed=plan.seed, json=True)
     session = build_session(settings, records.append)
-    user = User(plan, setup.plans.replies, voice, session.coach, records)
+    user = User(plan, voice, session.coach, records)
     power = active_power(_concat([voice(c.say) for c in plan.commands]))
     room = Room(condition, setup.noise, power, zlib.crc32(plan.name.encode()))
     recognizer, _ = open_recognizer(setup.engine)

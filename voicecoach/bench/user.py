@@ -15,7 +15,8 @@ How a user behaves:
   (``phase``, ``halt``, ``end``, a ``say`` by key prefix, or a ``rep``). Nothing else counts:
   the right intent without the reaction (the coach did something else with it), or the
   reaction without the intent (it happened for another reason) is not acted on.
-- If the coach asks something the plan did not foresee (its key is in ``replies``: a check
+- If the coach asks something the plan did not foresee (its key is in the plan's
+  ``replies``: a check
   of a doubtful answer, "tell me when you feel fine" after a halt the user did not ask for),
   the user answers it first (unless the next planned command is that answer); after an
   attempt, that is part of the attempt.
@@ -96,8 +97,6 @@ class Outcome:
 @dataclass
 class User:
     plan: Plan
-    replies: tuple[tuple[str, str, str], ...]
-    """(response-key prefix, words, their intent): answers to unforeseen questions."""
     voice: Voice
     coach: Coach
     records: list[dict[str, Any]]
@@ -247,7 +246,7 @@ class User:
         if index is None or index <= self._replied:
             return False
         key = self.records[index]["key"]
-        reply = next((r for r in self.replies if key.startswith(r[0])), None)
+        reply = next((r for r in self.plan.replies if key.startswith(r[0])), None)
         if reply is None or reply[1] == command.say or self._replies() >= MAX_REPLIES:
             return False
         self._replied = index
@@ -330,4 +329,5 @@ def _windows(records: list[dict[str, Any]], attempts: list[Attempt]) -> list[Att
 
 def _counts_unsaid(records: list[dict[str, Any]]) -> int:
     said = {(r["t"], r["key"]) for r in records if r["event"] == "say"}
-    return sum((r["t"], f"twist.{r['side']}") not in said for r in records if r["event"] == "rep")
+    return sum(not said & {(r["t"], f"twist.{r['side']}"), (r["t"], "twist.number")}
+               for r in records if r["event"] == "rep")
