@@ -68,7 +68,7 @@ def test_a_spoken_stop_halts_and_the_session_ends_as_planned(tiny_run: tuple[dic
     assert outcomes["stop"]["acted_on"] == 1 and outcomes["stop"]["delay"] < 1.0
     assert session["false_halts"] == 0
     clean = result["totals"]["clean"]
-    assert clean["sessions"] == 1 and clean["commands"] == 5
+    assert clean["sessions"] == 1 and clean["commands"] == 5 and clean["said"] == 1.0
     assert clean["completed"] + clean["ended_by_misrecognition"] + clean["unfinished"] == 1
     assert 0 < clean["rtf"] < 1 and clean["audio_seconds"] > 30
     assert set(result["targets"]) == set(spoken.TARGETS) - {"acted_on_noisy", "acted_on_far"}

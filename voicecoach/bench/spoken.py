@@ -29,6 +29,7 @@ Reported per voice and condition:
   coach had not ended when the track ended and nothing more was due.
 - **false halts**: halts other than the first halt after a spoken stop/pain/dizzy command.
 - **misheard**: intent events (not ``none``) other than the one the user was saying.
+- **said**: planned commands said at all (a user who walked away leaves the rest unsaid).
 - **delay**: median seconds from the end of a command to the coach's reaction.
 - **unsaid counts**: twists counted while the coach was talking, so their number went unsaid.
 
@@ -344,6 +345,7 @@ def cell(runs: list[SessionRun]) -> dict[str, Any]:
         "ended_by_misrecognition": sum(r.ended_early for r in runs),
         "unfinished": sum(r.tally.end == "unfinished" for r in runs),
         "commands": len(outcomes),
+        "said": _ratio(sum(o.attempts > 0 for o in outcomes), len(outcomes)),
         "acted_on": _ratio(sum(o.acted_on == 1 for o in outcomes), len(outcomes)),
         "eventually": _ratio(sum(o.acted_on > 0 for o in outcomes), len(outcomes)),
         "false_halts": sum(r.tally.false_halts for r in runs),
@@ -406,14 +408,15 @@ def check(values: dict[str, Any]) -> dict[str, bool]:
 
 def render(result: dict[str, Any]) -> str:
     head = (f"{'voice/condition':30} {'sess':>4} {'done':>4} {'m.end':>5} {'cmds':>4} "
-            f"{'acted':>6} {'event.':>6} {'f.halt':>6} {'mishrd':>6} {'delay':>5} "
+            f"{'said':>6} {'acted':>6} {'event.':>6} {'f.halt':>6} {'mishrd':>6} {'delay':>5} "
             f"{'unsaid':>6} {'rtf':>6}")
     lines = [f"engine: {result['engine']}", head, "-" * len(head)]
     rows = [*result["cells"].items(), *(("ALL/" + k, v) for k, v in result["totals"].items())]
     for name, c in rows:
         lines.append(
             f"{name:30} {c['sessions']:4} {c['completed']:4} {c['ended_by_misrecognition']:5} "
-            f"{c['commands']:4} {_pct(c['acted_on']):>6} {_pct(c['eventually']):>6} "
+            f"{c['commands']:4} {_pct(c['said']):>6} {_pct(c['acted_on']):>6} "
+            f"{_pct(c['eventually']):>6} "
             f"{c['false_halts']:6} {c['misheard']:6} {_num(c['delay']):>5} "
             f"{c['counts_unsaid']:6} {_num(c['rtf']):>6}")
     lines.append("")
