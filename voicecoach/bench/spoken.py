@@ -51,7 +51,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,8 @@ class SessionRun:
     cpu_seconds: float
     walked_away: float | None = None
     """When the user gave up on an answer the session waited on (then fell silent)."""
+    engine: str = ""
+    """The recognizer that ran."""
 
     @property
     def audio_seconds(self) -> float:
@@ -230,7 +232,6 @@ class Setup:
     engine: EngineSettings
     noise: Any
     limit: float = LIMIT
-    log: list[str] = field(default_factory=list)
 
 
 def run_session(setup: Setup, plan: Plan, voice: Voice, name: str,
@@ -238,7 +239,7 @@ def run_session(setup: Setup, plan: Plan, voice: Voice, name: str,
     """Say ``plan`` with ``voice`` in ``condition`` through the ``run --audio-in`` path."""
     from voicecoach.app.runner import build_session
     from voicecoach.app.settings import RunSettings
-    from voicecoach.app.spoken import open_recognizer, play_stream
+    from voicecoach.app.spoken import play_stream
 
     records: list[dict[str, Any]] = []
     settings = RunSettings(engine=setup.engine, reps=plan.reps, seed=plan.seed, json=True)
@@ -246,7 +247,7 @@ def run_session(setup: Setup, plan: Plan, voice: Voice, name: str,
     user = User(plan, voice, session.coach, records)
     power = active_power(_concat([voice(c.say) for c in plan.commands]))
     room = Room(condition, setup.noise, power, zlib.crc32(plan.name.encode()))
-    recognizer, _ = open_recognizer(setup.engine)
+    recognizer = _fresh_recognizer(setup.engine)
     track: list[bytes] = []
     begin = time.process_time()
     play_stream(session, _user_track(user, room, track, setup.limit), recognizer)
@@ -255,7 +256,15 @@ def run_session(setup: Setup, plan: Plan, voice: Voice, name: str,
     records = [json.loads(json.dumps(r)) for r in records]  # as run --json prints them
     return SessionRun(name, condition.name, plan, user.outcomes, user.attempts,
                       tally(records, user.attempts), records, b"".join(track), cpu,
-                      user.abandoned)
+                      user.abandoned, recognizer.name)
+
+
+def _fresh_recognizer(engine: EngineSettings) -> Any:
+    """The recognizer ``run`` would open, built anew: a reused one keeps state from its last
+    stream (pocketsphinx's noise estimate), and the track would not replay the same alone."""
+    from voicecoach.speech.asr.engines import choose_engine, start_engine
+
+    return start_engine(choose_engine(engine.engine, engine.model))[0]
 
 
 def _concat(parts: list[Any]) -> Any:
@@ -489,14 +498,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _measure(args: argparse.Namespace, plans: Plans, cache: Path) -> dict[str, Any]:
-    from voicecoach.app.spoken import open_recognizer
-
     voices = _voices(args, plans, cache)
     conditions = _conditions(args.conditions)
     noise = load_noise(args.shared / NOISE_FILE) if any(c.snr_db for c in conditions) else None
     engine = EngineSettings(args.engine, args.model)
     runs = run_all(Setup(plans, engine, noise, args.limit), voices, conditions, args.keep)
-    return result_of(runs, open_recognizer(engine)[0].name)
+    return result_of(runs, runs[0].engine if runs else engine.engine)
 
 
 def _plans(path: Path, names: str) -> Plans:
