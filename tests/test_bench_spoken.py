@@ -124,3 +124,14 @@ def test_unknown_voices_conditions_or_sessions_are_refused(
     assert "unknown conditions: underwater" in capsys.readouterr().err
     assert spoken.main(["--sessions", "marathon"]) == 2
     assert "unknown sessions: marathon" in capsys.readouterr().err
+
+
+def test_a_manifest_names_the_recording_of_each_text(tmp_path: Path) -> None:
+    (tmp_path / "manifest.tsv").write_text("# words<TAB>file\nStop\ttakes/stop-2.wav\n")
+    voice = spoken.RecordedVoice(tmp_path)
+    assert voice.path("stop") == tmp_path / "takes" / "stop-2.wav"
+    assert voice.path("keep going") == tmp_path / "keep_going.wav"
+    assert voice.missing(["stop", "keep going"]) == ["stop", "keep going"]
+    (tmp_path / "manifest.tsv").write_text("stop takes/stop.wav\n")
+    with pytest.raises(ValueError, match=r"manifest.tsv:1: expected 'words<TAB>file.wav'"):
+        spoken.RecordedVoice(tmp_path)
