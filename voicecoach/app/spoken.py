@@ -116,10 +116,17 @@ def run_audio_file(session: Session, path: str, engine: EngineSettings) -> int:
 
     recognizer, reason = open_recognizer(engine)
     note(f"speech recognizer: {reason}")
-    session.begin(0.0)
-    end = stream_session(session, iter_chunks(path), recognizer)
-    finish_virtual(session, end)
+    play_stream(session, iter_chunks(path), recognizer)
     return 0
+
+
+def play_stream(session: Session, chunks: Iterable[bytes], recognizer: Recognizer) -> float:
+    """A whole session on recorded audio, in audio time: what ``--audio-in`` runs (and the
+    spoken-session benchmark, on the user's track as it makes it). Returns the audio time."""
+    session.begin(0.0)
+    end = stream_session(session, chunks, recognizer)
+    finish_virtual(session, end)
+    return end
 
 
 def run_microphone(session: Session, device: str | None, engine: EngineSettings) -> bool:

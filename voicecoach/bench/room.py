@@ -110,7 +110,7 @@ class BenchUser:
 def builtin_commands(cache: Path, voices: list[str], per_voice: int, seed: int) -> dict:
     """Held-out paraphrases of halting commands and questions, per voice (rendered, cached)."""
     from voicecoach.bench.intents import DEFAULT_TABLE, read_table
-    from voicecoach.bench.speech import VOICES, synthesize
+    from voicecoach.bench.voices import VOICES, synthesize
 
     rows = [r for r in read_table(DEFAULT_TABLE) if r.expected in HALTING | QUESTIONS]
     chosen = {v.name: v for v in VOICES if not voices or v.name in voices}

@@ -17,9 +17,7 @@ Needs ``espeak-ng`` and (for its voices) ``flite`` on PATH: ``apt-get install es
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import os
 import random
 import resource
 import shutil
@@ -34,11 +32,18 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.bench.intents import DEFAULT_TABLE, Row, read_table
+from voicecoach.bench.voices import (
+    NOISE_FILE,
+    SHARED,
+    Voice,
+    active_power,
+    choose_voices,
+    load_noise,
+    noise_gain,
+    synthesize,
+)
 from voicecoach.errors import VoiceCoachError
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "speech"
-NOISE_FILE = "noise/picovoice_kitchen.wav"
 OOD_DIRS = ("voice2json", "librispeech", "pocketsphinx", "vosk", "picovoice_rhino")
 HUMAN_COMMANDS = {"tflm_yes_1000ms.wav": "yes", "armkit_yes.wav": "yes", "tflm_no_1000ms.wav": "no"}
 SNR_DB = 10.0
@@ -57,49 +62,12 @@ TARGETS = {
 
 
 @dataclass(frozen=True, slots=True)
-class Voice:
-    name: str
-    program: str
-    """``espeak-ng`` or ``flite``."""
-    args: tuple[str, ...]
-
-
-VOICES = (
-    Voice("flite-slt", "flite", ("-voice", "slt")),
-    Voice("flite-awb", "flite", ("-voice", "awb")),
-    Voice("flite-rms", "flite", ("-voice", "rms")),
-    Voice("flite-kal16", "flite", ("-voice", "kal16")),
-    Voice("espeak-en-gb", "espeak-ng", ("-v", "en-gb")),
-    Voice("espeak-en-029", "espeak-ng", ("-v", "en-029", "-s", "150")),
-    Voice("espeak-scotland", "espeak-ng", ("-v", "en-gb-scotland", "-p", "35")),
-    Voice("espeak-rp-f3", "espeak-ng", ("-v", "en-gb-x-rp+f3", "-s", "140", "-p", "65")),
-)
-
-
-@dataclass(frozen=True, slots=True)
 class Clip:
     source: str
     """Voice name, ``human`` or ``human-ood``."""
     text: str
     expected: str
     pcm: bytes
-
-
-def synthesize(voice: Voice, text: str, cache: Path) -> bytes:
-    """16 kHz mono int16 audio of ``text`` spoken by ``voice`` (cached by content)."""
-    from voicecoach.audio.wav import read_pcm16k
-
-    key = hashlib.sha1(f"{voice.program}|{voice.args}|{text}".encode()).hexdigest()[:16]
-    path = cache / f"{voice.name}-{key}.wav"
-    if not path.exists():
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.wav")  # two runs may share a cache
-        if voice.program == "flite":
-            cmd = ["flite", *voice.args, "-t", text, "-o", str(tmp)]
-        else:
-            cmd = ["espeak-ng", *voice.args, "-w", str(tmp), text]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=30)
-        tmp.replace(path)
-    return read_pcm16k(path)
 
 
 def synthetic_clips(
@@ -139,12 +107,9 @@ def prepare(pcm: bytes, noise: Any | None, rng: random.Random) -> bytes:
     speech = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
     padded = np.concatenate([np.zeros(8000), speech, np.zeros(12800)])
     if noise is not None:
-        active = speech[np.abs(speech) > 0.05 * (np.abs(speech).max() or 1)]
-        power = float(np.mean(active**2)) if active.size else 1.0
         start = rng.randrange(0, len(noise) - len(padded))
         part = noise[start : start + len(padded)]
-        gain = np.sqrt(power / (float(np.mean(part**2)) or 1.0) / 10 ** (SNR_DB / 10))
-        padded = padded + gain * part
+        padded = padded + noise_gain(active_power(speech), part, SNR_DB) * part
     return np.clip(np.rint(padded), -32768, 32767).astype("<i2").tobytes()
 
 
@@ -285,7 +250,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="vosk model folder")
     p.add_argument("--table", type=Path, default=DEFAULT_TABLE, help="text<TAB>intent table")
     p.add_argument("--per-voice", type=int, default=60, help="rows per voice (0: all)")
-    p.add_argument("--voices", default="", help="comma-separated voice names (default: all)")
+    p.add_argument(
+        "--voices",
+        default="",
+        help="comma-separated voices: names, or espeak-ng:VOICE / flite:VOICE (default: all)",
+    )
     p.add_argument("--shared", type=Path, default=SHARED, help="the shared speech folder")
     p.add_argument("--cache", type=Path, default=None, help="keep synthesized clips here")
     p.add_argument(
@@ -312,18 +281,17 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from voicecoach.audio.wav import read_pcm16k
     from voicecoach.nlu.matcher import IntentMatcher
     from voicecoach.speech.asr.engines import create_recognizer
 
-    voices = _voices(args.voices)
+    voices = choose_voices(args.voices)
     prefer = _intents(args.prefer)
     only = _intents(args.only)
     rows = [r for r in read_table(args.table) if not only or r.expected in only]
     cache = args.cache or Path(tempfile.mkdtemp(prefix="voicecoach-bench-"))
     cache.mkdir(parents=True, exist_ok=True)
     clips = synthetic_clips(rows, voices, args.per_voice, cache) + human_clips(args.shared)
-    noise = _noise(read_pcm16k(args.shared / NOISE_FILE))
+    noise = load_noise(args.shared / NOISE_FILE)
     begin = time.perf_counter()
     recognizer = create_recognizer(args.engine, args.model)
     load = time.perf_counter() - begin
@@ -343,20 +311,6 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if all(result["targets"].values()) else 1
 
 
-def _voices(names: str) -> list[Voice]:
-    wanted = [n for n in names.split(",") if n] or [v.name for v in VOICES]
-    unknown = set(wanted) - {v.name for v in VOICES}
-    if unknown:
-        raise ValueError(f"unknown voices: {', '.join(sorted(unknown))}")
-    chosen = [v for v in VOICES if v.name in wanted]
-    missing = sorted({v.program for v in chosen if shutil.which(v.program) is None})
-    if missing:
-        raise ValueError(
-            f"not installed: {', '.join(missing)} (apt-get install {' '.join(missing)})"
-        )
-    return chosen
-
-
 def _intents(names: str) -> frozenset[str]:
     from voicecoach.nlu.matcher import INTENTS
 
@@ -365,12 +319,6 @@ def _intents(names: str) -> frozenset[str]:
     if unknown:
         raise ValueError(f"unknown intents: {', '.join(sorted(unknown))}")
     return wanted
-
-
-def _noise(pcm: bytes) -> Any:
-    import numpy as np
-
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float64)
 
 
 def _rss_mb() -> float:
