@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from voicecoach.coach.pacing import Tempo
+from voicecoach.coach.progression import Progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,3 +29,5 @@ class CoachConfig:
     breath: float = 3.0
     """Silence left for each slow breath in or out."""
     """Gap between the coach's last word and the first paced twist."""
+    progress: Progress | None = None
+    """The user's history, when kept: the coach greets, plans and answers from it."""

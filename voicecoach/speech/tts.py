@@ -343,10 +343,12 @@ class VoiceSpeaker:
         voice: str | None = None,
         rate: int | None = None,
         cache_size: int = 256,
+        volume: float = 1.0,
     ) -> None:
         self._player = player
         self._voice = voice
         self._rate = rate
+        self._volume = volume
         self._cache: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
         self._cache_size = cache_size
         self._dir = tempfile.TemporaryDirectory(prefix="voicecoach-voice-")
@@ -376,7 +378,8 @@ class VoiceSpeaker:
             self._cache.move_to_end(text)
             return self._cache[text]
         path = Path(self._dir.name) / "line.wav"
-        clip = read_pcm(render_wav(text, path, self._voice, self._rate))
+        pcm, rate = read_pcm(render_wav(text, path, self._voice, self._rate))
+        clip = (scaled(pcm, self._volume), rate)
         path.unlink(missing_ok=True)
         self._cache[text] = clip
         if len(self._cache) > self._cache_size:
@@ -384,11 +387,20 @@ class VoiceSpeaker:
         return clip
 
 
+def scaled(pcm: bytes, volume: float) -> bytes:
+    """16-bit PCM at ``volume`` (0..1) of its level."""
+    if volume >= 1.0:
+        return pcm
+    samples = array("h", pcm)
+    return array("h", (int(s * volume) for s in samples)).tobytes()
+
+
 def open_voice(
-    device: Device = None, voice: str | None = None, rate: int | None = None
+    device: Device = None, voice: str | None = None, rate: int | None = None,
+    volume: float = 1.0,
 ) -> VoiceSpeaker:
     """A VoiceSpeaker on ``device``; AudioError (one line: why) when speech can't work here."""
     reason = probe_speech_engine()
     if reason:
         raise AudioError(f"no speech output ({reason}): replies will be printed")
-    return VoiceSpeaker(Player(device), voice=voice, rate=rate)
+    return VoiceSpeaker(Player(device), voice=voice, rate=rate, volume=volume)
