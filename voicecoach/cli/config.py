@@ -1,4 +1,4 @@
-"""``voicecoach config [path | set KEY VALUE | unset KEY]``: the settings and where each came from."""
+"""``voicecoach config [path | set KEY VALUE | unset KEY]``: the settings, and where each is from."""
 
 from __future__ import annotations
 

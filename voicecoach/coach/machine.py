@@ -19,14 +19,15 @@ from voicecoach.coach.events import (
     Tick,
     Utterance,
 )
-from voicecoach.coach.steps import ANSWERS, Steps
+from voicecoach.coach.recall import Recall
+from voicecoach.coach.steps import ANSWERS
 
 __all__ = ["Coach", "CoachConfig"]
 
 log = logging.getLogger(__name__)
 
 
-class Coach(Steps):
+class Coach(Recall):
     """The Back Twist session as a state machine.
 
     ``handle(event)`` returns the actions for that event, and for every timer that fell due
@@ -54,7 +55,7 @@ class Coach(Steps):
             return []
         self._advance(max(event.t, self.now))
         if isinstance(event, Begin):
-            self._say("greeting")
+            self._greet()
             self._listen(self.config.idle_timeout)
         elif isinstance(event, Utterance):
             self._on_utterance(event)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 MIN_TARGET = 10
-START_TARGET = 12
-"""A newcomer's first target: inside the seed's 10-15."""
+START_TARGET = 15
+"""A newcomer's first target: the top of the seed's 10-15 (the coach's long-standing default)."""
 MAX_TARGET = 40
 STEP_UP = 3
 STEP_BACK = 3
