@@ -177,7 +177,7 @@ def read_config(path: Path) -> ConfigFile:
 
 
 def _line_of(text: str, name: str) -> int | None:
-    pattern = re.compile(rf"""^\s*(["']?){re.escape(name)}\1\s*=""")
+    pattern = re.compile(rf"""^\s*(\[*)\s*(["']?){re.escape(name)}\2\s*(=|\])""")
     for number, line in enumerate(text.splitlines(), 1):
         if pattern.match(line):
             return number

@@ -1,4 +1,4 @@
-"""``voicecoach config [path | set KEY VALUE | unset KEY]``: the settings, and where each is from."""
+"""``voicecoach config [path | set KEY VALUE | unset KEY]``: the settings and their sources."""
 
 from __future__ import annotations
 
