@@ -8,8 +8,9 @@ import sys
 from collections.abc import Callable
 
 from voicecoach import __version__
-from voicecoach.app.config import Resolved
-from voicecoach.app.settings import EngineSettings, RunSettings
+from voicecoach.cli.flags import engine_settings, run_settings, settings_of
+
+__all__ = ["build_parser", "engine_settings", "main", "run_settings", "settings_of"]
 from voicecoach.errors import VoiceCoachError
 
 log = logging.getLogger(__name__)
@@ -108,46 +109,6 @@ def _setup_logging(args: argparse.Namespace) -> None:
     level = logging.INFO if args.verbose else logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("voicecoach").setLevel(level)
-
-
-def settings_of(args: argparse.Namespace) -> Resolved:
-    """Flags, environment, config file and defaults, resolved (see app/config.py)."""
-    from voicecoach.app.config import resolve
-
-    def flag(name: str) -> object:
-        return getattr(args, name, None)
-
-    flags = {
-        "engine": flag("engine"), "model": flag("model"), "input_device": flag("device"),
-        "output_device": flag("output_device"), "voice": flag("voice"), "rate": flag("rate"),
-        "volume": flag("volume"), "reps": flag("reps"), "tempo": flag("tempo"),
-        "denoise": flag("denoise") or None, "history": False if flag("no_history") else None,
-    }
-    return resolve(flags)
-
-
-def run_settings(args: argparse.Namespace) -> RunSettings:
-    """The run command's flags, environment and config file as the frozen settings."""
-    from voicecoach.app.config import history_path
-
-    found = settings_of(args)
-    return RunSettings(
-        engine=_engine(found), reps=found["reps"], minutes=args.minutes, seed=args.seed,
-        lang=args.lang, text=args.text, speak=args.output == "voice", json=args.json,
-        script=args.script, real_clock=args.clock == "real", audio_in=args.audio_in,
-        device=found["input_device"], output_device=found["output_device"],
-        voice=found["voice"], rate=found["rate"], volume=found["volume"],
-        tempo=found["tempo"], history=str(history_path()) if found["history"] else None,
-    )
-
-
-def engine_settings(args: argparse.Namespace) -> EngineSettings:
-    return _engine(settings_of(args))
-
-
-def _engine(found: Resolved) -> EngineSettings:
-    return EngineSettings(engine=found["engine"], model=found["model"],
-                          denoise=found["denoise"])
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

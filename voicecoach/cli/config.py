@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _show() -> int:
-    from voicecoach.cli import settings_of
+    from voicecoach.cli.flags import settings_of
 
     found = settings_of(argparse.Namespace())
     print(f"# config file: {found.path}{'' if found.path.exists() else ' (absent)'}")

@@ -45,11 +45,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _settings() -> tuple[RunSettings, str | None]:
     """The settings a plain ``voicecoach`` would run with, or the defaults and the problem."""
-    from voicecoach.cli import build_parser, run_settings
+    from voicecoach.cli.flags import run_settings
 
-    args = build_parser().parse_args(["run"])
     try:
-        return run_settings(args), None
+        return run_settings(argparse.Namespace()), None
     except ConfigError as err:
         return RunSettings(), str(err)
 
