@@ -47,7 +47,8 @@ def test_echo_never_swallows_a_halt(text: str, intent: str, passed: bool) -> Non
 
     class Recorder:
         def heard(
-            self, t: float, said: str, match: object = None, partial: bool = False, doubt: str = ""
+            self, t: float, said: str, match: object = None, partial: bool = False, doubt: str = "",
+            guess: str = "",
         ) -> None:
             heard.append(said)
 
@@ -63,13 +64,13 @@ def test_ticked_ticks_at_audio_time() -> None:
 
 
 def test_audio_in_runs_a_session_in_audio_time(tmp_path: Path, capsys) -> None:  # type: ignore
-    wav = recording(tmp_path / "session.wav", [2.0, "start back twist", 20.0, "no", 45.0,
+    wav = recording(tmp_path / "session.wav", [2.0, "start back twist", 20.0, "no", 25.0,
                                                 "i'm ready", 95.0, "stop now", 5.0])
     assert main(["run", "--audio-in", str(wav), "--json", "--seed", "1"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     intents = [(r["t"], r["intent"]) for r in records if r["event"] == "intent"]
-    assert [i for _, i in intents] == ["start", "no", "yes", "stop"], intents
-    assert all(t <= 2.0 + 22 + 47 + 100 + 5 for t, _ in intents)
+    assert [i for _, i in intents] == ["start", "no", "ready", "stop"], intents
+    assert all(t <= 2.0 + 22 + 27 + 100 + 5 for t, _ in intents)
     phases = [r["phase"] for r in records if r["event"] == "phase"]
     assert phases[:3] == ["safety_check", "setup", "twisting"]
     halt = next(r for r in records if r["event"] == "halt")
@@ -144,8 +145,8 @@ def test_no_microphone_falls_back_to_typing_in_one_line(capsys, monkeypatch) -> 
 
 
 def test_the_recognizer_is_told_what_answers_the_coach_awaits() -> None:
-    """Greeting: a start; the safety question: yes or no; setup's "ready?": yes, no, go on or
-    wait; while the coach talks or counts twists: nothing."""
+    """Greeting: a start; the safety question: yes or no; setup's "ready?": ready, yes, no, go
+    on or wait; while the coach talks or counts twists: nothing."""
     rec = ScriptedRecognizer(
         finals={30: final("start back twist"), 250: final("no"), 550: final("yes")}
     )
@@ -160,7 +161,7 @@ def test_the_recognizer_is_told_what_answers_the_coach_awaits() -> None:
         set(),
         {"yes", "no"},
         set(),
-        {"yes", "no", "resume", "pause"},
+        {"ready", "yes", "no", "resume", "pause"},
         set(),
     ]
     assert [count for count, _ in favoured][1::2] == [30, 250, 550]

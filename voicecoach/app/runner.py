@@ -79,7 +79,7 @@ class HumanSink:
     def __call__(self, record: dict[str, Any]) -> None:
         event = record["event"]
         stamp = f"[{record['t']:7.1f}] " if self.stamps else ""
-        if event == "halt" and self.speaker is not None:
+        if event in ("halt", "hush") and self.speaker is not None:
             self.speaker.stop()
         elif event == "say":
             print(f"{stamp}coach: {record['text']}", flush=True)

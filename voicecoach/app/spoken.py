@@ -55,7 +55,8 @@ def feed(session: Session, heard: Heard, echo: Callable[[], str | None] | None =
         log.info("ignoring %r: the coach is saying it", heard.text)
         return
     match = IntentMatch(heard.intent, heard.intent_confidence, heard.text)
-    session.heard(heard.t, heard.text, match=match, partial=not heard.final, doubt=heard.doubt)
+    session.heard(heard.t, heard.text, match=match, partial=not heard.final, doubt=heard.doubt,
+                  guess=heard.guess)
 
 
 def is_echo(text: str, saying: str | None) -> bool:

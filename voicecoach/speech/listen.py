@@ -68,6 +68,9 @@ class Heard:
     """When the utterance started (seconds of audio); for partials, an estimate."""
     doubt: str = ""
     """A halting intent heard too unsure to act on (``intent`` is then ``none``), else ""."""
+    guess: str = ""
+    """Any other intent heard too unsure to act on (``intent`` is then ``none``), else "":
+    the coach confirms it at a safety question, never acts on it."""
 
     @property
     def halting(self) -> bool:
@@ -148,7 +151,7 @@ class _Stream:
             return None
         match = self.matcher.match(result.text)
         intent, score = match.intent, match.confidence
-        doubt = ""
+        doubt = guess = ""
         if intent not in (NONE, fired) and not self._trusted(result, intent, score):
             log.debug(
                 "ignoring %r (%s): recognizer %.2f, match %.2f",
@@ -158,10 +161,12 @@ class _Stream:
                 score,
             )
             doubt = intent if intent in self.halting else ""
+            guess = "" if doubt else intent
             intent, score = NONE, 0.0
         if fired is not None and intent == fired:
             return None
-        return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt)
+        return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt,
+                     guess)
 
     def _trusted(self, result: Transcript, intent: str, matched: float) -> bool:
         """Garbage recognized from noise or other speech often fuzzy-matches some phrase."""
