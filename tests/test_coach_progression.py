@@ -60,6 +60,12 @@ def test_a_caution_survives_a_session_that_ended_before_twisting():
     assert progress([pain, early]).caution == "pain"
 
 
+def test_the_last_session_is_the_last_that_twisted():
+    early = SessionSummary("quit", 15, twisted=False)
+    assert progress([finished(12), early]).last == finished(12)
+    assert progress([early]).last is None and progress([early]).sessions == 1
+
+
 def test_progress_sums_up_the_history():
     seen = progress([finished(12), SessionSummary("quit", 12, 7, 6), finished(12)])
     assert (seen.sessions, seen.best, seen.finished, seen.last) == (3, 12, 2, finished(12))

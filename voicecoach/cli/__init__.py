@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_models.add_parser(sub)
     for module in (cli_history, cli_config, cli_doctor):  # issue 9
-        _add_output(module.add_parser(sub))
+        module.add_parser(sub)
+    for command in sub.choices.values():
+        _add_output(command)
     return parser
 
 
@@ -74,7 +76,6 @@ def _add_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="fix the choice of wordings")
     parser.add_argument("--lang", default="en")
     _add_engine(parser)
-    _add_output(parser)
     # issue 9: settings also in the config file (see: voicecoach config)
     parser.add_argument("--output-device", help="speaker (index or name)")
     parser.add_argument("--voice", help="espeak-ng voice, e.g. en-us")
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    finally:
+        logging.getLogger("voicecoach").setLevel(logging.NOTSET)  # main() may run again
 
 
 def _setup_logging(args: argparse.Namespace) -> None:

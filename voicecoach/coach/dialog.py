@@ -52,7 +52,7 @@ RESPONSE_KEYS = (
     # issue 9: from the history (coach/recall.py)
     "greeting.returning", "progress.caution", "progress.feeling.pain", "progress.feeling.dizzy",
     "progress.last.unwell", "progress.last.finished", "progress.last.stopped",
-    "progress.last.early", "progress.plan.minutes", "progress.plan.set", "progress.plan.first",
+    "progress.plan.minutes", "progress.plan.set", "progress.plan.first",
     "progress.plan.hold", "progress.plan.step_up", "progress.plan.step_back", "progress.reps",
     "progress.off", "progress.first", "progress.summary", "progress.today",
 )

@@ -70,6 +70,7 @@ class Progress:
     sessions: int = 0
     """Sessions recorded before this one."""
     last: SessionSummary | None = None
+    """The last session that reached the twisting (or halted for pain or dizziness)."""
     best: int = 0
     """Most twists per side in one session."""
     finished: int = 0
@@ -105,13 +106,12 @@ def _relevant(history: Sequence[SessionSummary]) -> list[SessionSummary]:
 def progress(history: Sequence[SessionSummary]) -> Progress:
     """Everything the coach says about the past, from the sessions so far (oldest first)."""
     target, reason = propose(history)
-    last = history[-1] if history else None
     relevant = _relevant(history)
     return Progress(
         target=target,
         reason=reason,
         sessions=len(history),
-        last=last,
+        last=relevant[-1] if relevant else None,
         best=max((s.twists for s in history), default=0),
         finished=sum(s.outcome == "finished" for s in history),
         caution=relevant[-1].unwell if relevant else None,

@@ -34,9 +34,7 @@ class Recall(Steps):
                                 feeling=self._feeling(last.unwell))
         if last.outcome == "finished":
             return self._render("progress.last.finished", twists=last.twists)
-        if last.twisted:
-            return self._render("progress.last.stopped", twists=last.twists)
-        return self._render("progress.last.early")
+        return self._render("progress.last.stopped", twists=last.twists)
 
     def _plan(self, progress: Progress) -> str:
         if self.config.minutes:
@@ -58,13 +56,13 @@ class Recall(Steps):
         progress = self.config.progress
         if progress is None:
             self._say("progress.off", remember=False)
-        elif progress.sessions == 0:
+        elif progress.last is None:
             self._say("progress.first", remember=False, target=self.config.target,
                       **self._dose())
         else:
             self._say("progress.summary", remember=False, sessions=progress.sessions,
                       finished=progress.finished, best=progress.best,
-                      last=self._last_session(progress.last) if progress.last else "")
+                      last=self._last_session(progress.last))
         if self.step in ("pacing", "paused") and not self.config.minutes:
             self._say("progress.today", remember=False, count=min(self.counts.values()),
                       target=self.config.target)
