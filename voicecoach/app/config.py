@@ -229,11 +229,11 @@ def set_value(path: Path, name: str, text: str | None) -> Any:
     None removes the setting. The file is replaced whole or not at all."""
     key = KEYS.get(name)
     if key is None:
-        raise ConfigError(f"unknown setting {name!r}; known: {', '.join(KEYS)}")
+        raise ConfigError(f"{path}: unknown setting {name!r}; known: {', '.join(KEYS)}")
     try:
         value = None if text is None else key.parse(text)
     except ValueError as err:
-        raise ConfigError(f"{name}: {err}") from None
+        raise ConfigError(f"{path}: {name}: {err}") from None
     read_config(path)  # a file that does not read is never overwritten
     _write(path, _edited(path, name, value))
     return value

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable
 
-from voicecoach.app.config import ConfigError, config_path
+from voicecoach.app.config import ConfigError, config_path, history_path
 from voicecoach.app.settings import RunSettings
 
 
@@ -50,7 +50,7 @@ def _settings() -> tuple[RunSettings, str | None]:
     try:
         return run_settings(argparse.Namespace()), None
     except ConfigError as err:
-        return RunSettings(), str(err)
+        return RunSettings(history=str(history_path())), str(err)
 
 
 def _prompt(quiet: bool) -> Callable[[str], None]:
