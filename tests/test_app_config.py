@@ -45,9 +45,9 @@ def test_the_model_variable_is_the_one_the_models_use(tmp_path: Path) -> None:
 
 
 def test_booleans_from_the_environment(tmp_path: Path) -> None:
-    found = resolve({}, env={"VOICECOACH_HISTORY": "no", "VOICECOACH_DENOISE": "1"},
+    found = resolve({}, env={"VOICECOACH_HISTORY": "no", "VOICECOACH_DENOISE": "off"},
                     path=tmp_path / "absent.toml")
-    assert (found["history"], found["denoise"]) == (False, True)
+    assert (found["history"], found["denoise"]) == (False, "off")
 
 
 @pytest.mark.parametrize(("text", "words"), [

@@ -103,7 +103,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("reps", int, None, "twists per side (default: today's target from your history)",
         "--reps", low=1, high=100),
     Key("tempo", float, 3.0, "starting tempo, seconds per twist", "--tempo", low=1.0, high=4.0),
-    Key("denoise", bool, False, "clean up background noise before recognizing", "--denoise"),
+    Key("denoise", str, "auto", "noise suppression before the recognizer", "--denoise",
+        choices=("auto", "webrtc", "speex", "rnnoise", "deepfilter", "off")),
     Key("history", bool, True, "remember sessions (false: like --no-history)", "--no-history"),
 )}
 

@@ -19,7 +19,7 @@ def settings_of(args: argparse.Namespace) -> Resolved:
         "engine": flag("engine"), "model": flag("model"), "input_device": flag("device"),
         "output_device": flag("output_device"), "voice": flag("voice"), "rate": flag("rate"),
         "volume": flag("volume"), "reps": flag("reps"), "tempo": flag("tempo"),
-        "denoise": flag("denoise") or None, "history": False if flag("no_history") else None,
+        "denoise": flag("denoise"), "history": False if flag("no_history") else None,
     }
     return resolve(flags)
 
