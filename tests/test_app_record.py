@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -112,6 +113,9 @@ def test_the_plan_comes_from_the_recorded_sessions(tmp_path: Path) -> None:
 # -- the real command, killed at random points -----------------------------------------------
 
 KILLS = 20
+BUDGET = 25.0
+"""Seconds the kills may take in all (a slow machine makes fewer, never a hang)."""
+WATCHDOG = 10.0
 RUN = [sys.executable, "-m", "voicecoach", "run", "--text", "--clock", "virtual", "--json",
        "--reps", "30"]
 
@@ -137,6 +141,8 @@ def _kill_at_random(cmd: list[str], env: dict[str, str], rng: random.Random) -> 
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     assert proc.stdout is not None
     events: list[dict] = []
+    watchdog = threading.Timer(WATCHDOG, proc.kill)  # a hung child never hangs the test
+    watchdog.start()
     try:
         if rng.random() < 0.3:
             time.sleep(rng.uniform(0.0, 0.8))
@@ -148,6 +154,7 @@ def _kill_at_random(cmd: list[str], env: dict[str, str], rng: random.Random) -> 
         rest = proc.stdout.read()  # ends: the process is dead
         proc.wait(timeout=10)
     finally:
+        watchdog.cancel()
         proc.kill()
         proc.stdout.close()
     complete = rest.split(b"\n")[:-1]  # a line cut by the kill is not an event
@@ -160,8 +167,10 @@ def test_sigkill_at_random_points_never_loses_or_corrupts(tmp_path: Path) -> Non
     home, rng = tmp_path / "home", random.Random(9)
     path = home / "history.sqlite3"
     before: list[tuple] = []
-    mid_session = 0
-    for _ in range(KILLS):
+    mid_session = kills = 0
+    deadline = time.monotonic() + BUDGET
+    while kills < KILLS and time.monotonic() < deadline:
+        kills += 1
         events = _kill_at_random([*RUN, "--script", str(script)], _env(home), rng)
         after = _rows(path)
         assert after[: len(before)] == before, "an earlier session changed"
@@ -169,8 +178,8 @@ def test_sigkill_at_random_points_never_loses_or_corrupts(tmp_path: Path) -> Non
         if len(after) > len(before):
             mid_session += _check_last(after[-1], events)
         before = after
-    assert len(before) >= KILLS // 2
-    assert mid_session >= 3, "too few kills landed while twisting"
+    assert kills >= KILLS // 2 and len(before) >= kills // 2
+    assert mid_session >= 3, f"{mid_session} of {kills} kills landed while twisting"
 
 
 def _check_last(row: tuple, events: list[dict]) -> int:
