@@ -73,6 +73,7 @@ def plot(rows: Sequence[SessionRow], path: str | Path) -> None:
         import matplotlib
 
         matplotlib.use("Agg")
+        import matplotlib.dates as mdates
         import matplotlib.pyplot as plt
     except ImportError:
         raise VoiceCoachError(
@@ -85,7 +86,9 @@ def plot(rows: Sequence[SessionRow], path: str | Path) -> None:
     axes.step(when, [r.target for r in rows], "--", where="mid", label="target", color="grey")
     axes.set(title="Back Twist: twists per side", ylabel="twists per side", ylim=(0, None))
     axes.legend()
-    figure.autofmt_xdate()
+    locator = mdates.AutoDateLocator()
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     try:
         figure.savefig(path, dpi=100)
     except OSError as err:
