@@ -20,3 +20,10 @@ def shared_path(relative: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _own_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real user's config or history: $VOICECOACH_HOME is a
+    fresh folder for each test."""
+    monkeypatch.setenv("VOICECOACH_HOME", str(tmp_path_factory.mktemp("home")))

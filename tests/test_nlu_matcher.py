@@ -206,6 +206,12 @@ DEV_TABLE: list[tuple[str, str]] = [
     ("when are we done", "ask_duration"),
     ("are we finished yet", "ask_duration"),
     ("how many minutes should i do", "ask_duration"),
+    # ask_progress (issue 9)
+    ("how am i doing", "ask_progress"),
+    ("how did i do last time", "ask_progress"),
+    ("am i improving", "ask_progress"),
+    ("what's my progress", "ask_progress"),
+    ("how many did i do last time", "ask_progress"),
     # repeat
     ("say that again", "repeat"),
     ("repeat that", "repeat"),
@@ -655,7 +661,7 @@ def test_contract_names() -> None:
     assert INTENTS == (
         "start", "stop", "pain", "dizzy", "pause", "resume", "ask_reps", "ask_benefits",
         "ask_precautions", "ask_technique", "ask_duration", "repeat", "help", "yes", "no",
-        "ready", "faster", "slower", "skip", "quit", "none",
+        "ready", "faster", "slower", "skip", "quit", "ask_progress", "none",
     )  # fmt: skip
     assert frozenset({"stop", "pain", "dizzy"}) == HALTING
 

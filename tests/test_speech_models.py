@@ -542,4 +542,4 @@ def test_progress_bar_redraws_one_line_on_a_terminal(total: int | None) -> None:
     bar.close()
     text = stream.getvalue()
     assert text.startswith("\r") and text.endswith("\n") and text.count("\n") == 1
-    assert ("100%" in text) if total else ("4.0 MB" in text)
+    assert ("100%" in text) if total else ("4.00MB" in text)

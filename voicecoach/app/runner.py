@@ -14,31 +14,55 @@ import time
 from pathlib import Path
 from typing import Any
 
+from voicecoach.app.history import HistoryStore, NullHistory
 from voicecoach.app.notice import note
+from voicecoach.app.record import Recorder, open_store, plan
 from voicecoach.app.session import Session, Sink, load_script, run_script
 from voicecoach.app.settings import EngineSettings, RunSettings
 from voicecoach.coach.dialog import Dialog
 from voicecoach.coach.machine import Coach, CoachConfig
+from voicecoach.coach.pacing import Tempo
+from voicecoach.coach.progression import START_TARGET, Progress
 from voicecoach.errors import AudioError, VoiceCoachError
 from voicecoach.nlu.matcher import IntentMatcher
 
 log = logging.getLogger(__name__)
 
-def coach_config(settings: RunSettings) -> CoachConfig:
+def coach_config(settings: RunSettings, progress: Progress | None = None) -> CoachConfig:
     reps, minutes = settings.reps, settings.minutes
+    if reps is None:
+        reps = progress.target if progress is not None else START_TARGET
     if not 1 <= reps <= 100:
         raise VoiceCoachError(f"--reps must be between 1 and 100, not {reps}")
     if minutes is not None and not 0 < minutes <= 30:
         raise VoiceCoachError(f"--minutes must be above 0 and at most 30, not {minutes}")
-    return CoachConfig(target=reps, minutes=minutes)
+    tempo = Tempo(start=settings.tempo)
+    return CoachConfig(target=reps, minutes=minutes, tempo=tempo, progress=progress)
 
 
-def build_session(settings: RunSettings, sink: Sink) -> Session:
-    """The session; with a voice, the coach's timeline runs on its lines' rendered lengths."""
+def build_session(settings: RunSettings, sink: Sink, store: HistoryStore | None = None) -> Session:
+    """The session; with a voice, the coach's timeline runs on its lines' rendered lengths.
+    Every event also goes to ``store`` (kept nowhere by default)."""
+    store = store or NullHistory()
+    config = coach_config(settings, plan(store))
     rng = random.Random(settings.seed)
     durations = getattr(getattr(sink, "speaker", None), "duration", None)
-    coach = Coach(Dialog.load(settings.lang), rng, coach_config(settings), durations=durations)
-    return Session(coach, IntentMatcher.load(settings.lang), sink)
+    coach = Coach(Dialog.load(settings.lang), rng, config, durations=durations)
+    recorder = Recorder(store, logged(sink), config.target, config.minutes)
+    return Session(coach, IntentMatcher.load(settings.lang), recorder)
+
+
+def logged(sink: Sink) -> Sink:
+    """``sink``, with every event logged (seen with ``--verbose``)."""
+    if not log.isEnabledFor(logging.INFO):
+        return sink
+
+    def both(record: dict[str, Any]) -> None:
+        log.info("%s", " ".join(f"{k}={v}" for k, v in record.items()))
+        sink(record)
+
+    both.speaker = getattr(sink, "speaker", None)  # type: ignore[attr-defined]
+    return both
 
 
 # -- output sinks ---------------------------------------------------------------------
@@ -85,7 +109,8 @@ def _open_speaker(settings: RunSettings) -> Any | None:
     from voicecoach.speech.tts import open_voice
 
     try:
-        return open_voice()
+        return open_voice(settings.output_device, settings.voice, settings.rate,
+                          volume=settings.volume)
     except AudioError as err:
         note(f"{err} (printing replies instead)")
         return None
@@ -95,9 +120,17 @@ def _open_speaker(settings: RunSettings) -> Any | None:
 
 
 def run(settings: RunSettings) -> int:
+    store = open_store(settings.history)
+    try:
+        return _run(settings, store)
+    finally:
+        store.close()
+
+
+def _run(settings: RunSettings, store: HistoryStore) -> int:
     if settings.script:
         lines = load_script(settings.script)
-        session = build_session(settings, _stamped_sink(settings))
+        session = build_session(settings, _stamped_sink(settings), store)
         if settings.real_clock:
             note("scripts play in virtual time; --clock real is ignored with --script")
         run_script(session, lines)
@@ -105,12 +138,12 @@ def run(settings: RunSettings) -> int:
     if settings.audio_in:
         from voicecoach.app.spoken import run_audio_file
 
-        session = build_session(settings, _stamped_sink(settings))
+        session = build_session(settings, _stamped_sink(settings), store)
         return run_audio_file(session, settings.audio_in, settings.engine)
     speaker = _open_speaker(settings)
     try:
         sink = json_sink if settings.json else HumanSink(speaker)
-        session = build_session(settings, sink)
+        session = build_session(settings, sink, store)
         if not settings.text:
             from voicecoach.app.spoken import run_microphone
 

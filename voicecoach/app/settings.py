@@ -16,6 +16,9 @@ class EngineSettings:
     """``auto``, ``vosk`` or ``pocketsphinx``."""
     model: str | None = None
     """A vosk model folder; None: look in the usual places."""
+    denoise: str = "auto"
+    """Front-end noise suppression: ``auto``, a backend name (``webrtc``, ``speex``,
+    ``rnnoise``, ``deepfilter``) or ``off`` (see :mod:`voicecoach.audio.frontend`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +26,8 @@ class RunSettings:
     """One coaching session: input, output and pacing."""
 
     engine: EngineSettings = field(default_factory=EngineSettings)
-    reps: int = 15
-    """Twists per side."""
+    reps: int | None = None
+    """Twists per side; None: today's target from the history (see coach/progression.py)."""
     minutes: float | None = None
     """Twist for this long instead of counting to ``reps``."""
     seed: int | None = None
@@ -44,3 +47,16 @@ class RunSettings:
     """A recording to stream through the microphone path."""
     device: str | None = None
     """Microphone index or name."""
+    # -- issue 9: settings from the config file, history ------------------------------
+    output_device: str | None = None
+    """Speaker index or name."""
+    voice: str | None = None
+    """espeak-ng voice name."""
+    rate: int | None = None
+    """Speech rate, words per minute."""
+    volume: float = 1.0
+    """Speech volume, 0..1."""
+    tempo: float = 3.0
+    """Starting tempo, seconds per twist."""
+    history: str | None = None
+    """The history file; None: ``--no-history``."""

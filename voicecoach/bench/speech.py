@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from voicecoach.bench.intents import DEFAULT_TABLE, Row, read_table
 from voicecoach.bench.voices import (
     NOISE_FILE,
@@ -175,7 +177,8 @@ def evaluate(recognizer: Any, matcher: Any, clips: list[Clip], noise: Any) -> di
     cpu = audio = 0.0
     rng = random.Random(7)
     for condition in ("clean", "noisy"):
-        for clip in clips:
+        for clip in tqdm(clips, desc=condition, unit="clip", file=sys.stderr, leave=False,
+                         disable=None):
             pcm = prepare(clip.pcm, noise if condition == "noisy" else None, rng)
             heard, doubts, seconds = run_clip(recognizer, matcher, pcm)
             cpu, audio = cpu + seconds, audio + len(pcm) / 32000

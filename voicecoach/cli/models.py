@@ -10,12 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from voicecoach.errors import ModelError
 from voicecoach.speech import models
-
-_MB = 1024 * 1024
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -119,45 +117,23 @@ def _resolve(target: str | None, explicit: str | None) -> Path:
 
 
 class ProgressBar:
-    """A download progress callback drawing ``[#####.....]  12.0/39.3 MB`` on a stream.
+    """A download progress callback ``(done, total)`` drawn by tqdm on ``stream``."""
 
-    On a terminal it redraws one line; elsewhere it writes a line every quarter.
-    """
-
-    def __init__(self, stream: TextIO, width: int = 30) -> None:
+    def __init__(self, stream: TextIO, desc: str = "download") -> None:
         self._stream = stream
-        self._width = width
-        self._tty = stream.isatty()
-        self._last: int | None = None
-        self._open = False
+        self._desc = desc
+        self._bar: Any = None
 
     def __call__(self, done: int, total: int | None) -> None:
-        step = self._step(done, total)
-        if step == self._last:
-            return
-        self._last = step
-        self._open = True
-        if self._tty:
-            self._stream.write("\r" + self._render(done, total))
-        else:
-            self._stream.write(self._render(done, total) + "\n")
-        self._stream.flush()
+        if self._bar is None:
+            from tqdm import tqdm
 
-    def _step(self, done: int, total: int | None) -> int:
-        if not total:
-            return done // (_MB if self._tty else 10 * _MB)
-        return done * (100 if self._tty else 4) // total
-
-    def _render(self, done: int, total: int | None) -> str:
-        if not total:
-            return f"downloaded {done / _MB:.1f} MB"
-        filled = min(self._width, self._width * done // total)
-        bar = "#" * filled + "." * (self._width - filled)
-        return f"[{bar}] {done / _MB:6.1f}/{total / _MB:.1f} MB {100 * done // total:3d}%"
+            self._bar = tqdm(total=total, desc=self._desc, unit="B", unit_scale=True,
+                             unit_divisor=1024, file=self._stream, mininterval=0.2)
+        self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
         """End the bar's line (idempotent)."""
-        if self._open and self._tty:
-            self._stream.write("\n")
-            self._stream.flush()
-        self._open = False
+        if self._bar is not None:
+            self._bar.close()
+        self._bar = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from voicecoach.coach.pacing import Tempo
+from voicecoach.coach.progression import Progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +38,5 @@ class CoachConfig:
     after the line ends, and a cue is said between counts only if it leaves this much."""
     sure_answer: float = 0.8
     """Below this match confidence an answer to a safety question is confirmed, not taken."""
+    progress: Progress | None = None
+    """The user's history, when kept: the coach greets, plans and answers from it."""

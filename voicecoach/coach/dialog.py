@@ -49,6 +49,12 @@ RESPONSE_KEYS = (
     "reps.before", "reps.before_time", "reps.during", "reps.during_time", "reps.after",
     "duration.before", "duration.during", "silence.reprompt", "silence.close",
     *(f"help.{step}" for step in STEPS), *(f"options.{step}" for step in STEPS),
+    # issue 9: from the history (coach/recall.py)
+    "greeting.returning", "progress.caution", "progress.feeling.pain", "progress.feeling.dizzy",
+    "progress.last.unwell", "progress.last.finished", "progress.last.stopped",
+    "progress.plan.minutes", "progress.plan.set", "progress.plan.first",
+    "progress.plan.hold", "progress.plan.step_up", "progress.plan.step_back", "progress.reps",
+    "progress.off", "progress.first", "progress.summary", "progress.today",
 )
 """Every key the coach says something by: checked on load, so a gap fails at start-up."""
 

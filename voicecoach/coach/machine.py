@@ -20,7 +20,8 @@ from voicecoach.coach.events import (
     Tick,
     Utterance,
 )
-from voicecoach.coach.steps import ANSWERS, UNSURE_STEPS, Steps
+from voicecoach.coach.recall import Recall
+from voicecoach.coach.steps import ANSWERS, UNSURE_STEPS
 from voicecoach.coach.timeline import Line
 
 __all__ = ["Coach", "CoachConfig"]
@@ -30,7 +31,7 @@ NONE = "none"
 log = logging.getLogger(__name__)
 
 
-class Coach(Steps):
+class Coach(Recall):
     """The Back Twist session as a state machine.
 
     ``handle(event)`` returns the actions for that event, and for every timer that fell due
@@ -68,7 +69,7 @@ class Coach(Steps):
             return []
         self._advance(max(event.t, self.now))
         if isinstance(event, Begin):
-            self._say("greeting")
+            self._greet()
             self._listen(self.config.idle_timeout)
         elif isinstance(event, Utterance) and self._closing:
             self._halt_while_closing(event.intent)

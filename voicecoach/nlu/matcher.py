@@ -66,8 +66,10 @@ DISAGREE = 0.2
 """Lead of another intent's phrase evidence that vetoes a match by spelling alone."""
 BLEND = 0.4
 """Weight of ``fuzz.ratio`` against phrase evidence in the blended stage."""
-BLEND_ACCEPT = 66.0
-"""Lowest blended score (0..100) the blended stage accepts ..."""
+BLEND_ACCEPT = 66.5
+"""Lowest blended score (0..100) the blended stage accepts ... (66.0 until issue 9: one more
+intent shifted word weights a little and "skip to the next song" scored 66.06; no row of the
+intent benchmark scores between 66.0 and 66.5)."""
 BLEND_MARGIN = 3.0
 """... with at least this lead over the second-best intent."""
 

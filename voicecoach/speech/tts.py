@@ -394,16 +394,18 @@ class VoiceSpeaker:
         rate: int | None = None,
         cache_size: int = 256,
         tap: PlaybackTap | None = None,
+        volume: float = 1.0,
     ) -> None:
         self._player = player
         self._lines = LineAudio(voice, rate, cache_size)
         self.tap = tap
+        self._volume = volume
 
     def say(self, text: str, at: float | None = None) -> None:
         """Say ``text`` at ``at`` (``time.monotonic()``; None: after what is queued)."""
         text = " ".join(text.split())
         if text:
-            self._player.play(self._lines.pcm(text), LINE_RATE, text, at)
+            self._player.play(scaled(self._lines.pcm(text), self._volume), LINE_RATE, text, at)
 
     def duration(self, text: str) -> float:
         """Seconds ``text`` takes to say (rendered now if it was not yet)."""
@@ -423,12 +425,22 @@ class VoiceSpeaker:
         self._player.close()
 
 
+def scaled(pcm: bytes, volume: float) -> bytes:
+    """16-bit PCM at ``volume`` (0..1) of its level."""
+    if volume >= 1.0:
+        return pcm
+    samples = array("h", pcm)
+    return array("h", (int(s * volume) for s in samples)).tobytes()
+
+
 def open_voice(
-    device: Device = None, voice: str | None = None, rate: int | None = None
+    device: Device = None, voice: str | None = None, rate: int | None = None,
+    volume: float = 1.0,
 ) -> VoiceSpeaker:
     """A VoiceSpeaker on ``device``; AudioError (one line: why) when speech can't work here."""
     reason = probe_speech_engine()
     if reason:
         raise AudioError(f"no speech output ({reason}): replies will be printed")
     tap = PlaybackTap()
-    return VoiceSpeaker(Player(device, tap=tap.played), voice=voice, rate=rate, tap=tap)
+    return VoiceSpeaker(Player(device, tap=tap.played), voice=voice, rate=rate, tap=tap,
+                        volume=volume)
