@@ -80,9 +80,10 @@ def test_the_user_track_replays_through_run_audio_in(tiny_run: tuple[dict, Path]
     events = [json.loads(line) for line in track.with_suffix(".jsonl").read_text().splitlines()]
     user = json.loads(track.with_suffix(".user.json").read_text())
     argv = ["run", "--audio-in", str(track), "--json", "--seed", str(user["seed"]),
-            "--reps", str(user["reps"]), "--engine", "pocketsphinx"]
+            "--reps", str(user["reps"]), "--engine", "pocketsphinx", "--no-history"]
+    env = {**_env(), "VOICECOACH_HOME": str(keep.parent / "home")}  # no config file of yours
     out = subprocess.run([sys.executable, "-m", "voicecoach", *argv], capture_output=True,
-                         text=True, timeout=60, cwd=REPO, env=_env())
+                         text=True, timeout=60, cwd=REPO, env=env)
     assert out.returncode == 0, out.stderr
     replayed = [json.loads(line) for line in out.stdout.splitlines()]
     assert replayed == events

@@ -12,8 +12,8 @@ The user's track is made closed-loop (:mod:`voicecoach.bench.user`): chunk by ch
 simulated user says the next command when its moment comes (an answer once the coach has
 asked, a question at a given twist, a barge-in a second into a line), repeats what was not
 understood, and answers unforeseen checks; ``--keep DIR`` writes each track as a WAV that
-``python -m voicecoach run --audio-in TRACK.wav --json --seed S --reps R`` replays into the
-same events (a test checks).
+``python -m voicecoach run --audio-in TRACK.wav --json --seed S --reps R --no-history``
+replays into the same events (a test checks).
 
 Reported per voice and condition:
 
