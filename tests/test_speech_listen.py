@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from speechkit import speak
+from conftest import shared_path
+from speechkit import speak, spoken
 from test_audio_wav import encode, riff
 
-from voicecoach.audio.wav import Resampler, read_info, write_wav
+from voicecoach.audio.frontend import Chain, build_frontend
+from voicecoach.audio.wav import Resampler, iter_chunks, read_info, read_pcm16k, write_wav
 from voicecoach.errors import AudioError
 from voicecoach.nlu.matcher import IntentMatch, IntentMatcher
 from voicecoach.speech.asr.base import Recognizer, Transcript, Word
@@ -228,3 +230,134 @@ def test_unreadable_files_raise_audio_error(
         recognize_file(path, recognizer)
     # the recognizer is still usable afterwards
     assert recognize_file(write_wav(tmp_path / "ok.wav", np.zeros(3200)), recognizer) == []
+
+
+# -- the front-end in the real path: noisy, quiet and bad audio, real pocketsphinx
+
+
+@pytest.fixture(scope="module")
+def chain() -> Chain:
+    return build_frontend("auto")
+
+
+@pytest.fixture(scope="module")
+def kitchen() -> np.ndarray:
+    path = shared_path("speech/noise/picovoice_kitchen.wav")
+    return np.frombuffer(read_pcm16k(path), dtype="<i2").astype(np.float64)
+
+
+def heard_in(x: np.ndarray, recognizer: Recognizer, chain: Chain | None) -> list[Heard]:
+    data = np.clip(np.rint(x), -32768, 32767).astype("<i2").tobytes()
+    chunks = (data[i : i + 3200] for i in range(0, len(data), 3200))
+    return list(listen(chunks, recognizer, IntentMatcher.load(), frontend=chain))
+
+
+def padded(x: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.zeros(8000), x, np.zeros(12800)])
+
+
+def with_noise(x: np.ndarray, noise: np.ndarray, snr_db: float, start: int) -> np.ndarray:
+    speech = x[np.abs(x) > 0.05 * np.abs(x).max()]
+    part = noise[start : start + len(x)]
+    gain = np.sqrt(np.mean(speech**2) / np.mean(part**2) / 10 ** (snr_db / 20 * 2))
+    return x + gain * part
+
+
+COMMANDS = [("stop", "stop"), ("my back hurts", "pain"), ("how many reps", "ask_reps")]
+
+
+@pytest.mark.parametrize(("text", "intent"), COMMANDS)
+def test_commands_in_kitchen_noise_are_understood(
+    tmp_path: Path, recognizer: Recognizer, chain: Chain, kitchen: np.ndarray,
+    text: str, intent: str,
+) -> None:
+    x = with_noise(padded(spoken(text, tmp_path)), kitchen, 10.0, 16000 * len(text))
+    assert [h.intent for h in heard_in(x, recognizer, chain) if h.intent != "none"] == [intent]
+
+
+@pytest.mark.parametrize(("text", "intent"), COMMANDS)
+@pytest.mark.parametrize("down_db", [20, 30])
+def test_quiet_commands_are_understood(
+    tmp_path: Path, recognizer: Recognizer, chain: Chain, text: str, intent: str, down_db: int
+) -> None:
+    x = padded(spoken(text, tmp_path)) * 10 ** (-down_db / 20)
+    x = x + np.random.default_rng(down_db).normal(0, 8, len(x))  # the microphone's own hiss
+    assert [h.intent for h in heard_in(x, recognizer, chain) if h.intent != "none"] == [intent]
+
+
+@pytest.mark.parametrize(
+    ("name", "intent"), [("armkit_yes.wav", "yes"), ("tflm_no_1000ms.wav", "no")]
+)
+def test_real_answers_with_kitchen_noise_mixed_in(
+    recognizer: Recognizer, chain: Chain, kitchen: np.ndarray, name: str, intent: str
+) -> None:
+    path = shared_path(f"speech/speech_commands/{name}")
+    x = np.frombuffer(read_pcm16k(path), dtype="<i2").astype(np.float64)
+    noisy = with_noise(padded(x), kitchen, 10.0, 16000 * 30)
+    assert [h.intent for h in heard_in(noisy, recognizer, chain)] == [intent]
+
+
+@pytest.mark.parametrize(
+    "name", ["librispeech/armkit_i_tell_you.wav", "pocketsphinx/goforward.wav"]
+)
+def test_real_other_speech_with_noise_commands_nothing(
+    recognizer: Recognizer, chain: Chain, kitchen: np.ndarray, name: str
+) -> None:
+    x = np.frombuffer(read_pcm16k(shared_path(f"speech/{name}")), dtype="<i2")
+    noisy = with_noise(padded(x.astype(np.float64)), kitchen, 10.0, 16000 * 60)
+    assert {h.intent for h in heard_in(noisy, recognizer, chain)} <= {"none"}
+
+
+@pytest.mark.parametrize("signal", ["silence", "kitchen", "hiss", "dc", "clicks"])
+def test_no_speech_invents_no_command(
+    recognizer: Recognizer, chain: Chain, kitchen: np.ndarray, signal: str
+) -> None:
+    rng = np.random.default_rng(3)
+    x = {
+        "silence": np.zeros(16000 * 3),
+        "kitchen": kitchen[: 16000 * 10],
+        "hiss": rng.normal(0, 2000, 16000 * 3),
+        "dc": np.full(16000 * 3, -9000.0) + rng.normal(0, 5, 16000 * 3),
+        "clicks": np.where(rng.random(16000 * 3) < 0.001, 30000.0, 0.0),
+    }[signal]
+    assert [h.intent for h in heard_in(x, recognizer, chain) if h.intent != "none"] == []
+
+
+def test_clipped_and_offset_speech_through_the_front_end(
+    tmp_path: Path, recognizer: Recognizer, chain: Chain
+) -> None:
+    x = padded(spoken("stop", tmp_path))
+    shout = np.clip(x * 8, -32768, 32767)
+    offset = x * 0.5 + 8000
+    for y in (shout, offset):
+        assert {h.intent for h in heard_in(y, recognizer, chain)} - {"none"} == {"stop"}
+
+
+@pytest.mark.parametrize(("rate", "channels"), [(8000, 1), (48000, 2)])
+def test_other_rates_through_the_front_end(
+    tmp_path: Path, recognizer: Recognizer, chain: Chain, reps: tuple[np.ndarray, int],
+    rate: int, channels: int,
+) -> None:
+    x = np.repeat(_resampled(reps[0], reps[1], rate)[:, None], channels, axis=1)
+    path = tmp_path / "f.wav"
+    path.write_bytes(riff(1, channels, rate, 16, encode(x, 16)))
+    results = recognize_file(path, recognizer, chain)
+    assert [IntentMatcher.load().match(r.text).intent for r in results] == ["ask_reps"]
+
+
+def test_ten_minutes_stream_through_the_front_end_in_bounded_memory(
+    tmp_path: Path, recognizer: Recognizer, chain: Chain
+) -> None:
+    """Read in chunks, processed in chunks: nothing holds the whole recording."""
+    import tracemalloc
+
+    path = tmp_path / "long.wav"
+    minute = np.random.default_rng(4).normal(0, 30, 16000 * 60).astype("<i2").tobytes()
+    write_wav(path, minute * 10)
+    del minute
+    tracemalloc.start()
+    events = list(listen(iter_chunks(path), recognizer, IntentMatcher.load(), frontend=chain))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20_000_000  # the file is 19 MB
+    assert [h.intent for h in events if h.intent != "none"] == []

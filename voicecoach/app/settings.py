@@ -16,6 +16,9 @@ class EngineSettings:
     """``auto``, ``vosk`` or ``pocketsphinx``."""
     model: str | None = None
     """A vosk model folder; None: look in the usual places."""
+    denoise: str = "auto"
+    """Front-end noise suppression: ``auto``, a backend name (``webrtc``, ``speex``,
+    ``rnnoise``, ``deepfilter``) or ``off`` (see :mod:`voicecoach.audio.frontend`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_engine(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=("auto", "vosk", "pocketsphinx"), default="auto")
     parser.add_argument("--model", help="path of a vosk model folder")
+    parser.add_argument("--denoise", default="auto", metavar="auto|NAME|off",
+                        choices=("auto", "webrtc", "speex", "rnnoise", "deepfilter", "off"),
+                        help="noise suppression before the recognizer (default auto)")
 
 
 def _add_run(parser: argparse.ArgumentParser) -> None:
@@ -89,7 +92,7 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
 
 
 def engine_settings(args: argparse.Namespace) -> EngineSettings:
-    return EngineSettings(engine=args.engine, model=args.model)
+    return EngineSettings(engine=args.engine, model=args.model, denoise=args.denoise)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from voicecoach.speech.asr.base import RATE, Recognizer, Transcript
 
 if TYPE_CHECKING:
+    from voicecoach.audio.frontend import Chain
     from voicecoach.nlu.matcher import IntentMatch, Matcher
 
 log = logging.getLogger(__name__)
@@ -83,16 +84,23 @@ def listen(
     *,
     min_confidence: float = MIN_CONFIDENCE,
     stable: int = STABLE_PARTIALS,
+    frontend: Chain | None = None,
 ) -> Iterator[Heard]:
-    """Feed ``chunks`` to ``recognizer``; yield what was heard, in audio time."""
+    """Feed ``chunks`` to ``recognizer``; yield what was heard, in audio time.
+
+    ``frontend`` (noise suppression, gain: :mod:`voicecoach.audio.frontend`) processes each
+    chunk first; it starts afresh with the stream and adapts for as long as the stream lasts.
+    """
     from voicecoach.nlu.matcher import HALTING, IntentMatcher
 
     stream = _Stream(matcher or IntentMatcher.load(), frozenset(HALTING), min_confidence, stable)
+    if frontend is not None:
+        frontend.reset()
     consumed = 0
     for chunk in chunks:
         consumed += len(chunk)
         t = round(consumed / (2 * RATE), 3)
-        result = recognizer.accept(chunk)
+        result = recognizer.accept(frontend.process(chunk) if frontend else chunk)
         heard = stream.final(result, t) if result else stream.partial(recognizer.partial(), t)
         if heard is not None:
             yield heard
@@ -182,7 +190,9 @@ class _Stream:
         )
 
 
-def recognize_file(path: str | Path, recognizer: Recognizer) -> list[Transcript]:
+def recognize_file(
+    path: str | Path, recognizer: Recognizer, frontend: Chain | None = None
+) -> list[Transcript]:
     """Every utterance recognized in a WAV file (any rate, mono or stereo), in order.
 
     Raises :class:`voicecoach.errors.AudioError` naming the file if it cannot be read.
@@ -190,8 +200,12 @@ def recognize_file(path: str | Path, recognizer: Recognizer) -> list[Transcript]
     from voicecoach.audio.wav import iter_chunks
 
     found: list[Transcript] = []
+    chunks = iter_chunks(path)
+    if frontend is not None:
+        frontend.reset()
+        chunks = frontend.run(chunks)
     try:
-        for chunk in iter_chunks(path):
+        for chunk in chunks:
             result = recognizer.accept(chunk)
             if result is not None and result.text:
                 found.append(result)
