@@ -3,8 +3,8 @@
 :class:`DcBlock` removes a DC offset (a running mean) first of all, before any other stage.
 Then :class:`Level`, per 10 ms frame: a noise floor is tracked
 (falls at once, rises slowly), and frames well above that floor count as speech; the loudest
-recent speech frames set the gain that brings them to :data:`TARGET_DBFS`. The gain only ever
-lifts (0 to :data:`MAX_GAIN_DB`), so speech at a normal level, and stationary noise with no
+recent speech frames set the gain that brings them to :data:`TARGET_DBFS`. The gain rises
+gradually and falls at once; it only ever lifts (0 to :data:`MAX_GAIN_DB`), so speech at a normal level, and stationary noise with no
 speech in it, pass unchanged. A limiter keeps the lifted signal from clipping. The gain moves
 smoothly inside each frame (no clicks).
 
@@ -30,6 +30,10 @@ SILENCE_DBFS = -72.0
 """... and above this absolute level (below it: digital silence, dither, a quiet room)."""
 FLOOR_RISE_DB = 0.02
 """Per frame (2 dB/s): how fast the noise floor follows a rising level."""
+RISE_DB = 1.0
+"""Per frame (100 dB/s): how fast the gain may grow; it falls at once. Measured: a gain that
+jumped at the first, soft frame of a word made the recognizer hear an extra word there
+("he can we skip this")."""
 ENVELOPE_DECAY_DB = 0.01
 """Per frame (1 dB/s): how fast the speech level estimate forgets a loud frame."""
 LIMIT = 30000.0
@@ -78,7 +82,8 @@ class Level(Framed):
     def frame_out(self, frame: np.ndarray) -> np.ndarray:
         x = frame.astype(np.float64)
         self._track(_dbfs(x))
-        before, self.gain_db = self.gain_db, self.wanted_db
+        before = self.gain_db
+        self.gain_db = min(self.wanted_db, before + RISE_DB)
         ramp = np.linspace(before, self.gain_db, len(x), endpoint=False)
         y = x * 10 ** (ramp / 20)
         peak = float(np.abs(y).max(initial=0.0))

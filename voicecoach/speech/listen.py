@@ -48,6 +48,12 @@ STABLE_PARTIALS = 5
 """Consecutive chunks a halting partial must hold before it acts."""
 MAX_PARTIAL_WORDS = 3
 """Longer partials never act early: a halting word inside a long sentence waits for the end."""
+EARLY_MATCH = 0.99
+"""A partial acts early only if it is a halting phrase this exactly (measured: in kitchen noise,
+partials such as "i have a" fuzzy-match "i have a pain" at 0.84 and halted ordinary speech)."""
+HALT_FUZZY = "doubt"
+"""What a final whose halting match is only fuzzy (below ``EARLY_MATCH``) does when the
+recognizer was sure enough: ``doubt`` (the coach pauses and checks in) or ``act`` (halts)."""
 NONE = "none"
 
 
@@ -132,7 +138,7 @@ class _Stream:
         if self.fired is not None:
             return None
         match = self._match_partial(text)
-        if match is None or match.intent not in self.halting:
+        if match is None or match.intent not in self.halting or match.confidence < EARLY_MATCH:
             self.streak = ("", 0)
             return None
         count = self.streak[1] + 1 if self.streak[0] == match.intent else 1
@@ -157,7 +163,7 @@ class _Stream:
         match = self.matcher.match(result.text)
         intent, score = match.intent, match.confidence
         doubt = ""
-        if intent not in (NONE, fired) and not self._trusted(result, intent, score):
+        if intent not in (NONE, fired) and not self._acted_on(result, intent, score):
             log.debug(
                 "ignoring %r (%s): recognizer %.2f, match %.2f",
                 result.text,
@@ -170,6 +176,12 @@ class _Stream:
         if fired is not None and intent == fired:
             return None
         return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt)
+
+    def _acted_on(self, result: Transcript, intent: str, matched: float) -> bool:
+        """Trusted, and (for a halting intent) matched exactly enough to halt at once."""
+        if intent in self.halting and matched < EARLY_MATCH and HALT_FUZZY == "doubt":
+            return False
+        return self._trusted(result, intent, matched)
 
     def _trusted(self, result: Transcript, intent: str, matched: float) -> bool:
         """Garbage recognized from noise or other speech often fuzzy-matches some phrase."""
