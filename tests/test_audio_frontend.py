@@ -10,26 +10,12 @@ import pytest
 from conftest import shared_path
 
 from voicecoach.audio import frontend
-from voicecoach.audio.frontend import Chain, Stage, build_frontend
+from voicecoach.audio.frontend import Stage, build_frontend
+from voicecoach.audio.stage import Chain
 from voicecoach.audio.wav import read_pcm16k
 from voicecoach.errors import AudioError
 
 BACKENDS = ("webrtc", "speex", "rnnoise", "deepfilter")
-
-
-class Doubler:
-    """A stage that doubles every sample and counts its resets."""
-
-    name = "double"
-
-    def __init__(self) -> None:
-        self.resets = 0
-
-    def process(self, pcm: bytes) -> bytes:
-        return (np.frombuffer(pcm, dtype="<i2") * 2).astype("<i2").tobytes()
-
-    def reset(self) -> None:
-        self.resets += 1
 
 
 def pcm(x: np.ndarray) -> bytes:
@@ -44,20 +30,6 @@ def through(chain: Chain, x: np.ndarray, chunk: int = 1600) -> np.ndarray:
     data = pcm(x)
     step = 2 * chunk
     return samples(b"".join(chain.run(data[i : i + step] for i in range(0, len(data), step))))
-
-
-def test_a_chain_runs_its_stages_in_order_and_resets_them_all() -> None:
-    first, second = Doubler(), Doubler()
-    chain = Chain([first, second])
-    assert isinstance(first, Stage)
-    assert samples(chain.process(pcm(np.array([1, -3])))).tolist() == [4, -12]
-    chain.reset()
-    assert (first.resets, second.resets, chain.name) == (1, 1, "double+double")
-
-
-def test_an_empty_chain_passes_audio_through() -> None:
-    chain = build_frontend("off", level=False)
-    assert chain.name == "off" and chain.process(b"\x01\x02") == b"\x01\x02"
 
 
 def test_an_unknown_name_is_refused() -> None:
@@ -86,13 +58,25 @@ def test_auto_falls_back_to_the_next_backend_in_one_line(
     ]
 
 
-def test_with_no_backend_at_all_the_level_stage_still_runs(
+def test_a_named_backend_that_cannot_load_gives_way_to_the_next(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(frontend, "AUTO_ORDER", ())
+    monkeypatch.setitem(frontend.DENOISERS, "rnnoise", "voicecoach.audio.denoise_missing")
+
+    def create(name: str) -> Stage:
+        if name == "rnnoise":
+            raise AudioError("rnnoise noise suppression needs: pip install pyrnnoise")
+        return frontend.importlib.import_module(frontend.DENOISERS[name]).create()
+
+    monkeypatch.setattr(frontend, "_create", create)
     with caplog.at_level(logging.WARNING):
-        assert build_frontend("auto").name == "dc+level"
-    assert "none available" in caplog.text
+        assert build_frontend("rnnoise").name == "dc+webrtc+level"
+    assert len(caplog.records) == 1 and "pip install pyrnnoise" in caplog.text
+
+
+def test_auto_is_the_measured_default_and_off_has_no_suppressor() -> None:
+    assert build_frontend("auto").name == "dc+level"
+    assert build_frontend("off").name == "dc+level"
 
 
 @pytest.fixture(scope="module")

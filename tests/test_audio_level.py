@@ -35,9 +35,14 @@ def test_quiet_speech_is_brought_to_the_target(down_db: float) -> None:
     assert abs(peak_frame_dbfs(out[16000:]) - TARGET_DBFS) < 3
 
 
-def test_speech_at_a_normal_level_is_unchanged() -> None:
-    x = bursts(12000)
-    assert np.allclose(run(x)[16000:], x[16000:], atol=3)
+def test_speech_at_the_target_level_is_unchanged() -> None:
+    x = bursts(32768 * 10 ** (TARGET_DBFS / 20) * np.sqrt(2))
+    assert np.allclose(run(x)[16000:], x[16000:], rtol=0.12, atol=3)  # within 1 dB
+
+
+def test_a_shout_that_clips_is_turned_down() -> None:
+    x = np.clip(bursts(8000) * 8, -32768, 32767)
+    assert abs(peak_frame_dbfs(run(x)[16000:]) - TARGET_DBFS) < 3
 
 
 def test_steady_noise_is_not_lifted() -> None:

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from voicecoach.app.notice import note
-from voicecoach.audio.frontend import Chain, build_frontend
 from voicecoach.app.session import Session, finish_virtual
 from voicecoach.app.settings import EngineSettings
+from voicecoach.audio.frontend import Chain, build_frontend
 from voicecoach.errors import AudioError, VoiceCoachError
 from voicecoach.nlu.matcher import IntentMatch, IntentMatcher
 from voicecoach.speech.asr.base import RATE, Recognizer

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from voicecoach.audio.frontend import FRAME, RATE, Framed
+from voicecoach.audio.stage import FRAME, RATE, Framed
 from voicecoach.errors import AudioError
 
 SET_DENOISE = 0

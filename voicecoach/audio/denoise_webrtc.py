@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from voicecoach.audio.frontend import Framed
+from voicecoach.audio.stage import Framed
 from voicecoach.errors import AudioError
 
 SUPPRESSION = 2

@@ -51,6 +51,9 @@ MAX_PARTIAL_WORDS = 3
 EARLY_MATCH = 0.99
 """A partial acts early only if it is a halting phrase this exactly (measured: in kitchen noise,
 partials such as "i have a" fuzzy-match "i have a pain" at 0.84 and halted ordinary speech)."""
+EARLY_LETTERS = 3
+"""A partial of fewer letters never acts early (measured: kitchen noise over a real "no" gave
+a steady partial "ow", an exact pain phrase); its final still can, if its word is sure."""
 HALT_FUZZY = "doubt"
 """What a final whose halting match is only fuzzy (below ``EARLY_MATCH``) does when the
 recognizer was sure enough: ``doubt`` (the coach pauses and checks in) or ``act`` (halts)."""
@@ -138,7 +141,7 @@ class _Stream:
         if self.fired is not None:
             return None
         match = self._match_partial(text)
-        if match is None or match.intent not in self.halting or match.confidence < EARLY_MATCH:
+        if match is None or not self._may_act_early(text, match):
             self.streak = ("", 0)
             return None
         count = self.streak[1] + 1 if self.streak[0] == match.intent else 1
@@ -149,6 +152,13 @@ class _Stream:
             return None
         self.fired = match.intent
         return Heard(t, text, 0.0, match.intent, match.confidence, False, self.since)
+
+    def _may_act_early(self, text: str, match: IntentMatch) -> bool:
+        return (
+            match.intent in self.halting
+            and match.confidence >= EARLY_MATCH
+            and sum(c.isalpha() for c in text) >= EARLY_LETTERS
+        )
 
     def _match_partial(self, text: str) -> IntentMatch | None:
         if text != self.last[0]:
@@ -162,8 +172,10 @@ class _Stream:
             return None
         match = self.matcher.match(result.text)
         intent, score = match.intent, match.confidence
+        if fired is not None and intent == fired:
+            return None  # already acted on from a partial
         doubt = ""
-        if intent not in (NONE, fired) and not self._acted_on(result, intent, score):
+        if intent != NONE and not self._acted_on(result, intent, score):
             log.debug(
                 "ignoring %r (%s): recognizer %.2f, match %.2f",
                 result.text,
@@ -173,8 +185,6 @@ class _Stream:
             )
             doubt = intent if intent in self.halting else ""
             intent, score = NONE, 0.0
-        if fired is not None and intent == fired:
-            return None
         return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt)
 
     def _acted_on(self, result: Transcript, intent: str, matched: float) -> bool:
