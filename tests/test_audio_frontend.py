@@ -75,7 +75,7 @@ def test_a_named_backend_that_cannot_load_gives_way_to_the_next(
 
 
 def test_auto_is_the_measured_default_and_off_has_no_suppressor() -> None:
-    assert build_frontend("auto").name == "dc+level"
+    assert build_frontend("auto").name == "dc+webrtc+level"
     assert build_frontend("off").name == "dc+level"
 
 

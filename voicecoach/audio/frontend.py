@@ -9,10 +9,9 @@ of the list; the chain does not care what a stage is.
 
 A chain is DC removal, noise suppression, then :class:`voicecoach.audio.level.Level`
 (automatic gain). ``--denoise NAME`` takes that suppressor, or if its library is missing the
-next one of :data:`FALLBACK` (said in one line). ``auto`` takes the suppressors of
-:data:`AUTO_ORDER`, which is empty: measured on the speech benchmark (see the README), none of
-them raised the share of halting commands caught with the bundled model, and each cost clean or
-quiet speech something; ``off`` is the same chain without a suppressor.
+next one of :data:`FALLBACK` (said in one line). ``auto`` takes the first of
+:data:`AUTO_ORDER` that loads (WebRTC's: measured best on the speech benchmark, see the README);
+``off`` is the same chain without a suppressor.
 """
 
 from __future__ import annotations
@@ -33,8 +32,8 @@ DENOISERS: dict[str, str] = {
     "deepfilter": "voicecoach.audio.denoise_deepfilter",
 }
 """Noise suppressors by name -> the module whose ``create()`` builds one (imported lazily)."""
-AUTO_ORDER: tuple[str, ...] = ()
-"""``--denoise auto`` takes the first of these that loads: none (chosen by the speech benchmark,
+AUTO_ORDER: tuple[str, ...] = ("webrtc", "speex")
+"""``--denoise auto`` takes the first of these that loads (chosen by the speech benchmark,
 ``python -m voicecoach.bench speech --denoise NAME``; see the README)."""
 FALLBACK: tuple[str, ...] = ("webrtc", "speex")
 """Cheap suppressors tried, in order, when the one asked for by name cannot load."""

@@ -52,8 +52,10 @@ EARLY_MATCH = 0.99
 """A partial acts early only if it is a halting phrase this exactly (measured: in kitchen noise,
 partials such as "i have a" fuzzy-match "i have a pain" at 0.84 and halted ordinary speech)."""
 EARLY_LETTERS = 3
-"""A partial of fewer letters never acts early (measured: kitchen noise over a real "no" gave
-a steady partial "ow", an exact pain phrase); its final still can, if its word is sure."""
+"""A partial acts early only if a word of at least this many letters in it means the halting
+intent by itself (measured: kitchen noise over real "yes"/"no" recordings gave steady partials
+"ow", "ow thank", "ow up": pain on the strength of "ow"). Its final still can halt, if the
+halting word is sure."""
 HALT_FUZZY = "doubt"
 """What a final whose halting match is only fuzzy (below ``EARLY_MATCH``) does when the
 recognizer was sure enough: ``doubt`` (the coach pauses and checks in) or ``act`` (halts)."""
@@ -157,7 +159,10 @@ class _Stream:
         return (
             match.intent in self.halting
             and match.confidence >= EARLY_MATCH
-            and sum(c.isalpha() for c in text) >= EARLY_LETTERS
+            and any(
+                len(word) >= EARLY_LETTERS and self.matcher.match(word).intent == match.intent
+                for word in text.split()
+            )
         )
 
     def _match_partial(self, text: str) -> IntentMatch | None:
