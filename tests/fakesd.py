@@ -40,6 +40,7 @@ class FakeStream:
         self.finished_callback = finished_callback
         self.settings = settings
         self.closed = False
+        self.kind = "input" if isinstance(self, FakeInputStream) else "output"
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         sd.streams.append(self)
@@ -59,6 +60,13 @@ class FakeStream:
     def _pause(self) -> None:
         self._halt.wait(self.blocksize / self.rate / self.sd.speed)
 
+    def _time(self) -> SimpleNamespace:
+        """PortAudio's callback times from the device's clock for this direction, which
+        advances one block per callback (so tests can line up microphone and speaker)."""
+        at = self.sd.clock[self.kind]
+        self.sd.clock[self.kind] = at + self.blocksize / self.rate
+        return SimpleNamespace(inputBufferAdcTime=at, outputBufferDacTime=at, currentTime=at)
+
     def _run(self) -> None:
         raise NotImplementedError
 
@@ -72,14 +80,15 @@ class FakeInputStream(FakeStream):
             if self._halt.is_set():
                 return
             block = pcm[start : start + size]
-            self.callback(memoryview(block + bytes(size - len(block))), self.blocksize, None, None)
+            self.callback(memoryview(block + bytes(size - len(block))), self.blocksize,
+                          self._time(), None)
             self._pause()
         if self.sd.after_input == "end":
             self.finished_callback()
             return
         while not self._halt.is_set():
             if self.sd.after_input == "silence":
-                self.callback(memoryview(bytes(size)), self.blocksize, None, None)
+                self.callback(memoryview(bytes(size)), self.blocksize, self._time(), None)
             self._pause()
 
 
@@ -90,7 +99,7 @@ class FakeOutputStream(FakeStream):
         while not self._halt.is_set():
             out = memoryview(bytearray(self.blocksize * 2))
             try:
-                self.callback(out, self.blocksize, None, None)
+                self.callback(out, self.blocksize, self._time(), None)
             except FakeCallbackStop:
                 self.sd.played += bytes(out)
                 break
@@ -127,6 +136,8 @@ class FakeSoundDevice:
         self.open_error: Exception | None = None
         self.streams: list[FakeStream] = []
         self.played = bytearray()
+        self.clock = {"input": 100.0, "output": 100.0}
+        """Stream time of the next input and output block (see FakeStream._time)."""
         self.default = SimpleNamespace(device=[0, 1])
 
     def query_devices(self, device: Any = None, kind: str | None = None) -> Any:

@@ -53,7 +53,7 @@ def test_a_whole_session_from_three_answers(tmp_path: Path, capsys) -> None:  # 
     assert len(events(records, "rep")) == 30
     assert all(set(r) >= {"t", "event"} for r in records)
     heard = events(records, "intent")
-    assert [h["intent"] for h in heard] == ["start", "no", "yes"]
+    assert [h["intent"] for h in heard] == ["start", "no", "ready"]
 
 
 def test_timed_lines_interrupt_and_questions_fit(tmp_path: Path, capsys) -> None:  # type: ignore

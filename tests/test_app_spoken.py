@@ -19,6 +19,7 @@ from voicecoach.app.session import Session
 from voicecoach.app.spoken import is_echo, stream_session, ticked
 from voicecoach.cli import main
 from voicecoach.coach.dialog import Dialog
+from voicecoach.coach.events import Begin
 from voicecoach.coach.machine import Coach
 from voicecoach.coach.steps import GO_ON
 from voicecoach.nlu.matcher import IntentMatcher
@@ -39,7 +40,8 @@ def test_echo_is_only_what_the_coach_is_saying(heard: str, saying: str | None, e
 
 @pytest.mark.parametrize(("text", "intent", "passed"),
                          [("right", "none", False), ("stop", "stop", True),
-                          ("say stop", "stop", True), ("how many reps", "ask_reps", True)])
+                          ("say stop", "stop", True), ("how many reps", "ask_reps", True),
+                          ("start back twist", "start", True), ("say right", "help", False)])
 def test_echo_never_swallows_a_halt(text: str, intent: str, passed: bool) -> None:
     from voicecoach.app.spoken import feed
     from voicecoach.speech.listen import Heard
@@ -47,13 +49,18 @@ def test_echo_never_swallows_a_halt(text: str, intent: str, passed: bool) -> Non
     heard: list[str] = []
 
     class Recorder:
+        coach = Coach(Dialog.load(), random.Random(0))  # at the greeting: awaits a start
+
         def heard(
-            self, t: float, said: str, match: object = None, partial: bool = False, doubt: str = ""
+            self, t: float, said: str, match: object = None, partial: bool = False, doubt: str = "",
+            guess: str = "",
         ) -> None:
             heard.append(said)
 
     event = Heard(1.0, text, 0.9, intent, 0.9, True, 0.5)
-    feed(Recorder(), event, lambda: "Right. Say stop at any time.")  # type: ignore[arg-type]
+    Recorder.coach.handle(Begin(0.0))
+    echo = 'Right. Say stop at any time, or "start back twist".'
+    feed(Recorder(), event, lambda: echo)  # type: ignore[arg-type]
     assert (heard == [text]) is passed
 
 
@@ -64,13 +71,13 @@ def test_ticked_ticks_at_audio_time() -> None:
 
 
 def test_audio_in_runs_a_session_in_audio_time(tmp_path: Path, capsys) -> None:  # type: ignore
-    wav = recording(tmp_path / "session.wav", [2.0, "start back twist", 20.0, "no", 45.0,
+    wav = recording(tmp_path / "session.wav", [2.0, "start back twist", 20.0, "no", 25.0,
                                                 "i'm ready", 95.0, "stop now", 5.0])
     assert main(["run", "--audio-in", str(wav), "--json", "--seed", "1"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     intents = [(r["t"], r["intent"]) for r in records if r["event"] == "intent"]
-    assert [i for _, i in intents] == ["start", "no", "yes", "stop"], intents
-    assert all(t <= 2.0 + 22 + 47 + 100 + 5 for t, _ in intents)
+    assert [i for _, i in intents] == ["start", "no", "ready", "stop"], intents
+    assert all(t <= 2.0 + 22 + 27 + 100 + 5 for t, _ in intents)
     phases = [r["phase"] for r in records if r["event"] == "phase"]
     assert phases[:3] == ["safety_check", "setup", "twisting"]
     halt = next(r for r in records if r["event"] == "halt")
@@ -145,8 +152,8 @@ def test_no_microphone_falls_back_to_typing_in_one_line(capsys, monkeypatch) -> 
 
 
 def test_the_recognizer_is_told_what_answers_the_coach_awaits() -> None:
-    """Greeting: a start; the safety question: yes or no; setup's "ready?": yes, no, go on or
-    wait; while the coach talks or counts twists: nothing."""
+    """Greeting: a start; the safety question: yes or no; setup's "ready?": ready, yes, no, go
+    on or wait; while the coach talks or counts twists: nothing."""
     rec = ScriptedRecognizer(
         finals={30: final("start back twist"), 250: final("no"), 550: final("yes")}
     )
@@ -161,7 +168,7 @@ def test_the_recognizer_is_told_what_answers_the_coach_awaits() -> None:
         set(),
         {"yes", "no"},
         set(),
-        {"yes", "no", "resume", "pause"},
+        {"ready", "yes", "no", "resume", "pause"},
         set(),
     ]
     assert [count for count, _ in favoured][1::2] == [30, 250, 550]
@@ -187,6 +194,54 @@ def test_a_barely_heard_stop_while_twisting_pauses_the_count() -> None:
     assert not [r for r in records if r["event"] == "halt"]
     said = [r["key"] for r in records if r["event"] == "say"]
     assert "pause.check" in said and coach.step == "paused"
+
+
+def test_the_microphone_path_cancels_the_coachs_voice(
+    tmp_path: Path, capsys, monkeypatch  # type: ignore
+) -> None:
+    """With a voice, the microphone's blocks go through echo cancelling, with what the
+    player played as the reference; a halt cuts the voice."""
+    import io
+
+    from fakesd import FakeSoundDevice
+
+    from voicecoach.app.runner import HumanSink
+    from voicecoach.app.settings import EngineSettings
+    from voicecoach.app.spoken import run_microphone
+    from voicecoach.audio import devices as audio
+    from voicecoach.audio.echo import EchoPath, PlaybackTap
+    from voicecoach.audio.wav import read_pcm16k
+    from voicecoach.speech.tts import VoiceSpeaker
+
+    wav = recording(tmp_path / "mic.wav", [1.0, "start back twist", 12.0, "stop", 2.0])
+    fake = FakeSoundDevice(read_pcm16k(wav), after_input="end", speed=10.0)
+    monkeypatch.setattr(audio, "load_sounddevice", lambda: fake)
+    monkeypatch.setattr("sys.stdin", io.StringIO("quit\n"))
+    cleaned: list[float] = []
+    real_call = EchoPath.__call__
+
+    def spy(self: EchoPath, block: bytes, at: float) -> bytes:
+        cleaned.append(at)
+        return real_call(self, block, at)
+
+    monkeypatch.setattr(EchoPath, "__call__", spy)
+    tap = PlaybackTap()
+    speaker = VoiceSpeaker(audio.Player(sd=fake, tap=tap.played), tap=tap)
+    records: list[dict] = []
+    sink = HumanSink(speaker)
+    coach = Coach(Dialog.load(), random.Random(1))
+    session = Session(coach, IntentMatcher.load(),
+                      lambda r: (records.append(r), sink(r)))  # type: ignore[func-returns-value]
+    session.sink.speaker = speaker  # type: ignore[attr-defined]
+    try:
+        assert run_microphone(session, None, EngineSettings("pocketsphinx"))
+    finally:
+        speaker.close()
+    assert len(cleaned) > 100 and cleaned == sorted(cleaned)
+    assert any(tap.reference(t - 0.05, 1600) != bytes(3200) for t in cleaned)
+    intents = [r["intent"] for r in records if r["event"] == "intent"]
+    assert intents[0] == "start" and "stop" in intents
+    assert "no echo cancelling" not in capsys.readouterr().err
 
 
 def _understood(monkeypatch: pytest.MonkeyPatch, rec: ScriptedRecognizer, path: Path) -> dict:

@@ -254,3 +254,60 @@ def test_output_failure_is_reported_on_the_next_play(
     assert finishes(player.wait)
     with pytest.raises(AudioError, match="speaker error: Device unavailable"):
         player.play(tone(0.1), 16000, "again")
+
+
+# ---------------------------------------------------------------- echo cancelling
+
+
+def test_the_microphone_cancels_what_the_player_played(tmp_path: Path) -> None:
+    """The player taps every block it plays with PortAudio's output time; the microphone
+    fetches, for each block, what was played when it was captured, and cancels it."""
+    import random
+
+    import numpy as np
+    from speechkit import spoken
+
+    from voicecoach.audio.echo import EchoPath, PlaybackTap
+    from voicecoach.audio.room import synthetic_rir
+
+    line = spoken("Turn gently from the waist and keep your hips facing forward.", tmp_path)
+    coach = np.tile(line, 3)
+    sd = FakeSoundDevice(speed=200, after_input="end")
+    tap = PlaybackTap(keep=60.0)
+    player = audio.Player(sd=sd, tap=tap.played)
+    player.play(coach.tobytes(), 16000, "the coach")
+    assert finishes(player.wait, 30.0)
+    player.close()
+    echo = np.convolve(coach.astype(float) * 0.3, synthetic_rir(0.03, 0.2, random.Random(1)))
+    sd.input_pcm = np.clip(echo[: len(coach)], -32768, 32767).astype("<i2").tobytes()
+    sd.clock["input"] = 100.0  # the microphone started with the speaker
+
+    def record() -> list[bytes]:
+        out: list[bytes] = []
+        try:
+            for block in audio.microphone_chunks(sd=sd, echo=EchoPath(tap)):
+                out.append(block)
+        except AudioError:  # the fake microphone ends after its recording
+            pass
+        return out
+
+    cleaned = np.frombuffer(b"".join(finishes(record, 30.0)), dtype="<i2").astype(float)
+    heard = np.frombuffer(sd.input_pcm, dtype="<i2").astype(float)
+    last = slice(len(heard) - 3 * 16000, len(heard) - 16000)
+    removed = 10 * np.log10(np.mean(heard[last] ** 2) / (np.mean(cleaned[last] ** 2) + 1e-9))
+    assert removed > 15
+
+
+def test_player_starts_a_clip_at_its_time_and_a_stop_ends_the_wait(
+    make_player: Callable[..., audio.Player],
+) -> None:
+    sd = FakeSoundDevice(speed=50)
+    player = make_player(sd)
+    begin = time.monotonic()
+    player.play(tone(0.1), 16000, "later", at=begin + 0.3)
+    assert player.current_text is None and player.busy()  # waiting: silent, but queued
+    assert finishes(player.wait)
+    assert time.monotonic() - begin >= 0.3 and player.last_text == "later"
+    player.play(tone(0.1), 16000, "never", at=time.monotonic() + 30)
+    finishes(player.stop, 2.0)
+    assert not player.busy() and player.last_text == "later"

@@ -233,8 +233,8 @@ DEV_TABLE: list[tuple[str, str]] = [
     ("sure", "yes"),
     ("okay", "yes"),
     ("ok", "yes"),
-    ("i'm ready", "yes"),
-    ("ready", "yes"),
+    ("i'm ready", "ready"),
+    ("ready", "ready"),
     ("i feel fine", "yes"),
     ("i'm okay now", "yes"),
     ("i feel better", "yes"),
@@ -422,7 +422,7 @@ DEV_COLLOQUIAL: list[tuple[str, str]] = [
     ("what commands do you understand", "help"),
     ("how does this app work", "help"),
     ("can you help", "help"),
-    ("yeah i'm ready to go", "yes"),
+    ("yeah i'm ready to go", "ready"),
     ("yes that's correct", "yes"),
     ("i'm feeling fine now thank you", "yes"),
     ("yeah i feel okay", "yes"),
@@ -494,7 +494,7 @@ SEEDS: list[tuple[str, str]] = [
     ("how long should I do this", "ask_duration"),
     ("say that again", "repeat"),
     ("what can I say", "help"),
-    ("I'm ready", "yes"),
+    ("I'm ready", "ready"),
     ("nope", "no"),
     ("speed up", "faster"),
     ("slow down", "slower"),
@@ -655,7 +655,7 @@ def test_contract_names() -> None:
     assert INTENTS == (
         "start", "stop", "pain", "dizzy", "pause", "resume", "ask_reps", "ask_benefits",
         "ask_precautions", "ask_technique", "ask_duration", "repeat", "help", "yes", "no",
-        "faster", "slower", "skip", "quit", "none",
+        "ready", "faster", "slower", "skip", "quit", "none",
     )  # fmt: skip
     assert frozenset({"stop", "pain", "dizzy"}) == HALTING
 

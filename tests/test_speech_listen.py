@@ -28,7 +28,8 @@ CHUNK = bytes(3200)  # 0.1 s of silence
 class WordMatcher:
     """Intent = the first word that names one; confidence 1.0 unless the text says 'fuzzy'."""
 
-    NAMES = {"stop": "stop", "dizzy": "dizzy", "lightheaded": "dizzy", "yes": "yes", "go": "resume"}
+    NAMES = {"stop": "stop", "dizzy": "dizzy", "lightheaded": "dizzy", "yes": "yes", "no": "no",
+             "go": "resume"}
 
     def match(self, text: str) -> IntentMatch:
         score = 0.82 if "fuzzy" in text else 1.0
@@ -230,6 +231,20 @@ def test_unreadable_files_raise_audio_error(
         recognize_file(path, recognizer)
     # the recognizer is still usable afterwards
     assert recognize_file(write_wav(tmp_path / "ok.wav", np.zeros(3200)), recognizer) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "intent", "guess"),
+    [("no", 0.1, "none", "no"), ("no", 0.9, "no", ""), ("stop", 0.1, "none", ""),
+     ("hello there", 0.1, "none", "")],
+)
+def test_an_unsure_answer_is_kept_as_a_guess(
+    text: str, confidence: float, intent: str, guess: str
+) -> None:
+    """Not acted on, but the coach is told what it may have been, so a safety question
+    can be confirmed instead of treated as not heard (a halting word is a doubt instead)."""
+    events = run(ScriptedRecognizer(finals={4: final(text, confidence)}))
+    assert [(e.intent, e.guess) for e in events] == [(intent, guess)]
 
 
 # -- the front-end in the real path: noisy, quiet and bad audio, real pocketsphinx

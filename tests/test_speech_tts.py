@@ -8,6 +8,7 @@ import wave
 from array import array
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from voicecoach.errors import AudioError
@@ -146,6 +147,7 @@ class FakePlayer:
 
     def __init__(self) -> None:
         self.clips: list[tuple[bytes, int, str]] = []
+        self.starts: list[float | None] = []
         self.playing: list[str] = []
         self.closed = False
 
@@ -153,8 +155,9 @@ class FakePlayer:
     def current_text(self) -> str | None:
         return self.playing[0] if self.playing else None
 
-    def play(self, pcm: bytes, rate: int, text: str = "") -> None:
+    def play(self, pcm: bytes, rate: int, text: str = "", at: float | None = None) -> None:
         self.clips.append((pcm, rate, text))
+        self.starts.append(at)
         self.playing.append(text)
 
     def stop(self) -> None:
@@ -198,7 +201,7 @@ def test_voice_speaker_caches_repeated_lines(counted_renders: list[str]) -> None
         "Right.",
     ]
     pcm, rate, _ = player.clips[0]
-    assert rate == 22050 and len(pcm) > 10000 and player.clips[2][0] is pcm
+    assert rate == 16000 and len(pcm) > 10000 and player.clips[2][0] is pcm
     speaker.say("Left.")  # evicted too
     speaker.say("Left.")
     assert counted_renders[-2:] == ["Right.", "Left."]
@@ -225,3 +228,22 @@ def test_open_voice_without_a_speaker_says_why() -> None:
         pytest.skip("this machine has a speaker")
     with pytest.raises(AudioError, match="no speaker found"):
         tts.open_voice()
+
+
+def test_a_line_is_rendered_once_and_its_duration_is_its_audio() -> None:
+    lines = tts.LineAudio()
+    pcm = lines.pcm("Twist to the right.")
+    again = lines.pcm("  Twist to the   right. ")
+    assert pcm is again and lines.renders == 1
+    assert lines.duration("Twist to the right.") == len(pcm) / 32000
+    assert 0.5 < lines.duration("Twist to the right.") < 3.0
+    assert np.abs(np.frombuffer(pcm, dtype="<i2")).max() > 1000
+
+
+def test_slower_speech_takes_longer_and_the_cache_is_bounded() -> None:
+    fast, slow = tts.LineAudio(rate=220), tts.LineAudio(rate=120, cache_size=1)
+    text = "Breathe in slowly through your nose."
+    assert slow.duration(text) > 1.4 * fast.duration(text)
+    slow.pcm("Right, 1.")
+    slow.pcm(text)
+    assert slow.renders == 3  # the first line was pushed out of a one-line cache

@@ -56,8 +56,16 @@ def run_typed(
             session.tick(clock() - start)
             continue
         if line is None:
+            _let_close(session, clock() - start)
             return
         session.heard(clock() - start, line)
+
+
+def _let_close(session: Session, now: float) -> None:
+    """Input ended while the coach says goodbye: let it finish (its end is in its timeline)."""
+    coach = session.coach
+    while coach.closing and not coach.ended and coach.next_wakeup is not None:
+        session.tick(max(now, coach.next_wakeup))
 
 
 def _wait_seconds(session: Session, now: float) -> float:

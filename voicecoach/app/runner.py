@@ -10,6 +10,7 @@ import json
 import logging
 import random
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,10 @@ def coach_config(settings: RunSettings) -> CoachConfig:
 
 
 def build_session(settings: RunSettings, sink: Sink) -> Session:
+    """The session; with a voice, the coach's timeline runs on its lines' rendered lengths."""
     rng = random.Random(settings.seed)
-    coach = Coach(Dialog.load(settings.lang), rng, coach_config(settings))
+    durations = getattr(getattr(sink, "speaker", None), "duration", None)
+    coach = Coach(Dialog.load(settings.lang), rng, coach_config(settings), durations=durations)
     return Session(coach, IntentMatcher.load(settings.lang), sink)
 
 
@@ -51,18 +54,29 @@ class HumanSink:
     def __init__(self, speaker: Any | None = None, stamps: bool = False) -> None:
         self.speaker = speaker
         self.stamps = stamps
+        self.origin: float | None = None
+        """``time.monotonic()`` at session time 0 (from the first record: the live loops
+        emit each record when its time comes), so each line starts at its own time."""
 
     def __call__(self, record: dict[str, Any]) -> None:
         event = record["event"]
+        if self.origin is None:
+            self.origin = time.monotonic() - float(record["t"])
         stamp = f"[{record['t']:7.1f}] " if self.stamps else ""
-        if event == "halt" and self.speaker is not None:
+        if event in ("halt", "hush") and self.speaker is not None:
             self.speaker.stop()
         elif event == "say":
             print(f"{stamp}coach: {record['text']}", flush=True)
             if self.speaker is not None:
-                self.speaker.say(record["text"])
+                self._say(record)
         elif event == "heard" and self.stamps:
             print(f"{stamp}  you: {record['text']}", flush=True)
+
+    def _say(self, record: dict[str, Any]) -> None:
+        if hasattr(self.speaker, "duration"):  # a voice: each line at its own time
+            self.speaker.say(record["text"], at=(self.origin or 0.0) + float(record["t"]))
+        else:
+            self.speaker.say(record["text"])
 
 
 def _open_speaker(settings: RunSettings) -> Any | None:

@@ -19,6 +19,7 @@ from voicecoach.coach.events import (
     Begin,
     End,
     Halt,
+    Hush,
     PhaseChanged,
     Rep,
     Say,
@@ -42,6 +43,8 @@ def action_record(action: Action) -> dict[str, Any]:
     """One action as the JSON event line of ``run --json``."""
     if isinstance(action, Say):
         return {"t": action.t, "event": "say", "text": action.text, "key": action.key}
+    if isinstance(action, Hush):
+        return {"t": action.t, "event": "hush"}
     if isinstance(action, PhaseChanged):
         return {"t": action.t, "event": "phase", "phase": action.phase}
     if isinstance(action, Rep):
@@ -81,9 +84,10 @@ class Session:
         match: IntentMatch | None = None,
         partial: bool = False,
         doubt: str = "",
+        guess: str = "",
     ) -> IntentMatch:
-        """The user said ``text`` at ``t``; speech passes the ``match`` it already made and
-        the halting intent it was unsure of (see :attr:`Utterance.doubt`)."""
+        """The user said ``text`` at ``t``; speech passes the ``match`` it already made, and
+        the intent it heard but was unsure of (:attr:`Utterance.doubt`, :attr:`.guess`)."""
         text = clean_text(text)
         record: dict[str, Any] = {"t": round(t, 3), "event": "heard", "text": text}
         if partial:
@@ -94,8 +98,10 @@ class Session:
                                  "confidence": round(match.confidence, 3)}
         if doubt:
             found["doubt"] = doubt
+        if guess:
+            found["guess"] = guess
         self.sink(found)
-        utterance = Utterance(t, match.intent, match.confidence, text, doubt)
+        utterance = Utterance(t, match.intent, match.confidence, text, doubt, guess)
         self._send(self.coach.handle(utterance))
         return match
 

@@ -61,13 +61,17 @@ def ticked(chunks: Iterable[bytes], tick: Callable[[float], None]) -> Iterator[b
 def feed(session: Session, heard: Heard, echo: Callable[[], str | None] | None = None) -> None:
     """Hand one heard utterance to the session, unless it is the coach's own voice.
 
-    A halting utterance always goes through: a false halt is safe, a missed one is not.
+    A halting utterance always goes through: a false halt is safe, a missed one is not; so
+    does an answer the coach is waiting for (its line may well say the words to answer with:
+    'Say "start back twist" when you're ready').
     """
-    if echo is not None and not heard.halting and is_echo(heard.text, echo()):
+    invited = heard.intent in session.coach.likely_intents
+    if echo is not None and not heard.halting and not invited and is_echo(heard.text, echo()):
         log.info("ignoring %r: the coach is saying it", heard.text)
         return
     match = IntentMatch(heard.intent, heard.intent_confidence, heard.text)
-    session.heard(heard.t, heard.text, match=match, partial=not heard.final, doubt=heard.doubt)
+    session.heard(heard.t, heard.text, match=match, partial=not heard.final, doubt=heard.doubt,
+                  guess=heard.guess)
 
 
 def is_echo(text: str, saying: str | None) -> bool:
@@ -76,6 +80,24 @@ def is_echo(text: str, saying: str | None) -> bool:
         return False
     said = set("".join(c if c.isalnum() or c == "'" else " " for c in saying.lower()).split())
     return set(text.lower().split()) <= said
+
+
+CONVERGED = 3.0
+"""Seconds of the coach's voice an echo canceller needs before it is trusted alone (it removes
+~6 dB in its first 2 s, ~30 dB after 8 s: FIELD_NOTES and the room benchmark)."""
+
+
+def echo_guard(saying: str | None, canceller: Any = None) -> str | None:
+    """The line to check heard text against (:func:`is_echo`), or None for no text check.
+
+    Without an echo canceller the text check is the only defence against the coach's own
+    voice. With one, the text check stays only while it is still converging: afterwards it
+    could only swallow a user who repeats the coach's words ("how many reps" while the coach
+    says "ask how many reps").
+    """
+    if canceller is not None and canceller.reference_seconds >= CONVERGED:
+        return None
+    return saying
 
 
 def stream_session(
@@ -120,8 +142,10 @@ def run_microphone(session: Session, device: str | None, engine: EngineSettings)
     from voicecoach.app.live import run_typed
     from voicecoach.audio import devices as audio
 
+    speaker = getattr(session.sink, "speaker", None)
+    echo = _echo_path(speaker)
     try:
-        chunks = audio.microphone_chunks(device)
+        chunks = audio.microphone_chunks(device, echo=echo)
         recognizer, reason = open_recognizer(engine)
         frontend = open_frontend(engine)
     except VoiceCoachError as err:
@@ -130,7 +154,9 @@ def run_microphone(session: Session, device: str | None, engine: EngineSettings)
     note(f"listening; speech recognizer: {reason}; front-end: {frontend.name}")
     session.begin(0.0)
     try:
-        reached = stream_session(session, chunks, recognizer, _echo_of(session), frontend)
+        reached = stream_session(
+            session, chunks, recognizer, _echo_of(speaker, echo), frontend
+        )
     except AudioError as err:
         note(f"{err} (typing instead)")
         import sys
@@ -141,11 +167,26 @@ def run_microphone(session: Session, device: str | None, engine: EngineSettings)
     return True
 
 
-def _echo_of(session: Session) -> Callable[[], str | None]:
-    speaker = getattr(session.sink, "speaker", None)
+def _echo_path(speaker: Any) -> Any:
+    """Echo cancellation with the speaker's playback as reference, or None (said why)."""
+    tap = getattr(speaker, "tap", None)
+    if tap is None:
+        return None
+    from voicecoach.audio.echo import EchoPath
+
+    try:
+        return EchoPath(tap)
+    except AudioError as err:
+        note(f"{err} (no echo cancelling: the coach may hear itself)")
+        return None
+
+
+def _echo_of(speaker: Any, echo: Any) -> Callable[[], str | None]:
+    """What the text-based echo check compares heard text with (see :func:`echo_guard`)."""
     if speaker is None:
         return lambda: None
-    return speaker.now_saying  # type: ignore[no-any-return]
+    canceller = echo.canceller if echo is not None else None
+    return lambda: echo_guard(speaker.now_saying(), canceller)
 
 
 # -- understand / transcribe -----------------------------------------------------------

@@ -137,18 +137,42 @@ def microphone_chunks(
     *,
     sd: Any = None,
     no_audio_timeout: float = NO_AUDIO_TIMEOUT,
+    echo: EchoStage | None = None,
 ) -> Iterator[bytes]:
     """Yield blocks of 16-bit mono PCM (``rate * block_seconds`` frames each) from a microphone.
 
     The device is checked now, so a missing microphone raises here, not on the first block.
     Iteration ends when ``stop`` is set; it raises AudioError if no audio arrives for
     ``no_audio_timeout`` seconds or the stream ends by itself (the device vanished).
+    ``echo(block, captured_at)`` cleans each block before it is yielded (echo cancellation;
+    ``captured_at`` is PortAudio's capture time of its first sample, see :func:`stream_time`).
     """
     sd = sd or load_sounddevice()
     check_microphone(device, rate, sd=sd)
     blocksize = max(1, round(rate * block_seconds))
     stop = stop or threading.Event()
-    return _record(sd, _device(device), rate, blocksize, stop, no_audio_timeout)
+    blocks = _record(sd, _device(device), rate, blocksize, stop, no_audio_timeout)
+    return _cleaned(blocks, echo)
+
+
+def _cleaned(blocks: Iterator[tuple[bytes, float]], echo: EchoStage | None) -> Iterator[bytes]:
+    """The blocks, through ``echo`` if given; closing this closes the stream at once."""
+    try:
+        for block, at in blocks:
+            yield block if echo is None else echo(block, at)
+    finally:
+        blocks.close()  # type: ignore[attr-defined]
+
+
+EchoStage = Callable[[bytes, float], bytes]
+"""Cleans one microphone block given its capture time (see :mod:`voicecoach.audio.echo`)."""
+
+
+def stream_time(time_info: Any, field: str, fallback: float) -> float:
+    """A PortAudio callback time (``inputBufferAdcTime``/``outputBufferDacTime``), on the
+    clock all streams of a host API share; ``fallback`` when the host gives none (0)."""
+    value = float(getattr(time_info, field, 0.0) or 0.0)
+    return value if value > 0 else fallback
 
 
 _ENDED = object()
@@ -162,14 +186,15 @@ def _record(
     blocksize: int,
     stop: threading.Event,
     no_audio_timeout: float,
-) -> Iterator[bytes]:
+) -> Iterator[tuple[bytes, float]]:
     blocks: queue.Queue[object] = queue.Queue(maxsize=max(50, int(30 * rate / blocksize)))
 
     def callback(indata: Any, frames: int, time_info: Any, status: Any) -> None:
         if status:
             log.debug("microphone status: %s", status)
+        at = stream_time(time_info, "inputBufferAdcTime", time.monotonic() - frames / rate)
         try:
-            blocks.put_nowait(bytes(indata))
+            blocks.put_nowait((bytes(indata), at))
         except queue.Full:
             log.warning("microphone blocks dropped: the recognizer is falling behind")
 
@@ -195,7 +220,7 @@ def _record(
 
 def _drain(
     blocks: queue.Queue[object], stop: threading.Event, no_audio_timeout: float
-) -> Iterator[bytes]:
+) -> Iterator[tuple[bytes, float]]:
     """Yield blocks until ``stop`` is set; raise AudioError when the audio dries up."""
     last = time.monotonic()
     while not stop.is_set():
@@ -213,7 +238,7 @@ def _drain(
                 return
             raise AudioError("the microphone stopped (disconnected?): reconnect it or use --text")
         last = time.monotonic()
-        assert isinstance(block, bytes)
+        assert isinstance(block, tuple)
         yield block
 
 
@@ -227,6 +252,8 @@ class _Clip:
     text: str
     generation: int
     """The player's generation when queued: :meth:`Player.stop` makes older clips stale."""
+    at: float | None = None
+    """When to start it (``time.monotonic()``); None: as soon as the clip before it ends."""
 
 
 class Player:
@@ -237,8 +264,17 @@ class Player:
     so the session can ignore the coach's own voice in the microphone.
     """
 
-    def __init__(self, device: Device = None, *, sd: Any = None, block_seconds: float = 0.02):
+    def __init__(
+        self,
+        device: Device = None,
+        *,
+        sd: Any = None,
+        block_seconds: float = 0.02,
+        tap: Tap | None = None,
+    ):
         self._sd = sd or load_sounddevice()
+        self.tap = tap
+        """Told every block of 16 kHz audio played, with when it sounds (an echo reference)."""
         self._device = _device(device)
         self._block_seconds = block_seconds
         self._check(rate=None)
@@ -266,15 +302,16 @@ class Player:
         with self._lock:
             return self._pending > 0
 
-    def play(self, pcm: bytes, rate: int, text: str = "") -> None:
-        """Queue a clip of 16-bit mono PCM at ``rate`` Hz; returns at once."""
+    def play(self, pcm: bytes, rate: int, text: str = "", at: float | None = None) -> None:
+        """Queue a clip of 16-bit mono PCM at ``rate`` Hz, to start at ``at`` (monotonic
+        clock; None or past: once the clip before it ends); returns at once."""
         if self.error:
             raise self.error
         if not self._thread.is_alive():
             raise AudioError("the player is closed")
         with self._lock:
             self._pending += 1
-            self._queue.put(_Clip(pcm, rate, text, self._generation))
+            self._queue.put(_Clip(pcm, rate, text, self._generation, at))
 
     def play_wav(self, path: str | Path, text: str = "") -> None:
         """Queue a WAV file (played at its own rate; stereo is mixed down)."""
@@ -333,6 +370,7 @@ class Player:
         while (clip := self._queue.get()) is not None:
             self._wake.clear()
             try:
+                self._wait_for(clip)
                 if not self._stale(clip):
                     self._current = clip
                     self.last_text = clip.text
@@ -346,11 +384,17 @@ class Player:
                 with self._lock:
                     self._pending -= 1
 
+    def _wait_for(self, clip: _Clip) -> None:
+        """Wait until the clip's start time; :meth:`stop` ends the wait at once."""
+        if clip.at is not None:
+            self._wake.wait(max(0.0, clip.at - time.monotonic()))
+
     def _play_one(self, clip: _Clip) -> None:
         sd = self._sd
         pcm, rate = self._playable(clip)
         done = threading.Event()
-        feed = _Feed(pcm, lambda: self._stale(clip), sd)
+        tap = self.tap if rate == TAP_RATE else None
+        feed = _Feed(pcm, lambda: self._stale(clip), sd, tap, rate)
 
         def finished() -> None:
             done.set()
@@ -395,14 +439,24 @@ class Player:
         return resample(clip.pcm, clip.rate, new_rate), new_rate
 
 
+Tap = Callable[[bytes, float], None]
+"""Called with each block played (16 kHz int16) and when it sounds, on the stream clock."""
+TAP_RATE = 16000
+"""Only clips played at this rate are tapped (the microphone's rate: the echo reference)."""
+
+
 class _Feed:
     """The output callback: copies the clip block by block, aborts once the clip is stale."""
 
-    def __init__(self, pcm: bytes, stale: Callable[[], bool], sd: Any) -> None:
+    def __init__(
+        self, pcm: bytes, stale: Callable[[], bool], sd: Any, tap: Tap | None, rate: int
+    ) -> None:
         self._pcm = pcm
         self._pos = 0
         self._stale = stale
         self._sd = sd
+        self._tap = tap
+        self._rate = rate
 
     def callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         if status:
@@ -414,5 +468,7 @@ class _Feed:
         chunk = self._pcm[self._pos : self._pos + size]
         self._pos += size
         outdata[:] = chunk + bytes(size - len(chunk))
+        if self._tap is not None and chunk:
+            self._tap(chunk, stream_time(time_info, "outputBufferDacTime", time.monotonic()))
         if len(chunk) < size:
             raise self._sd.CallbackStop

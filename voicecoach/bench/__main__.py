@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("intents", "speech", "session")
+BENCHMARKS = ("intents", "speech", "session", "room")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,12 +19,21 @@ class CoachConfig:
     answer_timeout: float = 10.0
     idle_timeout: float = 30.0
     pause_timeout: float = 60.0
-    words_per_second: float = 2.6
+    words_per_second: float = 2.8
+    """Speaking rate of the coach's estimate of a line's length (espeak-ng's default rate,
+    measured on its speech without the trailing silence)..."""
+    line_overhead: float = 0.1
+    """... plus this much per line. Used only when the app gives no rendered durations."""
     reminder_every: int = 3
     """A form reminder after every this many twists per side."""
     cooldown_twists: int = 6
     """Slower and slower twists, uncounted, before returning to the start position."""
     lead_in: float = 0.5
+    """Gap between the coach's last word and the first paced twist."""
     breath: float = 3.0
     """Silence left for each slow breath in or out."""
-    """Gap between the coach's last word and the first paced twist."""
+    count_gap: float = 0.25
+    """Least silence before a count: a beat that falls while the coach talks waits this long
+    after the line ends, and a cue is said between counts only if it leaves this much."""
+    sure_answer: float = 0.8
+    """Below this match confidence an answer to a safety question is confirmed, not taken."""

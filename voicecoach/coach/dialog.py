@@ -21,24 +21,29 @@ from voicecoach.errors import DataError
 log = logging.getLogger(__name__)
 
 SCRIPT_TEXT_KEYS = ("title", "intro", "how_it_works", "safety_question", "safety_advice")
-SCRIPT_LIST_KEYS = ("setup", "twisting", "reminders", "benefits", "tips", "precautions")
+SCRIPT_LIST_KEYS = ("setup", "twisting", "reminders", "reminders_short", "benefits", "tips",
+                    "precautions")
 COOLDOWN_KEYS = ("slow_down", "start_position", "arms", "breathe", "next")
 DOSE_KEYS = ("beginner_min", "beginner_max", "build_min", "build_max", "minutes")
-STEPS = ("idle", "safety", "safety_confirm", "setup", "explain", "pacing", "paused", "stopped",
-         "halted", "halt_confirm", "cooldown")
+STEPS = ("idle", "safety", "safety_check", "safety_confirm", "cleared_check", "setup", "explain",
+         "pacing", "paused", "stopped", "halted", "halt_confirm", "halt_check", "cooldown")
 """The coach's dialogue steps: each has its own ``help.*`` and ``options.*`` lines."""
 RESPONSE_KEYS = (
-    "greeting", "intro", "done", "benefits", "precautions", "technique.general", "sorry",
+    "greeting", "intro", "done", "benefits", "benefits.more", "precautions", "technique.general",
+    "sorry", "sorry.again", "sorry.typing",
     "quit", "quit.twisting", "input.error", "start.already", "repeat.nothing",
     "safety.ask", "safety.advice", "safety.cleared", "safety.no_problems", "safety.not_cleared",
-    "safety.need_answer", "skip.safety", "skip.not_now",
+    "safety.need_answer", "safety.yes_or_no", "safety.check", "safety.checked_no",
+    "safety.cleared_check", "safety.cleared_yes_or_no", "skip.safety", "skip.not_now",
     "setup.intro", "setup.cue", "setup.ready", "setup.take_time",
-    "twist.intro", "twist.step", "twist.begin", "twist.right", "twist.left", "twist.halfway",
+    "twist.intro", "twist.step", "twist.begin", "twist.right", "twist.left", "twist.number",
+    "twist.halfway", "twist.halfway_short", "twist.last_short",
     "twist.last", "twist.reminder", "twist.target_reached", "twist.time_up", "twist.going",
     "tempo.faster", "tempo.slower", "tempo.fastest", "tempo.slowest", "tempo.not_now",
     "pause.paused", "pause.check", "pause.resumed", "pause.not_now",
     "halt.stop", "halt.stop_idle", "halt.pain", "halt.dizzy", "halt.wait_fine", "halt.confirm",
     "halt.need_confirm", "halt.resume_ok", "halt.not_fine", "halt.stopped_cooldown",
+    "halt.check", "halt.not_sure",
     "cooldown.intro", "cooldown.slower", "cooldown.step", "cooldown.breathe_in",
     "cooldown.breathe_out", "cooldown.right", "cooldown.left",
     "reps.before", "reps.before_time", "reps.during", "reps.during_time", "reps.after",
@@ -141,9 +146,12 @@ class Script:
     def from_dict(cls, data: Any, source: str = "<dict>") -> Script:
         if not isinstance(data, Mapping):
             raise DataError(source, None, "expected a mapping")
+        lists = {k: _check_variants(data.get(k), source, k) for k in SCRIPT_LIST_KEYS}
+        if len(lists["reminders_short"]) != len(lists["reminders"]):
+            raise DataError(source, "reminders_short", "needs one short form per reminder")
         return cls(
             text={k: _text(data, k, source) for k in SCRIPT_TEXT_KEYS},
-            lists={k: _check_variants(data.get(k), source, k) for k in SCRIPT_LIST_KEYS},
+            lists=lists,
             cooldown=_text_map(data, "cooldown", COOLDOWN_KEYS, source),
             dose=_dose(data, source),
             technique=_technique(data, source),

@@ -38,6 +38,10 @@ class Utterance:
     """Speech only: a halting intent (stop/pain/dizzy) the recognizer heard but was not sure
     enough of to act on; ``intent`` is then ``none``. While twisting, the coach pauses and
     checks in rather than count on."""
+    guess: str = ""
+    """Speech only: a non-halting intent the recognizer heard but was not sure enough of to act
+    on; ``intent`` is then ``none``. At a safety question the coach asks to confirm it, never
+    acts on it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +72,16 @@ class Say:
     key: str
     """The response key it came from, e.g. ``setup.cue`` (for tests and logs)."""
     seconds: float
-    """How long the line takes to say (an estimate from its length)."""
+    """How long the line takes to say (rendered audio's length when the coach was given
+    durations, else an estimate from its length)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hush:
+    """Stop speaking at once: cut the line being said and drop any not yet started
+    (barge-in, or the coach moving on). A :class:`Halt` hushes too."""
+
+    t: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,4 +118,4 @@ class End:
     """``done``, ``quit``, ``silence``, ``not_cleared``, ``pain``, ``dizzy``."""
 
 
-Action = Say | PhaseChanged | Rep | Halt | End
+Action = Say | Hush | PhaseChanged | Rep | Halt | End

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from voicecoach.coach.config import CoachConfig
+from voicecoach.coach.core import COUNT_KEYS
 from voicecoach.coach.events import (
     Action,
     Begin,
@@ -19,9 +20,12 @@ from voicecoach.coach.events import (
     Tick,
     Utterance,
 )
-from voicecoach.coach.steps import ANSWERS, Steps
+from voicecoach.coach.steps import ANSWERS, UNSURE_STEPS, Steps
+from voicecoach.coach.timeline import Line
 
 __all__ = ["Coach", "CoachConfig"]
+
+NONE = "none"
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +37,22 @@ class Coach(Steps):
     up to the event's time, in time order.
     """
 
+    _misses = 0
+    """Utterances in a row heard but not understood."""
+    _resay: Line | None = None
+    """A line cut short by a side question, waiting to be said again after the answer."""
+
     # -- the public surface ------------------------------------------------------------
 
     @property
     def awaiting_answer(self) -> bool:
         """True when the coach has asked something and is listening for the answer."""
-        return not self.ended and self._wait is not None and not self._queue
+        return not self.ended and self._wait is not None and not self._queue and not self._next
+
+    @property
+    def closing(self) -> bool:
+        """True while the coach says its last lines: the session is over but for them."""
+        return bool(self._closing) and not self.ended
 
     @property
     def likely_intents(self) -> frozenset[str]:
@@ -56,17 +70,21 @@ class Coach(Steps):
         if isinstance(event, Begin):
             self._say("greeting")
             self._listen(self.config.idle_timeout)
+        elif isinstance(event, Utterance) and self._closing:
+            self._halt_while_closing(event.intent)
         elif isinstance(event, Utterance):
             self._on_utterance(event)
         elif isinstance(event, InputError):
             self._say("input.error")
             self._rearm()
-        elif not isinstance(event, Tick):
+        elif not isinstance(event, Tick | Utterance):
             log.warning("unknown event %r", event)
+        self._advance(self.now)
         return self._out
 
     def _on_utterance(self, event: Utterance) -> None:
         intent = event.intent
+        self._present()
         if intent in ("pain", "dizzy"):
             self._halt_unwell(intent)
         elif intent == "stop":
@@ -75,5 +93,66 @@ class Coach(Steps):
             self._quit()
         elif event.doubt and self.step == "pacing":
             self._pause_counting("pause.check")  # maybe "ouch": never count on regardless
-        elif not getattr(self, f"_step_{self.step}")(intent):
-            self._answer(intent, event.text)
+        else:
+            self._on_request(*self._meaning(event), event.text)
+
+    def _halt_while_closing(self, intent: str) -> None:
+        """Saying goodbye: a halting word still cuts the voice at once, then the end."""
+        if intent in ("stop", "pain", "dizzy"):
+            self._halt(intent)
+            self._close(self._closing)
+
+    def _present(self) -> None:
+        """Any speech shows the user is there: silence starts counting afresh."""
+        if self._wait is not None and self._wait.reprompted:
+            self._rearm()
+
+    def _meaning(self, event: Utterance) -> tuple[str, bool]:
+        """The intent to act on, and whether it was heard surely; at a safety question an
+        answer the recognizer was unsure of counts, as an unsure one."""
+        if event.intent == NONE and event.guess and self.step in UNSURE_STEPS:
+            return event.guess, False
+        return event.intent, event.confidence >= self.config.sure_answer and not event.doubt
+
+    def _on_request(self, intent: str, sure: bool, text: str) -> None:
+        if intent == NONE:
+            self._not_understood()
+            return
+        self._misses, self._sure = 0, sure
+        cut = self._barge_in()
+        if getattr(self, f"_step_{self.step}")(intent):
+            self._drop_resay()
+            return
+        self._answer(intent, text)
+        if cut is not None and cut.main:
+            self._drop_resay()
+            self._resay = cut
+            self._next.append(cut)  # said again, whole, after the answer
+
+    def _drop_resay(self) -> None:
+        """The dialogue moved on: a line cut short earlier is no longer worth saying."""
+        if self._resay is not None and self._resay in self._next:
+            self._next.remove(self._resay)
+        self._resay = None
+
+    def _barge_in(self) -> Line | None:
+        """The user talks over the coach: cut the line being said, unless it is a count."""
+        if self._playing is not None and self._playing.line.key in COUNT_KEYS:
+            return None
+        return self._hush()
+
+    def _not_understood(self) -> None:
+        """Heard but not understood: sorry with choices, then more explicit, then typing."""
+        if self.step == "safety_check":
+            self._safety_advice()  # still unclear: the cautious branch
+            return
+        self._misses += 1
+        options = self._render(f"options.{self.step}")
+        if self._misses == 1:
+            self._say("sorry", remember=False, options=options)
+        elif self._misses == 2:
+            self._say("sorry.again", remember=False, help=self._render(f"help.{self.step}"))
+        else:
+            self._say("sorry.typing", remember=False, options=options)
+            self._misses = 0
+        self._rearm()

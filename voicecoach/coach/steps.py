@@ -9,16 +9,24 @@ from __future__ import annotations
 import math
 
 from voicecoach.coach.core import Core
+from voicecoach.coach.timeline import Line
 
-GO_ON = frozenset({"yes", "resume", "start"})
+GO_ON = frozenset({"yes", "resume", "start", "ready"})
+YES_NO = frozenset({"yes", "no"})
+NOT_AN_ANSWER = frozenset({"ready", "start", "resume"})
+"""Said at a yes/no safety question, these answer something else: the question is asked
+again with its choices, never taken as a yes."""
 
 ANSWERS: dict[str, frozenset[str]] = {
     "idle": GO_ON,
-    "safety": frozenset({"yes", "no"}),
-    "safety_confirm": GO_ON | {"no"},
-    "setup": frozenset({"yes", "no", "resume", "pause"}),
+    "safety": YES_NO,
+    "safety_check": YES_NO,
+    "safety_confirm": YES_NO,
+    "cleared_check": YES_NO,
+    "setup": frozenset({"yes", "no", "ready", "resume", "pause"}),
     "halted": GO_ON | {"no"},
-    "halt_confirm": frozenset({"yes", "no"}),
+    "halt_confirm": YES_NO,
+    "halt_check": YES_NO,
 }
 """What a user most likely says while the coach waits at each step: the intents its
 ``_step_<name>`` handler acts on (a test checks), a hint for the speech recognizer. Not for
@@ -27,9 +35,19 @@ must not be favoured (after a halt for pain, "resume" only leads to a confirmati
 The halting intents are not in it: the recognizer keeps their usual share of probability
 (favouring them too doubled false halts, measured)."""
 
+UNSURE_STEPS = frozenset({"safety", "safety_check", "safety_confirm", "cleared_check",
+                          "halted", "halt_confirm", "halt_check"})
+"""Steps where an answer heard but not surely (:attr:`Steps._sure`) is confirmed, never taken."""
+
 
 class Steps(Core):
-    """What each step does with an intent; the mechanics are :class:`Core`'s."""
+    """What each step does with an intent; the mechanics are :class:`Core`'s.
+
+    :attr:`_sure` tells a handler whether the answer was heard surely; at the safety questions
+    an unsure answer is confirmed, and one that stays unclear takes the cautious branch.
+    """
+
+    _sure = True
 
     # -- idle and the safety check -------------------------------------------------------
 
@@ -48,33 +66,74 @@ class Steps(Core):
         self._listen()
 
     def _step_safety(self, intent: str) -> bool:
-        if intent == "no":
+        if intent == "no" and self._sure:
             self._say("safety.no_problems")
             self._begin_setup()
+        elif intent == "no":
+            self._ask("safety_check", "safety.check")
         elif intent == "yes":
-            self.step = "safety_confirm"
-            self._say("safety.advice", advice=self.dialog.script.text["safety_advice"])
-            self._listen()
-        elif intent in ("skip", "start", "resume"):
+            self._safety_advice()
+        elif intent == "skip":
             self._say("skip.safety", remember=False)
             self._rearm()
+        elif intent in NOT_AN_ANSWER:
+            self._ask("safety", "safety.yes_or_no")
+        else:
+            return False
+        return True
+
+    def _ask(self, step: str, key: str, **slots: object) -> None:
+        self.step = step
+        self._say(key, **slots)
+        self._listen()
+
+    def _safety_advice(self) -> None:
+        """The cautious branch: see a health professional first; have you been cleared?"""
+        self._ask("safety_confirm", "safety.advice",
+                  advice=self.dialog.script.text["safety_advice"])
+
+    def _step_safety_check(self, intent: str) -> bool:
+        """"Did you say no?" Only a sure yes skips the advice; anything unclear gets it."""
+        if intent == "yes" and self._sure:
+            self._say("safety.checked_no", advice=self.dialog.script.text["safety_advice"])
+            self._begin_setup()
+        elif intent in YES_NO | NOT_AN_ANSWER:
+            self._safety_advice()
         else:
             return False
         return True
 
     def _step_safety_confirm(self, intent: str) -> bool:
-        if intent in GO_ON:
-            self._say("safety.cleared")
-            self._begin_setup()
-        elif intent == "no":
-            self._say("safety.not_cleared")
-            self._end("not_cleared")
+        if intent in YES_NO and not self._sure:
+            self._ask("cleared_check", "safety.cleared_check")
+        elif intent in YES_NO:
+            self._cleared(intent == "yes")
+        elif intent in NOT_AN_ANSWER:
+            self._ask("safety_confirm", "safety.cleared_yes_or_no")
         elif intent == "skip":
             self._say("safety.need_answer", remember=False)
             self._rearm()
         else:
             return False
         return True
+
+    def _step_cleared_check(self, intent: str) -> bool:
+        """Only a sure yes goes on; a sure no ends; anything else asks again."""
+        if intent in YES_NO and self._sure:
+            self._cleared(intent == "yes")
+        elif intent in YES_NO | NOT_AN_ANSWER or intent == "skip":
+            self._ask("cleared_check", "safety.cleared_yes_or_no")
+        else:
+            return False
+        return True
+
+    def _cleared(self, cleared: bool) -> None:
+        if cleared:
+            self._say("safety.cleared")
+            self._begin_setup()
+        else:
+            self._say("safety.not_cleared")
+            self._end("not_cleared")
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -89,7 +148,7 @@ class Steps(Core):
         self._then("_listen")
 
     def _step_setup(self, intent: str) -> bool:
-        if intent in ("yes", "resume", "skip"):
+        if intent in ("yes", "ready", "resume", "skip"):
             self._interrupt()
             self._begin_twisting()
         elif intent in ("no", "pause"):
@@ -117,7 +176,7 @@ class Steps(Core):
         return {"start_tip": tips[1], "variation_tip": tips[0]}
 
     def _step_explain(self, intent: str) -> bool:
-        if intent not in ("yes", "skip", "resume"):
+        if intent not in ("yes", "ready", "skip", "resume"):
             return False
         self._interrupt()
         self._say("twist.begin", **self._begin_tips())
@@ -175,10 +234,8 @@ class Steps(Core):
         return True
 
     def _step_halted(self, intent: str) -> bool:
-        if intent in GO_ON:
-            self.step = "halt_confirm"
-            self._say("halt.confirm")
-            self._listen()
+        if intent in GO_ON or (intent == "no" and not self._sure):
+            self._ask("halt_confirm", "halt.confirm")
         elif intent == "no":
             self._say("halt.not_fine")
             self._end(self.halt_reason or "pain")
@@ -190,19 +247,30 @@ class Steps(Core):
         return True
 
     def _step_halt_confirm(self, intent: str) -> bool:
-        if intent == "yes":
+        """Only a sure yes resumes; an unsure answer is checked once, then we wait again."""
+        if intent == "yes" and self._sure:
             self.halt_reason = None
             self._say("halt.resume_ok")
             self._resume(announce=False)
-        elif intent == "no":
+        elif intent == "no" and self._sure:
             self._say("halt.not_fine")
             self._end(self.halt_reason or "pain")
-        elif intent in ("resume", "start", "skip"):
-            self._say("halt.confirm")
-            self._listen()
+        elif intent in YES_NO:
+            self._ask("halt_check", "halt.check")
+        elif intent in ("resume", "start", "ready", "skip"):
+            self._ask("halt_confirm", "halt.confirm")
         else:
             return False
         return True
+
+    def _step_halt_check(self, intent: str) -> bool:
+        """"Just to check: completely fine?" Still unclear: back to waiting, never on."""
+        if intent in YES_NO and self._sure:
+            return self._step_halt_confirm(intent)
+        if intent in YES_NO | GO_ON or intent == "skip":
+            self._ask("halted", "halt.not_sure")
+            return True
+        return False
 
     def _resume(self, announce: bool = True) -> None:
         """Carry on where the halt interrupted: pacing restarts slowly, a question is re-asked."""
@@ -212,7 +280,7 @@ class Steps(Core):
             if announce:
                 self._say("pause.resumed")
             self._start_pacing()
-        elif step in ("safety", "safety_confirm"):
+        elif step in ("safety", "safety_check", "safety_confirm", "cleared_check"):
             self._ask_safety()
         elif step == "setup":
             self._begin_setup()
@@ -278,7 +346,7 @@ class Steps(Core):
             self._say("tempo.not_now", remember=False)
         elif intent == "skip":
             self._say("skip.not_now", remember=False)
-        elif intent in ("start", "resume") and self.step != "idle":
+        elif intent in ("start", "resume", "ready") and self.step != "idle":
             self._say("start.already", remember=False)
         elif intent == "pause":
             self._say("pause.not_now", remember=False)
@@ -290,7 +358,7 @@ class Steps(Core):
         if not self._last_line:
             self._say("repeat.nothing", remember=False)
             return
-        self._emit_line("repeat", self._last_line)
+        self._next.append(Line("repeat", self._last_line))
 
     def _dose(self) -> dict[str, int]:
         return dict(self.dialog.script.dose)
@@ -320,12 +388,16 @@ class Steps(Core):
         self._say("duration.before", remember=False, **{**self._dose(), "minutes": minutes})
 
     def _ask_ask_benefits(self, text: str) -> None:
+        """Each benefit once; how it works and when to do it only when nothing is pending."""
         script = self.dialog.script
         benefits = [b[0].lower() + b[1:] for b in script.lists["benefits"]]
         listed = ", ".join(benefits[:-1]) + ", and " + benefits[-1]
+        if self._wait is not None or self.step in ("pacing", "cooldown"):
+            self._say("benefits", remember=False, benefits=listed)
+            return
         tips = script.lists["tips"]
-        self._say("benefits", remember=False, how=script.text["how_it_works"],
-                  benefits=listed, tips=f"{tips[3]} {tips[4]}")
+        self._say("benefits.more", remember=False, how=script.text["how_it_works"],
+                  tips=f"{tips[3]} {tips[4]}")
 
     def _ask_ask_precautions(self, text: str) -> None:
         precautions = " ".join(self.dialog.script.lists["precautions"])

@@ -18,7 +18,7 @@ NONE = "none"
 INTENTS: tuple[str, ...] = (
     "start", "stop", "pain", "dizzy", "pause", "resume", "ask_reps", "ask_benefits",
     "ask_precautions", "ask_technique", "ask_duration", "repeat", "help", "yes", "no",
-    "faster", "slower", "skip", "quit", NONE,
+    "ready", "faster", "slower", "skip", "quit", NONE,
 )  # fmt: skip
 HALTING: frozenset[str] = frozenset({"stop", "pain", "dizzy"})
 

@@ -80,6 +80,9 @@ class Heard:
     """When the utterance started (seconds of audio); for partials, an estimate."""
     doubt: str = ""
     """A halting intent heard too unsure to act on (``intent`` is then ``none``), else ""."""
+    guess: str = ""
+    """Any other intent heard too unsure to act on (``intent`` is then ``none``), else "":
+    the coach confirms it at a safety question, never acts on it."""
 
     @property
     def halting(self) -> bool:
@@ -179,7 +182,7 @@ class _Stream:
         intent, score = match.intent, match.confidence
         if fired is not None and intent == fired:
             return None  # already acted on from a partial
-        doubt = ""
+        doubt = guess = ""
         if intent != NONE and not self._acted_on(result, intent, score):
             log.debug(
                 "ignoring %r (%s): recognizer %.2f, match %.2f",
@@ -189,8 +192,10 @@ class _Stream:
                 score,
             )
             doubt = intent if intent in self.halting else ""
+            guess = "" if doubt else intent
             intent, score = NONE, 0.0
-        return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt)
+        return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt,
+                     guess)
 
     def _acted_on(self, result: Transcript, intent: str, matched: float) -> bool:
         """Trusted, and (for a halting intent) matched exactly enough to halt at once."""

@@ -1,5 +1,10 @@
 """Speech out: the Speaker protocol, a printed-text speaker and a voice through the speaker.
 
+:class:`LineAudio` renders the coach's lines once, as 16 kHz samples (the rate the microphone
+path and the echo canceller work at, so the samples played are the echo reference), and
+gives their durations: what the coach's timeline uses (``Coach(durations=...)``), so that it
+counts, waits and reprompts in step with the audio the user hears.
+
 Speech is rendered to a WAV with pyttsx3 (espeak-ng on Linux; the ``espeak-ng`` command
 when pyttsx3 fails) and played through :class:`voicecoach.audio.devices.Player`, never through
 pyttsx3's own playback: that blocks on ``aplay`` and cannot be interrupted, and
@@ -23,13 +28,17 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from voicecoach.audio.devices import Device, Player
-from voicecoach.audio.wav import read_pcm
+from voicecoach.audio.echo import PlaybackTap
+from voicecoach.audio.wav import read_pcm, read_pcm16k
 from voicecoach.errors import AudioError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RATE = 175
 """Words per minute when no rate is given (espeak's own default)."""
+
+LINE_RATE = 16000
+"""Lines are played at the microphone's rate, so the samples played are the echo reference."""
 
 RENDER_TIMEOUT = 5.0
 """Seconds one line may take to render before the engine is taken to be hung."""
@@ -60,7 +69,7 @@ class ClipPlayer(Protocol):
     @property
     def current_text(self) -> str | None: ...
 
-    def play(self, pcm: bytes, rate: int, text: str = "") -> None: ...
+    def play(self, pcm: bytes, rate: int, text: str = "", at: float | None = None) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -327,14 +336,55 @@ def probe_speech_engine() -> str | None:
     return None
 
 
+# ---------------------------------------------------------------- rendered lines
+
+
+class LineAudio:
+    """Rendered lines by text (at most ``cache_size`` kept), for one voice and speech rate."""
+
+    def __init__(
+        self, voice: str | None = None, rate: int | None = None, cache_size: int = 512
+    ) -> None:
+        self.voice = voice
+        self.rate = rate
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cache_size = cache_size
+        self.renders = 0
+        """How many lines were actually rendered (not taken from the cache)."""
+
+    def pcm(self, text: str) -> bytes:
+        """``text`` spoken, as 16 kHz mono int16; AudioError if speech cannot be rendered."""
+        text = " ".join(text.split())
+        if text in self._cache:
+            self._cache.move_to_end(text)
+            return self._cache[text]
+        clip = self._render(text)
+        self._cache[text] = clip
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return clip
+
+    def duration(self, text: str) -> float:
+        """Seconds ``text`` takes when spoken (rendered, so exact)."""
+        return len(self.pcm(text)) / (2 * LINE_RATE)
+
+    def _render(self, text: str) -> bytes:
+        with tempfile.TemporaryDirectory(prefix="voicecoach-line-") as tmp:
+            path = render_wav(text, Path(tmp) / "line.wav", self.voice, self.rate)
+            self.renders += 1
+            return read_pcm16k(path)
+
+
 # ---------------------------------------------------------------- voice
 
 
 class VoiceSpeaker:
-    """Says lines aloud: renders each (cached by text) and plays it through a Player.
+    """Says lines aloud: renders each (cached by text, 16 kHz) and plays it through a Player.
 
     ``say`` returns after rendering (milliseconds), not after the audio; ``stop`` cuts
-    the voice off at once. The speaker owns the player and closes it.
+    the voice off at once. :meth:`duration` is the rendered length of a line (what the coach's
+    timeline uses). ``tap``, when given, is the player's record of what it played: the echo
+    canceller's reference. The speaker owns the player and closes it.
     """
 
     def __init__(
@@ -343,19 +393,21 @@ class VoiceSpeaker:
         voice: str | None = None,
         rate: int | None = None,
         cache_size: int = 256,
+        tap: PlaybackTap | None = None,
     ) -> None:
         self._player = player
-        self._voice = voice
-        self._rate = rate
-        self._cache: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
-        self._cache_size = cache_size
-        self._dir = tempfile.TemporaryDirectory(prefix="voicecoach-voice-")
+        self._lines = LineAudio(voice, rate, cache_size)
+        self.tap = tap
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, at: float | None = None) -> None:
+        """Say ``text`` at ``at`` (``time.monotonic()``; None: after what is queued)."""
         text = " ".join(text.split())
         if text:
-            pcm, rate = self._clip(text)
-            self._player.play(pcm, rate, text)
+            self._player.play(self._lines.pcm(text), LINE_RATE, text, at)
+
+    def duration(self, text: str) -> float:
+        """Seconds ``text`` takes to say (rendered now if it was not yet)."""
+        return self._lines.duration(text)
 
     def stop(self) -> None:
         self._player.stop()
@@ -369,19 +421,6 @@ class VoiceSpeaker:
     def close(self) -> None:
         self._player.stop()
         self._player.close()
-        self._dir.cleanup()
-
-    def _clip(self, text: str) -> tuple[bytes, int]:
-        if text in self._cache:
-            self._cache.move_to_end(text)
-            return self._cache[text]
-        path = Path(self._dir.name) / "line.wav"
-        clip = read_pcm(render_wav(text, path, self._voice, self._rate))
-        path.unlink(missing_ok=True)
-        self._cache[text] = clip
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return clip
 
 
 def open_voice(
@@ -391,4 +430,5 @@ def open_voice(
     reason = probe_speech_engine()
     if reason:
         raise AudioError(f"no speech output ({reason}): replies will be printed")
-    return VoiceSpeaker(Player(device), voice=voice, rate=rate)
+    tap = PlaybackTap()
+    return VoiceSpeaker(Player(device, tap=tap.played), voice=voice, rate=rate, tap=tap)

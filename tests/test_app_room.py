@@ -1,0 +1,156 @@
+"""voicecoach.app.room: short sessions of the real live loop in a simulated room.
+
+The coach's lines are rendered by the real TTS, its voice comes back into the microphone as
+echo (-6 dB, 40 ms, a little reverberation), SpeexDSP cancels it and the real pocketsphinx
+recognizer listens. The user types the dialogue moves and *says* (espeak-ng en-us, the test
+voice) the commands under test.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from speechkit import spoken
+
+from voicecoach.app.room import RoomRun, UserLine
+from voicecoach.app.settings import EngineSettings
+from voicecoach.app.spoken import open_recognizer
+from voicecoach.audio.echo import EchoCanceller
+from voicecoach.audio.room import Room, RoomSettings, VirtualSpeaker
+from voicecoach.coach.dialog import Dialog
+from voicecoach.coach.machine import Coach, CoachConfig
+from voicecoach.nlu.matcher import IntentMatcher
+from voicecoach.speech.tts import LineAudio
+
+REPLIES = {"idle": "start back twist", "safety": "no", "setup": "ready", "stopped": "keep going",
+           "halted": "i feel fine now", "halt_confirm": "yes"}
+LINES = LineAudio()
+"""One render cache for the whole module: the coach says the same lines in every test."""
+
+
+class User:
+    """Types the replies; says ``line`` once ``when(run)`` holds (at most once)."""
+
+    def __init__(self, line: UserLine | None = None,
+                 when: Callable[[RoomRun], bool] = lambda run: False,
+                 then: float | None = None) -> None:
+        self.line, self.when, self.then = line, when, then
+        self.said_at: float | None = None
+
+    def act(self, run: RoomRun) -> None:
+        coach = run.coach
+        if coach.ended:
+            return
+        if coach.awaiting_answer and coach.step in REPLIES and _quiet(run):
+            run.type(REPLIES[coach.step])
+        elif self.line is not None and self.said_at is None and self.when(run):
+            self.said_at = run.say(self.line).end
+            if self.then is not None:  # the rest of the session is not under test
+                run.limit = self.said_at + self.then
+
+
+def _quiet(run: RoomRun) -> bool:
+    return all(c.end + 0.5 <= run.now for c in run.speaker.log)
+
+
+def room_run(user: User | None, reps: int = 4, echo_db: float | None = -6.0,
+             fails_at: float | None = None) -> RoomRun:
+    rng = random.Random(3)
+    room = Room(VirtualSpeaker(), RoomSettings(echo_db=echo_db, delay=0.04), rng=rng)
+    coach = Coach(Dialog.load(), random.Random(3), CoachConfig(target=reps),
+                  durations=LINES.duration)
+    recognizer, _ = open_recognizer(EngineSettings("pocketsphinx"))
+    run = RoomRun(coach, IntentMatcher.load(), recognizer, LINES, room, user, EchoCanceller(),
+                  limit=400.0, mic_fails_at=fails_at)
+    return run.run()
+
+
+def of(run: RoomRun, event: str) -> list[dict]:
+    return [r for r in run.records if r["event"] == event]
+
+
+def saying_long(run: RoomRun) -> bool:
+    """While twisting, the coach is saying a line with more than 1.5 s still to go."""
+    clip = run.speaker.saying(run.now)
+    return run.coach.phase == "twisting" and clip is not None and clip.end - run.now > 1.5
+
+
+def saying_count(run: RoomRun, at_least: int) -> bool:
+    """The coach is saying a count line, at least ``at_least`` twists in, with 0.3 s left."""
+    clip = run.speaker.saying(run.now)
+    reps = of(run, "rep")
+    return (clip is not None and clip.key.startswith("twist.") and len(reps) >= at_least
+            and clip.end - run.now > 0.3)
+
+
+def test_stop_over_the_coachs_voice_halts_and_cuts_it(tmp_path: Path) -> None:
+    stop = UserLine(spoken("stop", tmp_path).tobytes(), "stop", "stop")
+    user = User(stop, saying_long, then=3.0)
+    run = room_run(user)
+    assert user.said_at is not None
+    said = run.said[0]
+    assert said.over_coach
+    halts = of(run, "halt")
+    assert halts and said.start <= halts[0]["t"] <= said.end + 0.6
+    t = halts[0]["t"]
+    cut = [c for c in run.speaker.log if c.cut and c.start < t]
+    assert cut and all(c.end <= t + 0.05 for c in cut)  # silent within one output block or so
+    assert not [c for c in run.speaker.log if c.start < t < c.end and not c.cut]
+
+
+def test_a_whole_session_of_echo_alone_never_acts() -> None:
+    run = room_run(User(), reps=3)
+    assert of(run, "end") and of(run, "end")[-1]["reason"] == "done"
+    assert not of(run, "halt")
+    typed = {r["t"] for r in of(run, "typed")}
+    acted = [r for r in of(run, "intent") if r["intent"] != "none" and r["t"] not in typed]
+    assert acted == []
+
+
+def test_a_question_mid_twist_is_answered_at_once_with_the_current_count(tmp_path: Path) -> None:
+    ask = UserLine(spoken("how many reps", tmp_path).tobytes(), "ask_reps", "how many reps")
+    user = User(ask, lambda run: saying_count(run, 4), then=8.0)
+    run = room_run(user, reps=6)
+    said = run.said[0]
+    answer = next(c for c in run.speaker.log if c.key.startswith("reps.") and c.due >= said.start)
+    assert answer.start - said.end <= 1.0
+    done = {side: max((r["count"] for r in of(run, "rep")
+                       if r["side"] == side and r["t"] <= answer.start), default=0)
+            for side in ("right", "left")}
+    assert re.search(rf"\b{min(done.values())}\b", answer.text), (done, answer.text)
+
+
+def test_no_count_is_skipped_and_each_is_on_its_beat() -> None:
+    run = room_run(User(), reps=8)
+    reps = of(run, "rep")
+    counts = [c for c in run.speaker.log if re.match(r"twist\.(right|left)$", c.key)]
+    assert len(reps) == 16
+    for rep in reps:
+        said = [c for c in counts if abs(c.due - rep["t"]) < 0.01 and rep["side"] in c.key]
+        assert said, f"count {rep['side']} {rep['count']} was not said"
+        assert abs(said[0].start - rep["t"]) <= 0.15 and not said[0].cut
+
+
+def test_a_device_error_mid_session_goes_on_typed() -> None:
+    run = room_run(User(), reps=4, fails_at=40.0)
+    fallback = of(run, "fallback")
+    assert fallback and fallback[0]["t"] == pytest.approx(40.0, abs=0.11)
+    assert of(run, "end")[-1]["reason"] == "done"
+    reps = of(run, "rep")
+    assert [r["count"] for r in reps if r["side"] == "right"] == [1, 2, 3, 4]
+    assert run.typing
+
+
+def test_without_echo_cancelling_the_text_check_still_guards() -> None:
+    """The echo guard: text checking until the canceller has heard enough of the coach."""
+    from voicecoach.app.spoken import echo_guard
+
+    fresh = EchoCanceller()
+    assert echo_guard("Right, 3.", None) == "Right, 3."
+    assert echo_guard("Right, 3.", fresh) == "Right, 3."
+    fresh.reference_seconds = 5.0
+    assert echo_guard("Right, 3.", fresh) is None

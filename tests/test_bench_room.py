@@ -1,0 +1,60 @@
+"""voicecoach.bench.room: a tiny run of the room benchmark, end to end.
+
+Recognition is bypassed (``--recognizer oracle``) so that the figures are the loop's own; a
+manifest of the test voice's recordings stands in for the built-in commands.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from speechkit import speak
+
+from voicecoach.bench.room import TARGETS, main
+
+KEYS = ("halting_caught", "stop_latency_p50_ms", "stop_latency_p95_ms", "silent_after_halt_ms",
+        "self_triggers", "answer_start_p95_ms", "counts_skipped", "beat_offset_max_ms",
+        "drift_ms")
+
+
+def manifest(folder: Path) -> Path:
+    rows = []
+    for name, text, intent in [("stop", "stop", "stop"), ("ouch", "ouch that hurts", "pain"),
+                               ("reps", "how many reps", "ask_reps")]:
+        speak(text, folder / f"{name}.wav")
+        rows.append(f"{name}.wav\t{intent}")
+    path = folder / "MANIFEST.tsv"
+    path.write_text("# path<TAB>intent\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_tiny_run_prints_the_table_and_one_json_line(tmp_path: Path, capsys) -> None:  # type: ignore
+    code = main(["--commands", str(manifest(tmp_path)), "--sessions", "1", "--reps", "4",
+                 "--recognizer", "oracle", "--seed", "3", "--json", "--log", str(tmp_path)])
+    out = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(out[-1])
+    assert set(KEYS) <= set(result) and set(TARGETS) == set(result["targets"])
+    assert code == (0 if all(result["targets"].values()) else 1)
+    assert result["halting"] >= 1 and result["halting_caught"] == 1.0  # the oracle hears all
+    assert 0 <= result["silent_after_halt_ms"] <= 20  # one output block
+    assert result["self_triggers"] == 0 and "manifest" in result["voices"]
+    assert any(line.startswith("manifest") for line in out)
+    log = [json.loads(line) for line in (tmp_path / "session-1.jsonl").read_text().splitlines()]
+    kinds = {r["event"] for r in log}
+    assert {"say", "rep", "halt", "user", "played"} <= kinds
+    assert any(r["event"] == "played" and r["cut"] for r in log)
+
+
+def test_a_manifest_with_an_unknown_intent_is_refused(tmp_path: Path, capsys) -> None:  # type: ignore
+    bad = tmp_path / "MANIFEST.tsv"
+    bad.write_text("x.wav\tjump\n", encoding="utf-8")
+    assert main(["--commands", str(bad)]) == 2
+    assert "MANIFEST.tsv:1: unknown intent 'jump'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--sessions", "--snr"])
+def test_bad_numbers_are_usage_errors(option: str) -> None:
+    with pytest.raises(SystemExit):
+        main([option, "many"])
