@@ -10,6 +10,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from speechkit import recording
 from test_speech_listen import ScriptedRecognizer, final
@@ -241,3 +242,47 @@ def test_the_microphone_path_cancels_the_coachs_voice(
     intents = [r["intent"] for r in records if r["event"] == "intent"]
     assert intents[0] == "start" and "stop" in intents
     assert "no echo cancelling" not in capsys.readouterr().err
+
+
+def _understood(monkeypatch: pytest.MonkeyPatch, rec: ScriptedRecognizer, path: Path) -> dict:
+    from voicecoach.app import spoken
+    from voicecoach.app.settings import EngineSettings
+
+    monkeypatch.setattr(spoken, "open_recognizer", lambda engine: (rec, "scripted"))
+    return spoken.understand_wav(str(path), IntentMatcher.load(), EngineSettings(denoise="off"))
+
+
+def test_understand_reports_the_early_halt_the_session_acts_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The halt came from a partial; the final saying the same is dropped: still a stop."""
+    wav = recording(tmp_path / "quiet.wav", [2.0])
+    rec = ScriptedRecognizer(partials={3: "stop"}, finals={12: final("stop")})
+    record = _understood(monkeypatch, rec, wav)
+    assert record["intent"] == "stop" and record["early"] is True
+    assert record["partial"] == "stop" and "doubt" not in record
+
+
+def test_understand_reports_a_halting_word_heard_unsure_as_a_doubt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wav = recording(tmp_path / "quiet.wav", [2.0])
+    rec = ScriptedRecognizer(finals={12: final("stop", confidence=0.1)})
+    record = _understood(monkeypatch, rec, wav)
+    assert (record["intent"], record["doubt"], record["transcript"]) == ("none", "stop", "stop")
+    assert "early" not in record
+
+
+def test_each_file_is_heard_from_the_same_start(tmp_path: Path, capsys) -> None:  # type: ignore
+    """A file's result does not depend on the files before it in the same command."""
+    first = recording(tmp_path / "go.wav", [0.3, "keep going, go on", 0.5])
+    noisy = tmp_path / "noise.wav"
+    from voicecoach.audio.wav import write_wav
+
+    write_wav(noisy, np.random.default_rng(5).normal(0, 3000, 16000 * 3))
+    target = recording(tmp_path / "pain.wav", [0.3, "ouch my back hurts", 0.8])
+    main(["understand", "--json", str(target)])
+    alone = json.loads(capsys.readouterr().out)
+    main(["understand", "--json", str(first), str(noisy), str(target)])
+    after = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert after == alone

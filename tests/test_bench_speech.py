@@ -29,18 +29,20 @@ def test_a_tiny_run_reports_every_cell_and_target(
         pytest.skip("flite is not installed (apt-get install flite)")
     argv = ["--voices", "flite-slt", "--per-voice", "3", "--shared", str(small_shared)]
     argv += ["--cache", str(tmp_path / "cache"), "--prefer", "yes,no", "--json"]
+    argv += ["--conditions", "clean,quiet30"]
     assert speech.main(argv) in (0, 1)
     result = json.loads(capsys.readouterr().out)
     assert result["prefer"] == ["no", "yes"] and result["engine"] == "pocketsphinx"
     assert set(result["cells"]) == {
         "flite-slt/clean",
-        "flite-slt/noisy",
+        "flite-slt/quiet30",
         "human/clean",
-        "human/noisy",
+        "human/quiet30",
     }
     assert result["cells"]["flite-slt/clean"]["n"] == 3
     assert set(result["targets"]) == set(speech.TARGETS)
     assert 0 < result["rtf"] < 1 and result["peak_rss_mb"] > 0
+    assert result["frontend"] == "dc+webrtc+level" and 0 <= result["latency_ms"] <= 30
 
 
 def test_unknown_intents_or_voices_are_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from speechkit import speak
+from conftest import shared_path
+from speechkit import speak, spoken
 from test_audio_wav import encode, riff
 
-from voicecoach.audio.wav import Resampler, read_info, write_wav
+from voicecoach.audio.frontend import Chain, build_frontend
+from voicecoach.audio.wav import Resampler, iter_chunks, read_info, read_pcm16k, write_wav
 from voicecoach.errors import AudioError
 from voicecoach.nlu.matcher import IntentMatch, IntentMatcher
 from voicecoach.speech.asr.base import Recognizer, Transcript, Word
@@ -243,3 +245,142 @@ def test_an_unsure_answer_is_kept_as_a_guess(
     can be confirmed instead of treated as not heard (a halting word is a doubt instead)."""
     events = run(ScriptedRecognizer(finals={4: final(text, confidence)}))
     assert [(e.intent, e.guess) for e in events] == [(intent, guess)]
+
+
+# -- the front-end in the real path: noisy, quiet and bad audio, real pocketsphinx
+
+
+@pytest.fixture(scope="module")
+def chain() -> Chain:
+    return build_frontend("auto")
+
+
+@pytest.fixture(scope="module")
+def kitchen() -> np.ndarray:
+    path = shared_path("speech/noise/picovoice_kitchen.wav")
+    return np.frombuffer(read_pcm16k(path), dtype="<i2").astype(np.float64)
+
+
+def heard_in(x: np.ndarray, recognizer: Recognizer, chain: Chain | None) -> list[Heard]:
+    data = np.clip(np.rint(x), -32768, 32767).astype("<i2").tobytes()
+    chunks = (data[i : i + 3200] for i in range(0, len(data), 3200))
+    return list(listen(chunks, recognizer, IntentMatcher.load(), frontend=chain))
+
+
+def padded(x: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.zeros(8000), x, np.zeros(12800)])
+
+
+def with_noise(x: np.ndarray, noise: np.ndarray, snr_db: float, start: int) -> np.ndarray:
+    speech = x[np.abs(x) > 0.05 * np.abs(x).max()]
+    part = noise[start : start + len(x)]
+    gain = np.sqrt(np.mean(speech**2) / np.mean(part**2) / 10 ** (snr_db / 20 * 2))
+    return x + gain * part
+
+
+COMMANDS = [("stop", "stop"), ("i feel dizzy", "dizzy"), ("how many reps", "ask_reps")]
+"""Commands the test voice (espeak-ng en-us) gets right when clean: the front-end must keep them
+right when quiet, noisy or clipped. (The bundled model gets many other phrases wrong even clean:
+the speech benchmark measures that.)"""
+
+
+@pytest.mark.parametrize(("text", "intent"), [COMMANDS[0], COMMANDS[2]])
+def test_commands_in_kitchen_noise_are_understood(
+    tmp_path: Path, recognizer: Recognizer, chain: Chain, kitchen: np.ndarray,
+    text: str, intent: str,
+) -> None:
+    x = with_noise(padded(spoken(text, tmp_path)), kitchen, 10.0, 16000 * len(text))
+    assert [h.intent for h in heard_in(x, recognizer, chain) if h.intent != "none"] == [intent]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "down_db"),
+    [(*c, 20) for c in COMMANDS] + [(*COMMANDS[1], 30)],  # 30 dB down, others: missed or wrong
+)
+def test_quiet_commands_are_understood(
+    tmp_path: Path, recognizer: Recognizer, chain: Chain, text: str, intent: str, down_db: int
+) -> None:
+    x = padded(spoken(text, tmp_path)) * 10 ** (-down_db / 20)
+    x = x + np.random.default_rng(down_db).normal(0, 8, len(x))  # the microphone's own hiss
+    assert [h.intent for h in heard_in(x, recognizer, chain) if h.intent != "none"] == [intent]
+
+
+@pytest.mark.parametrize(
+    ("name", "snr_db", "allowed"),
+    [("armkit_yes.wav", 20.0, {"yes", "none"}), ("tflm_no_1000ms.wav", 10.0, {"no", "none"})],
+)
+def test_real_answers_with_kitchen_noise_mixed_in(
+    recognizer: Recognizer, chain: Chain, kitchen: np.ndarray, name: str, snr_db: float,
+    allowed: set[str],
+) -> None:
+    """Real answers with kitchen noise: heard as speech, and never taken for another command.
+    (The bundled model understands them only sometimes: the "yes" at 20 dB SNR was understood
+    in one run and not in another; the speech benchmark measures the rates.)"""
+    path = shared_path(f"speech/speech_commands/{name}")
+    x = np.frombuffer(read_pcm16k(path), dtype="<i2").astype(np.float64)
+    noisy = with_noise(padded(x), kitchen, snr_db, 16000 * 30)
+    heard = [h.intent for h in heard_in(noisy, recognizer, chain)]
+    assert heard and set(heard) <= allowed
+
+
+@pytest.mark.parametrize(
+    "name", ["librispeech/armkit_i_tell_you.wav", "pocketsphinx/goforward.wav"]
+)
+def test_real_other_speech_with_noise_commands_nothing(
+    recognizer: Recognizer, chain: Chain, kitchen: np.ndarray, name: str
+) -> None:
+    x = np.frombuffer(read_pcm16k(shared_path(f"speech/{name}")), dtype="<i2")
+    noisy = with_noise(padded(x.astype(np.float64)), kitchen, 10.0, 16000 * 60)
+    assert {h.intent for h in heard_in(noisy, recognizer, chain)} <= {"none"}
+
+
+@pytest.mark.parametrize("signal", ["silence", "kitchen", "hiss", "dc", "clicks"])
+def test_no_speech_invents_no_command(
+    recognizer: Recognizer, chain: Chain, kitchen: np.ndarray, signal: str
+) -> None:
+    rng = np.random.default_rng(3)
+    x = {
+        "silence": np.zeros(16000 * 3),
+        "kitchen": kitchen[16000 * 20 : 16000 * 25],
+        "hiss": rng.normal(0, 2000, 16000 * 3),
+        "dc": np.full(16000 * 3, -9000.0) + rng.normal(0, 5, 16000 * 3),
+        "clicks": np.where(rng.random(16000 * 3) < 0.001, 30000.0, 0.0),
+    }[signal]
+    assert [h.intent for h in heard_in(x, recognizer, chain) if h.intent != "none"] == []
+
+
+def test_clipped_and_offset_speech_through_the_front_end(
+    tmp_path: Path, recognizer: Recognizer, chain: Chain
+) -> None:
+    x = padded(spoken("stop", tmp_path))
+    shout = np.clip(x * 8, -32768, 32767)
+    offset = x * 0.5 + 8000
+    for y in (shout, offset):
+        assert {h.intent for h in heard_in(y, recognizer, chain)} - {"none"} == {"stop"}
+
+
+@pytest.mark.parametrize(("rate", "channels"), [(8000, 1), (48000, 2)])
+def test_other_rates_through_the_front_end(
+    tmp_path: Path, recognizer: Recognizer, chain: Chain, reps: tuple[np.ndarray, int],
+    rate: int, channels: int,
+) -> None:
+    x = np.repeat(_resampled(reps[0], reps[1], rate)[:, None], channels, axis=1)
+    path = tmp_path / "f.wav"
+    path.write_bytes(riff(1, channels, rate, 16, encode(x, 16)))
+    results = recognize_file(path, recognizer, chain)
+    assert [IntentMatcher.load().match(r.text).intent for r in results] == ["ask_reps"]
+
+
+def test_ten_minutes_stream_through_the_front_end_holding_a_frame_at_most(
+    tmp_path: Path, recognizer: Recognizer, chain: Chain
+) -> None:
+    """Read in chunks (the reader's memory is tested in test_audio_wav), processed in chunks:
+    no stage holds more than a frame of the recording."""
+    path = tmp_path / "long.wav"
+    minute = np.random.default_rng(4).normal(0, 30, 16000 * 60).astype("<i2").tobytes()
+    write_wav(path, minute * 10)
+    del minute
+    for heard in listen(iter_chunks(path), recognizer, IntentMatcher.load(), frontend=chain):
+        assert heard.intent == "none"
+    held = [len(getattr(stage, "_rest", b"")) for stage in chain.stages]
+    assert max(held) < 320  # no stage keeps more than a frame

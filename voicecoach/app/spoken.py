@@ -14,6 +14,7 @@ from typing import Any
 from voicecoach.app.notice import note
 from voicecoach.app.session import Session, finish_virtual
 from voicecoach.app.settings import EngineSettings
+from voicecoach.audio.frontend import Chain, build_frontend
 from voicecoach.errors import AudioError, VoiceCoachError
 from voicecoach.nlu.matcher import IntentMatch, IntentMatcher
 from voicecoach.speech.asr.base import RATE, Recognizer
@@ -34,6 +35,17 @@ def open_recognizer(engine: EngineSettings) -> tuple[Recognizer, str]:
     recognizer, reason = _RECOGNIZERS[key]
     recognizer.reset()
     return recognizer, reason
+
+
+_FRONTENDS: dict[str, Chain] = {}
+
+
+def open_frontend(engine: EngineSettings) -> Chain:
+    """The front-end ``engine.denoise`` asks for (noise suppression, then automatic gain),
+    built once per process; :func:`listen` starts it afresh with each stream."""
+    if engine.denoise not in _FRONTENDS:
+        _FRONTENDS[engine.denoise] = build_frontend(engine.denoise)
+    return _FRONTENDS[engine.denoise]
 
 
 def ticked(chunks: Iterable[bytes], tick: Callable[[float], None]) -> Iterator[bytes]:
@@ -93,6 +105,7 @@ def stream_session(
     chunks: Iterable[bytes],
     recognizer: Recognizer,
     echo: Callable[[], str | None] | None = None,
+    frontend: Chain | None = None,
 ) -> float:
     """Run the session on an audio stream; returns the audio time reached."""
     reached = [0.0]
@@ -103,7 +116,8 @@ def stream_session(
             session.tick(t)
         recognizer.prefer(session.coach.likely_intents)
 
-    for heard in listen(ticked(chunks, tick), recognizer, session.matcher):  # type: ignore[arg-type]
+    heard_all = listen(ticked(chunks, tick), recognizer, session.matcher, frontend=frontend)
+    for heard in heard_all:
         if session.coach.ended:
             break
         feed(session, heard, echo)
@@ -115,16 +129,19 @@ def run_audio_file(session: Session, path: str, engine: EngineSettings) -> int:
     from voicecoach.audio.wav import iter_chunks
 
     recognizer, reason = open_recognizer(engine)
-    note(f"speech recognizer: {reason}")
-    play_stream(session, iter_chunks(path), recognizer)
+    frontend = open_frontend(engine)
+    note(f"speech recognizer: {reason}; front-end: {frontend.name}")
+    play_stream(session, iter_chunks(path), recognizer, frontend)
     return 0
 
 
-def play_stream(session: Session, chunks: Iterable[bytes], recognizer: Recognizer) -> float:
+def play_stream(
+    session: Session, chunks: Iterable[bytes], recognizer: Recognizer, frontend: Chain | None
+) -> float:
     """A whole session on recorded audio, in audio time: what ``--audio-in`` runs (and the
     spoken-session benchmark, on the user's track as it makes it). Returns the audio time."""
     session.begin(0.0)
-    end = stream_session(session, chunks, recognizer)
+    end = stream_session(session, chunks, recognizer, frontend=frontend)
     finish_virtual(session, end)
     return end
 
@@ -139,13 +156,16 @@ def run_microphone(session: Session, device: str | None, engine: EngineSettings)
     try:
         chunks = audio.microphone_chunks(device, echo=echo)
         recognizer, reason = open_recognizer(engine)
+        frontend = open_frontend(engine)
     except VoiceCoachError as err:
         note(f"{err} (typing instead)")
         return False
-    note(f"listening; speech recognizer: {reason}")
+    note(f"listening; speech recognizer: {reason}; front-end: {frontend.name}")
     session.begin(0.0)
     try:
-        reached = stream_session(session, chunks, recognizer, _echo_of(speaker, echo))
+        reached = stream_session(
+            session, chunks, recognizer, _echo_of(speaker, echo), frontend
+        )
     except AudioError as err:
         note(f"{err} (typing instead)")
         import sys
@@ -182,22 +202,34 @@ def _echo_of(speaker: Any, echo: Any) -> Callable[[], str | None]:
 
 
 def understand_wav(path: str, matcher: IntentMatcher, engine: EngineSettings) -> dict[str, Any]:
+    """What a session would have acted on in the recording at ``path``, heard from a fresh
+    start: the halting intent it halted on (``early`` with the partial text when that came
+    before the end of the utterance), else the last command; ``doubt`` names a halting intent
+    heard too unsure to act on (the coach would pause and check in)."""
     recognizer, _ = open_recognizer(engine)
     from voicecoach.audio.wav import iter_chunks
 
-    heard = [h for h in listen(iter_chunks(path), recognizer, matcher) if h.final]
+    heard = list(listen(iter_chunks(path), recognizer, matcher, frontend=open_frontend(engine)))
+    finals = [h for h in heard if h.final]
     chosen = _meaning(heard)
-    return {
+    record: dict[str, Any] = {
         "input": path,
-        "transcript": " ".join(h.text for h in heard),
+        "transcript": " ".join(h.text for h in finals),
         "intent": chosen.intent if chosen else "none",
         "confidence": round(chosen.intent_confidence if chosen else 0.0, 3),
         "engine": recognizer.name,
     }
+    if chosen is not None and not chosen.final:
+        record.update(early=True, partial=chosen.text)
+    doubts = [h.doubt for h in heard if h.doubt]
+    if doubts and (chosen is None or not chosen.halting):
+        record["doubt"] = doubts[0]
+    return record
 
 
 def _meaning(heard: list[Heard]) -> Heard | None:
-    """The utterance that decides a file's intent: a halting one, else the last command."""
+    """The utterance that decides a file's intent: the first halting one (early or final),
+    else the last command."""
     halting = [h for h in heard if h.halting]
     if halting:
         return halting[0]
@@ -209,7 +241,7 @@ def transcribe_wav(path: str, engine: EngineSettings) -> dict[str, Any]:
     from voicecoach.speech.listen import recognize_file
 
     recognizer, _ = open_recognizer(engine)
-    found = recognize_file(path, recognizer)
+    found = recognize_file(path, recognizer, open_frontend(engine))
     confidence = min((t.confidence for t in found), default=0.0)
     return {
         "input": path,

@@ -3,12 +3,14 @@
 Synthesizes the held-out paraphrases (``benchmarks/intent_paraphrases.tsv``, never in the
 phrase files) with voices the tests do not use (flite's voices, espeak-ng variants other than
 plain ``en-us``), adds the real human recordings of ``../shared/speech/``, and plays every clip
-through the real streaming path (:func:`voicecoach.speech.listen.listen`) clean and with kitchen
-noise mixed in at 10 dB SNR. Reports, per voice and condition: intent accuracy, halting
-recall, false halting, out-of-domain rejection, halting "caught" (halted, or heard unsure so
-that the coach would pause and check in while twisting) and false check-ins; and overall
-real-time factor (CPU time of one core / audio time), model load time and peak resident
-memory. ``--json`` prints the lot.
+through the real streaming path (:func:`voicecoach.speech.listen.listen`, front-end included:
+``--denoise``) in four conditions: clean; kitchen noise mixed in at 10 dB SNR; and quiet,
+the whole clip 20 or 30 dB down over a fixed microphone hiss (a person 2-3 m away, or speaking
+softly). Reports, per voice and condition: intent accuracy, halting "caught" (halted, or heard
+unsure so that the coach would pause and check in while twisting), halting outright, false
+halts, false check-ins, out-of-domain rejection; and overall real-time factor (CPU time of one
+core / audio time, front-end included), the front-end's added latency, model load time and
+peak resident memory. ``--json`` prints the lot.
 Exit status 0 when every target is met, 1 when one is not, 2 on bad input.
 
 Needs ``espeak-ng`` and (for its voices) ``flite`` on PATH: ``apt-get install espeak-ng flite``.
@@ -49,15 +51,26 @@ from voicecoach.errors import VoiceCoachError
 OOD_DIRS = ("voice2json", "librispeech", "pocketsphinx", "vosk", "picovoice_rhino")
 HUMAN_COMMANDS = {"tflm_yes_1000ms.wav": "yes", "armkit_yes.wav": "yes", "tflm_no_1000ms.wav": "no"}
 SNR_DB = 10.0
+QUIET_DB = {"quiet20": -20.0, "quiet30": -30.0}
+"""The quiet conditions: the clip this many dB down."""
+HISS_RMS = 8.0
+"""The microphone's own noise under the quiet conditions (-72 dBFS): level does not lift it."""
+CONDITIONS = ("clean", "noisy", *QUIET_DB)
 HALTING = frozenset({"stop", "pain", "dizzy"})
 TARGETS = {
-    "intent_accuracy_clean": (">=", 0.95),
-    "intent_accuracy_noisy": (">=", 0.90),
-    "halting_recall_clean": (">=", 0.99),
-    "halting_recall_noisy": (">=", 0.97),
+    "intent_accuracy_clean": (">=", 0.90),
+    "intent_accuracy_noisy": (">=", 0.80),
+    "intent_accuracy_quiet20": (">=", 0.90),
+    "intent_accuracy_quiet30": (">=", 0.90),
+    "halting_caught_clean": (">=", 0.99),
+    "halting_caught_noisy": (">=", 0.95),
+    "halting_recall_clean": (">=", 0.90),
+    "halting_recall_noisy": (">=", 0.80),
     "false_halting": ("<=", 0.01),
+    "false_checks": ("<=", 0.03),
     "ood_rejection": (">=", 0.95),
     "rtf": ("<=", 0.1),
+    "latency_ms": ("<=", 30.0),
     "load_seconds": ("<=", 1.5),
     "peak_rss_mb": ("<=", 300.0),
 }
@@ -102,26 +115,32 @@ def human_clips(shared: Path) -> list[Clip]:
     return clips
 
 
-def prepare(pcm: bytes, noise: Any | None, rng: random.Random) -> bytes:
-    """Pad with 0.5 s before and 0.8 s after; mix ``noise`` at ``SNR_DB`` over the speech."""
+def prepare(pcm: bytes, noise: Any | None, rng: random.Random, condition: str = "") -> bytes:
+    """Pad with 0.5 s before and 0.8 s after; mix ``noise`` at ``SNR_DB`` over the speech, or
+    for a quiet ``condition`` turn it down over the microphone hiss."""
     import numpy as np
 
     speech = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
     padded = np.concatenate([np.zeros(8000), speech, np.zeros(12800)])
-    if noise is not None:
+    if condition in QUIET_DB:
+        hiss = np.random.default_rng(rng.randrange(2**32)).normal(0.0, HISS_RMS, len(padded))
+        padded = padded * 10 ** (QUIET_DB[condition] / 20) + hiss
+    elif noise is not None:
         start = rng.randrange(0, len(noise) - len(padded))
         part = noise[start : start + len(padded)]
         padded = padded + noise_gain(active_power(speech), part, SNR_DB) * part
     return np.clip(np.rint(padded), -32768, 32767).astype("<i2").tobytes()
 
 
-def run_clip(recognizer: Any, matcher: Any, pcm: bytes) -> tuple[list[str], list[str], float]:
+def run_clip(
+    recognizer: Any, matcher: Any, pcm: bytes, frontend: Any = None
+) -> tuple[list[str], list[str], float]:
     """Intents heard (``none`` left out), halting intents heard unsure (doubts), CPU seconds."""
     from voicecoach.speech.listen import listen
 
     chunks = [pcm[i : i + 3200] for i in range(0, len(pcm), 3200)]
     begin = time.process_time()
-    events = list(listen(chunks, recognizer, matcher))
+    events = list(listen(chunks, recognizer, matcher, frontend=frontend))
     heard = [h.intent for h in events if h.intent != "none"]
     return heard, [h.doubt for h in events if h.doubt], time.process_time() - begin
 
@@ -171,16 +190,23 @@ def _ratio(hits: int, total: int) -> float | None:
     return round(hits / total, 4) if total else None
 
 
-def evaluate(recognizer: Any, matcher: Any, clips: list[Clip], noise: Any) -> dict[str, Any]:
+def evaluate(
+    recognizer: Any,
+    matcher: Any,
+    clips: list[Clip],
+    noise: Any,
+    frontend: Any = None,
+    conditions: Sequence[str] = CONDITIONS,
+) -> dict[str, Any]:
     cells: dict[tuple[str, str], Tally] = defaultdict(Tally)
     totals: dict[str, Tally] = defaultdict(Tally)
     cpu = audio = 0.0
-    rng = random.Random(7)
-    for condition in ("clean", "noisy"):
+    for condition in conditions:
+        rng = random.Random(7)
         for clip in tqdm(clips, desc=condition, unit="clip", file=sys.stderr, leave=False,
                          disable=None):
-            pcm = prepare(clip.pcm, noise if condition == "noisy" else None, rng)
-            heard, doubts, seconds = run_clip(recognizer, matcher, pcm)
+            pcm = prepare(clip.pcm, noise if condition == "noisy" else None, rng, condition)
+            heard, doubts, seconds = run_clip(recognizer, matcher, pcm, frontend)
             cpu, audio = cpu + seconds, audio + len(pcm) / 32000
             cells[(clip.source, condition)].add(clip, heard, doubts)
             totals[condition].add(clip, heard, doubts)
@@ -194,17 +220,22 @@ def evaluate(recognizer: Any, matcher: Any, clips: list[Clip], noise: Any) -> di
 
 
 def summary(result: dict[str, Any]) -> dict[str, float | None]:
-    clean, noisy = result["totals"]["clean"], result["totals"]["noisy"]
-    falses = [r["false_halting"] for r in (clean, noisy) if r["false_halting"] is not None]
+    """Every target's figure: per condition its total, the false rates and OOD at their worst."""
+    totals = result["totals"]
+    values: dict[str, float | None] = {}
+    for key in TARGETS:
+        measure, _, condition = key.rpartition("_")
+        if condition in totals:
+            values[key] = totals[condition][measure]
+    for key in ("false_halting", "false_checks"):
+        found = [r[key] for r in totals.values() if r[key] is not None]
+        values[key] = max(found) if found else None
     ood = [v["ood_rejection"] for k, v in result["cells"].items() if k.startswith("human-ood/")]
     return {
-        "intent_accuracy_clean": clean["intent_accuracy"],
-        "intent_accuracy_noisy": noisy["intent_accuracy"],
-        "halting_recall_clean": clean["halting_recall"],
-        "halting_recall_noisy": noisy["halting_recall"],
-        "false_halting": max(falses) if falses else None,
+        **values,
         "ood_rejection": min((r for r in ood if r is not None), default=None),
         "rtf": result["rtf"],
+        "latency_ms": result["latency_ms"],
         "load_seconds": result["load_seconds"],
         "peak_rss_mb": result["peak_rss_mb"],
     }
@@ -223,19 +254,23 @@ def render(result: dict[str, Any]) -> str:
         return "   -  " if value is None else f"{100 * value:5.1f}%"
 
     head = (
-        f"{'voice/condition':28} {'n':>4} {'intent':>7} {'halt':>7} {'f.halt':>7} {'ood rej':>7}"
-        f" {'caught':>7} {'f.check':>7}"
+        f"{'voice/condition':28} {'n':>4} {'intent':>7} {'caught':>7} {'halt':>7} {'f.halt':>7}"
+        f" {'f.check':>7} {'ood rej':>7}"
     )
     prefer = ",".join(result["prefer"]) or "nothing"
-    lines = [f"engine: {result['engine']}, favouring {prefer}", head, "-" * len(head)]
+    lines = [
+        f"engine: {result['engine']}, front-end: {result['frontend']}, favouring {prefer}",
+        head,
+        "-" * len(head),
+    ]
     for name, r in [
         *result["cells"].items(),
         *(("ALL/" + k, v) for k, v in result["totals"].items()),
     ]:
         lines.append(
-            f"{name:28} {r['n']:4} {pct(r['intent_accuracy']):>7} {pct(r['halting_recall']):>7} "
-            f"{pct(r['false_halting']):>7} {pct(r['ood_rejection']):>7} "
-            f"{pct(r['halting_caught']):>7} {pct(r['false_checks']):>7}"
+            f"{name:28} {r['n']:4} {pct(r['intent_accuracy']):>7} {pct(r['halting_caught']):>7} "
+            f"{pct(r['halting_recall']):>7} {pct(r['false_halting']):>7} "
+            f"{pct(r['false_checks']):>7} {pct(r['ood_rejection']):>7}"
         )
     lines.append("")
     for key, value in result["summary"].items():
@@ -269,6 +304,14 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated intents the recognizer favours, as while the coach waits for an "
         "answer (yes,no: its safety question); default none",
     )
+    p.add_argument(
+        "--denoise", default="auto", help="front-end noise suppression: auto, a name, or off"
+    )
+    p.add_argument("--no-level", action="store_true", help="front-end without automatic gain")
+    p.add_argument(
+        "--conditions", default=",".join(CONDITIONS), help="comma-separated, of: " + ", ".join(
+            CONDITIONS)
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--misses", action="store_true", help="list every miss")
     return p
@@ -284,6 +327,7 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from voicecoach.audio.frontend import build_frontend
     from voicecoach.nlu.matcher import IntentMatcher
     from voicecoach.speech.asr.engines import create_recognizer
 
@@ -299,8 +343,11 @@ def _run(args: argparse.Namespace) -> int:
     recognizer = create_recognizer(args.engine, args.model)
     load = time.perf_counter() - begin
     recognizer.prefer(prefer)
-    result = evaluate(recognizer, IntentMatcher.load(), clips, noise)
+    frontend = build_frontend(args.denoise, level=not args.no_level)
+    conditions = _conditions(args.conditions)
+    result = evaluate(recognizer, IntentMatcher.load(), clips, noise, frontend, conditions)
     result.update(engine=recognizer.name, load_seconds=round(load, 3), peak_rss_mb=_rss_mb())
+    result.update(frontend=frontend.name, latency_ms=added_latency_ms(frontend, clips, noise))
     result["prefer"] = sorted(prefer)
     result["summary"] = summary(result)
     result["targets"] = check(result["summary"])
@@ -312,6 +359,45 @@ def _run(args: argparse.Namespace) -> int:
             for miss in misses:
                 print(f"miss {cell}: {miss}")
     return 0 if all(result["targets"].values()) else 1
+
+
+def _conditions(names: str) -> list[str]:
+    wanted = [n for n in names.split(",") if n]
+    unknown = set(wanted) - set(CONDITIONS)
+    if unknown or not wanted:
+        raise ValueError(f"unknown conditions: {', '.join(sorted(unknown)) or '(none)'}")
+    return wanted
+
+
+def added_latency_ms(frontend: Any, clips: list[Clip], noise: Any) -> float:
+    """How much later the front-end's output carries the audio than its input, in ms: the
+    delay at the peak of their cross-correlation, plus the audio held back at a chunk's end
+    (the worst over a few noisy clips; 0.1 s chunks, as from the microphone)."""
+    import numpy as np
+
+    worst = 0.0
+    for clip in clips[:: max(1, len(clips) // 5)][:5]:
+        pcm = prepare(clip.pcm, noise, random.Random(1))
+        frontend.reset()
+        pieces = [frontend.process(pcm[i : i + 3200]) for i in range(0, len(pcm), 3200)]
+        held = max(0, len(pcm) - sum(len(p) for p in pieces)) / 32
+        x = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+        y = np.frombuffer(b"".join(pieces), dtype="<i2").astype(np.float64)
+        worst = max(worst, _lag_ms(x, y) + held)
+    return round(worst, 1)
+
+
+def _lag_ms(x: Any, y: Any) -> float:
+    import numpy as np
+
+    n = min(len(x), len(y))
+    if n == 0 or not y[:n].any():
+        return 0.0
+    size = 1 << (2 * n - 1).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(y[:n], size) * np.conj(np.fft.rfft(x[:n], size)), size)
+    lags = np.concatenate([corr[:800], corr[-800:]])
+    lag = int(np.argmax(lags))
+    return (lag if lag < 800 else lag - 1600) / 16
 
 
 def _intents(names: str) -> frozenset[str]:

@@ -239,7 +239,7 @@ def run_session(setup: Setup, plan: Plan, voice: Voice, name: str,
     """Say ``plan`` with ``voice`` in ``condition`` through the ``run --audio-in`` path."""
     from voicecoach.app.runner import build_session
     from voicecoach.app.settings import RunSettings
-    from voicecoach.app.spoken import play_stream
+    from voicecoach.app.spoken import open_frontend, play_stream
 
     records: list[dict[str, Any]] = []
     settings = RunSettings(engine=setup.engine, reps=plan.reps, seed=plan.seed, json=True)
@@ -250,7 +250,8 @@ def run_session(setup: Setup, plan: Plan, voice: Voice, name: str,
     recognizer = _fresh_recognizer(setup.engine)
     track: list[bytes] = []
     begin = time.process_time()
-    play_stream(session, _user_track(user, room, track, setup.limit), recognizer)
+    frontend = open_frontend(setup.engine)
+    play_stream(session, _user_track(user, room, track, setup.limit), recognizer, frontend)
     cpu = time.process_time() - begin
     user.conclude()
     records = [json.loads(json.dumps(r)) for r in records]  # as run --json prints them

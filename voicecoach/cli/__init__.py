@@ -59,6 +59,9 @@ def _add_engine(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=("auto", "vosk", "pocketsphinx"),
                         help="speech recognizer (default: auto)")
     parser.add_argument("--model", help="path of a vosk model folder")
+    parser.add_argument("--denoise", metavar="auto|NAME|off",
+                        choices=("auto", "webrtc", "speex", "rnnoise", "deepfilter", "off"),
+                        help="noise suppression before the recognizer (default auto)")
 
 
 def _add_run(parser: argparse.ArgumentParser) -> None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from voicecoach.speech.asr.base import RATE, Recognizer, Transcript
 
 if TYPE_CHECKING:
+    from voicecoach.audio.frontend import Chain
     from voicecoach.nlu.matcher import IntentMatch, Matcher
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,17 @@ STABLE_PARTIALS = 5
 """Consecutive chunks a halting partial must hold before it acts."""
 MAX_PARTIAL_WORDS = 3
 """Longer partials never act early: a halting word inside a long sentence waits for the end."""
+EARLY_MATCH = 0.99
+"""A partial acts early only if it is a halting phrase this exactly (measured: in kitchen noise,
+partials such as "i have a" fuzzy-match "i have a pain" at 0.84 and halted ordinary speech)."""
+EARLY_LETTERS = 3
+"""A partial acts early only if a word of at least this many letters in it means the halting
+intent by itself (measured: kitchen noise over real "yes"/"no" recordings gave steady partials
+"ow", "ow thank", "ow up": pain on the strength of "ow"). Its final still can halt, if the
+halting word is sure."""
+HALT_FUZZY = "doubt"
+"""What a final whose halting match is only fuzzy (below ``EARLY_MATCH``) does when the
+recognizer was sure enough: ``doubt`` (the coach pauses and checks in) or ``act`` (halts)."""
 NONE = "none"
 
 
@@ -86,16 +98,23 @@ def listen(
     *,
     min_confidence: float = MIN_CONFIDENCE,
     stable: int = STABLE_PARTIALS,
+    frontend: Chain | None = None,
 ) -> Iterator[Heard]:
-    """Feed ``chunks`` to ``recognizer``; yield what was heard, in audio time."""
+    """Feed ``chunks`` to ``recognizer``; yield what was heard, in audio time.
+
+    ``frontend`` (noise suppression, gain: :mod:`voicecoach.audio.frontend`) processes each
+    chunk first; it starts afresh with the stream and adapts for as long as the stream lasts.
+    """
     from voicecoach.nlu.matcher import HALTING, IntentMatcher
 
     stream = _Stream(matcher or IntentMatcher.load(), frozenset(HALTING), min_confidence, stable)
+    if frontend is not None:
+        frontend.reset()
     consumed = 0
     for chunk in chunks:
         consumed += len(chunk)
         t = round(consumed / (2 * RATE), 3)
-        result = recognizer.accept(chunk)
+        result = recognizer.accept(frontend.process(chunk) if frontend else chunk)
         heard = stream.final(result, t) if result else stream.partial(recognizer.partial(), t)
         if heard is not None:
             yield heard
@@ -127,7 +146,7 @@ class _Stream:
         if self.fired is not None:
             return None
         match = self._match_partial(text)
-        if match is None or match.intent not in self.halting:
+        if match is None or not self._may_act_early(text, match):
             self.streak = ("", 0)
             return None
         count = self.streak[1] + 1 if self.streak[0] == match.intent else 1
@@ -138,6 +157,16 @@ class _Stream:
             return None
         self.fired = match.intent
         return Heard(t, text, 0.0, match.intent, match.confidence, False, self.since)
+
+    def _may_act_early(self, text: str, match: IntentMatch) -> bool:
+        return (
+            match.intent in self.halting
+            and match.confidence >= EARLY_MATCH
+            and any(
+                len(word) >= EARLY_LETTERS and self.matcher.match(word).intent == match.intent
+                for word in text.split()
+            )
+        )
 
     def _match_partial(self, text: str) -> IntentMatch | None:
         if text != self.last[0]:
@@ -151,8 +180,10 @@ class _Stream:
             return None
         match = self.matcher.match(result.text)
         intent, score = match.intent, match.confidence
+        if fired is not None and intent == fired:
+            return None  # already acted on from a partial
         doubt = guess = ""
-        if intent not in (NONE, fired) and not self._trusted(result, intent, score):
+        if intent != NONE and not self._acted_on(result, intent, score):
             log.debug(
                 "ignoring %r (%s): recognizer %.2f, match %.2f",
                 result.text,
@@ -163,10 +194,14 @@ class _Stream:
             doubt = intent if intent in self.halting else ""
             guess = "" if doubt else intent
             intent, score = NONE, 0.0
-        if fired is not None and intent == fired:
-            return None
         return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt,
                      guess)
+
+    def _acted_on(self, result: Transcript, intent: str, matched: float) -> bool:
+        """Trusted, and (for a halting intent) matched exactly enough to halt at once."""
+        if intent in self.halting and matched < EARLY_MATCH and HALT_FUZZY == "doubt":
+            return False
+        return self._trusted(result, intent, matched)
 
     def _trusted(self, result: Transcript, intent: str, matched: float) -> bool:
         """Garbage recognized from noise or other speech often fuzzy-matches some phrase."""
@@ -187,7 +222,9 @@ class _Stream:
         )
 
 
-def recognize_file(path: str | Path, recognizer: Recognizer) -> list[Transcript]:
+def recognize_file(
+    path: str | Path, recognizer: Recognizer, frontend: Chain | None = None
+) -> list[Transcript]:
     """Every utterance recognized in a WAV file (any rate, mono or stereo), in order.
 
     Raises :class:`voicecoach.errors.AudioError` naming the file if it cannot be read.
@@ -195,8 +232,12 @@ def recognize_file(path: str | Path, recognizer: Recognizer) -> list[Transcript]
     from voicecoach.audio.wav import iter_chunks
 
     found: list[Transcript] = []
+    chunks = iter_chunks(path)
+    if frontend is not None:
+        frontend.reset()
+        chunks = frontend.run(chunks)
     try:
-        for chunk in iter_chunks(path):
+        for chunk in chunks:
             result = recognizer.accept(chunk)
             if result is not None and result.text:
                 found.append(result)
