@@ -159,6 +159,8 @@ class Condition:
     reps: int
     engine: str
     text_check: bool = True
+    limit: float = 900.0
+    """Seconds of audio at most per session."""
 
 
 def play_session(cond: Condition, commands: list[UserLine], seed: int, recognizer: Any,
@@ -179,7 +181,7 @@ def play_session(cond: Condition, commands: list[UserLine], seed: int, recognize
                   durations=lines.duration)
     run = RoomRun(coach, IntentMatcher.load(), recognizer, lines, room,
                   BenchUser(list(commands), rng), EchoCanceller() if cond.aec else None,
-                  text_check=cond.text_check)
+                  text_check=cond.text_check, limit=cond.limit)
     if cond.oracle:
         recognizer.follow(run)
     recognizer.reset()
@@ -402,6 +404,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sessions", type=int, default=4)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--reps", type=int, default=15, help="twists per side")
+    p.add_argument("--limit", type=float, default=900.0,
+                   help="seconds of audio at most per session (default 900)")
     p.add_argument("--per-session", type=int, default=16, help="commands said per session")
     p.add_argument("--echo-only", action="store_true",
                    help="no commands: the coach's own voice is all the microphone hears")
@@ -494,7 +498,7 @@ def _condition(args: argparse.Namespace) -> Condition:
         noise = np.frombuffer(read_pcm16k(args.noise), dtype="<i2").astype(np.float64)
     echo = None if args.no_echo else args.echo_db
     return Condition(echo, args.snr, noise, not args.no_aec, args.recognizer == "oracle",
-                     args.reps, args.recognizer, not args.no_text_check)
+                     args.reps, args.recognizer, not args.no_text_check, args.limit)
 
 
 def _commands(args: argparse.Namespace) -> dict[str, list[UserLine]]:
