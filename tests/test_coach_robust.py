@@ -367,3 +367,12 @@ def test_a_session_passes_what_speech_was_unsure_of_to_the_coach() -> None:
     session.heard(talk_to.now, "nope", guess="no")
     assert [r for r in records if r["event"] == "intent"][-1]["guess"] == "no"
     assert talk_to.step == "safety_check"
+
+
+def test_start_said_again_during_the_intro_does_not_queue_a_second_one() -> None:
+    """Found by the property above: leftovers of a repeated start re-asked the safety
+    question after it had been answered, and a plain "no" then skipped the advice."""
+    events = [(0, "stop")] + [(0, "start")] * 5 + [(0, "unsure_no"), (20, "no")]
+    said = [a.key for _, actions, _ in _feed(events) for a in actions if isinstance(a, Say)]
+    assert said.count("intro") == 2 and said.count("safety.ask") == 1
+    assert ADVICE in said and "setup.intro" not in said  # the advice, then "cleared?"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from voicecoach.coach.core import Core
-from voicecoach.coach.timeline import Line
+from voicecoach.coach.timeline import Call, Line
 
 GO_ON = frozenset({"yes", "resume", "start", "ready"})
 YES_NO = frozenset({"yes", "no"})
@@ -54,7 +54,9 @@ class Steps(Core):
     def _step_idle(self, intent: str) -> bool:
         if intent not in GO_ON:
             return False
-        self._wait = None
+        if Call("_ask_safety") in self._queue:
+            return True  # said again during the intro: on to the question, not a second intro
+        self._new_script()
         self._set_phase("safety_check")
         self._queue_line("intro", intro=self.dialog.script.text["intro"])
         self._then("_ask_safety")
@@ -138,7 +140,7 @@ class Steps(Core):
     # -- setup -----------------------------------------------------------------------------
 
     def _begin_setup(self) -> None:
-        self._wait = None
+        self._new_script()
         self.step = "setup"
         self._set_phase("setup")
         self._queue_line("setup.intro")
@@ -162,7 +164,7 @@ class Steps(Core):
     # -- twisting ----------------------------------------------------------------------
 
     def _begin_twisting(self) -> None:
-        self._wait = None
+        self._new_script()
         self.step = "explain"
         self._set_phase("twisting")
         self._queue_line("twist.intro")
@@ -306,6 +308,7 @@ class Steps(Core):
         self._next_beat = self.speaking_until + self.config.lead_in
 
     def _cooldown_steps(self) -> None:
+        self._new_script()
         cooldown = self.dialog.script.cooldown
         for key in ("start_position", "arms", "breathe"):
             self._queue_line("cooldown.step", step=cooldown[key])

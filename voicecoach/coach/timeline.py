@@ -169,6 +169,12 @@ class Timeline:
             self._prompt = line.text
         return line
 
+    def _new_script(self) -> None:
+        """A new part of the session begins: what was queued for the last part is dropped
+        and nothing is awaited any more."""
+        self._queue.clear()
+        self._wait = None
+
     def _pause_for(self, seconds: float) -> None:
         """Leave a silence of ``seconds`` before the next queued line (a slow breath)."""
         self._queue.append(Gap(seconds))
