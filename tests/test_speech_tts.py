@@ -247,3 +247,18 @@ def test_slower_speech_takes_longer_and_the_cache_is_bounded() -> None:
     slow.pcm("Right, 1.")
     slow.pcm(text)
     assert slow.renders == 3  # the first line was pushed out of a one-line cache
+
+
+def test_a_rendered_line_ends_soon_after_its_last_sound() -> None:
+    """espeak-ng leaves ~0.3 s of silence after a line: trimmed to TAIL_KEPT, so the coach's
+    timeline (which runs on these durations) ends a line when the user stops hearing it."""
+    import numpy as np
+
+    from voicecoach.speech.tts import TAIL_KEPT, LineAudio, trim_tail
+
+    pcm = LineAudio().pcm("Left, seven.")
+    samples = np.abs(np.frombuffer(pcm, dtype="<i2").astype(np.int32))
+    tail = len(samples) - 1 - int(np.flatnonzero(samples > 64)[-1])
+    assert tail <= TAIL_KEPT * 16000
+    silent = bytes(3200)
+    assert trim_tail(silent) == silent and trim_tail(pcm + silent) == pcm

@@ -117,10 +117,14 @@ class Timeline:
             wait.deadline = max(self.now, self.speaking_until) + wait.timeout
 
     def _fire_due(self) -> None:
-        if self._next_beat is not None and self._next_beat <= self.now:
+        """A reply due now goes before a beat due now (the user is waiting for it; the count
+        then waits for the reply), the beat before the coach's own script."""
+        if self._next and self.speaking_until <= self.now:
+            self._run(self._next.popleft())
+        elif self._next_beat is not None and self._next_beat <= self.now:
             self._beat(self._next_beat)
-        elif (self._next or self._queue) and self.speaking_until <= self.now:
-            self._run((self._next or self._queue).popleft())
+        elif self._queue and self.speaking_until <= self.now:
+            self._run(self._queue.popleft())
         elif self._wait is not None and (self._wait.deadline or self.now + 1) <= self.now:
             self._on_silence(self._wait)
 

@@ -372,7 +372,24 @@ class LineAudio:
         with tempfile.TemporaryDirectory(prefix="voicecoach-line-") as tmp:
             path = render_wav(text, Path(tmp) / "line.wav", self.voice, self.rate)
             self.renders += 1
-            return read_pcm16k(path)
+            return trim_tail(read_pcm16k(path))
+
+
+TAIL_KEPT = 0.08
+"""Seconds of the synthesizer's trailing silence kept after a line's last sound."""
+
+
+def trim_tail(pcm: bytes, floor: int = 64) -> bytes:
+    """``pcm`` without the silence a synthesizer leaves after the last word (espeak-ng adds
+    about 0.3 s): the coach's timeline then ends each line when its sound ends."""
+    import numpy as np
+
+    samples = np.frombuffer(pcm, dtype="<i2")
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > floor)
+    if loud.size == 0:
+        return pcm
+    end = min(len(samples), int(loud[-1]) + 1 + int(TAIL_KEPT * LINE_RATE))
+    return samples[:end].tobytes()
 
 
 # ---------------------------------------------------------------- voice
