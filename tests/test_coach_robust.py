@@ -376,3 +376,13 @@ def test_start_said_again_during_the_intro_does_not_queue_a_second_one() -> None
     said = [a.key for _, actions, _ in _feed(events) for a in actions if isinstance(a, Say)]
     assert said.count("intro") == 2 and said.count("safety.ask") == 1
     assert ADVICE in said and "setup.intro" not in said  # the advice, then "cleared?"
+
+
+def test_a_question_during_a_count_is_answered_before_the_cue_that_would_follow() -> None:
+    base = play(FULL)
+    cue = next(r for r in of(base, "say") if r["key"] == "twist.reminder")
+    count = [r for r in of(base, "say") if r["t"] < cue["t"]][-1]
+    records = play([*FULL, (count["t"] + 0.05, "ask_duration")])
+    after = [r["key"] for r in of(records, "say") if r["t"] > count["t"]]
+    assert after[0] == "duration.during"
+    assert "twist.reminder" not in after[:2]

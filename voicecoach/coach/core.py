@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 COUNT_KEYS = frozenset({"twist.right", "twist.left", "twist.number", "cooldown.right",
                         "cooldown.left"})
 """Lines that are counts: never cut short by a barge-in (they end within a second)."""
+CUE_KEYS = frozenset({"twist.reminder", "twist.halfway", "twist.halfway_short", "twist.last",
+                      "twist.last_short", "cooldown.slower"})
+"""Lines said between counts only when they fit: a reply to the user goes before them."""
 
 
 class Core(Timeline):
@@ -154,6 +157,12 @@ class Core(Timeline):
         """A cue to say between two counts, in the first of its forms that fits; it waits up
         to ``beats`` beats for room (the count never waits for a cue)."""
         self._cue_forms, self._cue_beats = forms, beats
+
+    def _drop_cues(self) -> None:
+        """Cues are optional: waiting or queued ones give way to what the user asked for."""
+        self._cue_forms = ()
+        for line in [i for i in self._next if isinstance(i, Line) and i.key in CUE_KEYS]:
+            self._next.remove(line)
 
     def _try_cue(self) -> None:
         if not self._cue_forms or self._next_beat is None:

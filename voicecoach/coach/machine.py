@@ -137,7 +137,9 @@ class Coach(Recall):
         self._resay = None
 
     def _barge_in(self) -> Line | None:
-        """The user talks over the coach: cut the line being said, unless it is a count."""
+        """The user talks over the coach: cut the line being said, unless it is a count, and
+        drop a cue waiting to be said between counts (the reply goes first)."""
+        self._drop_cues()
         if self._playing is not None and self._playing.line.key in COUNT_KEYS:
             return None
         return self._hush()
