@@ -23,7 +23,6 @@ import json
 import random
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from voicecoach.bench.guard import guarded
 from voicecoach.bench.intents import DEFAULT_TABLE, Row, read_table
 from voicecoach.bench.voices import (
     NOISE_FILE,
@@ -46,7 +46,6 @@ from voicecoach.bench.voices import (
     noise_gain,
     synthesize,
 )
-from voicecoach.errors import VoiceCoachError
 
 OOD_DIRS = ("voice2json", "librispeech", "pocketsphinx", "vosk", "picovoice_rhino")
 HUMAN_COMMANDS = {"tflm_yes_1000ms.wav": "yes", "armkit_yes.wav": "yes", "tflm_no_1000ms.wav": "no"}
@@ -318,12 +317,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return _run(args)
-    except (OSError, ValueError, VoiceCoachError, subprocess.SubprocessError) as exc:
-        print(f"speech benchmark: {exc}", file=sys.stderr)
-        return 2
+    return guarded("speech benchmark", _run, _parser().parse_args(argv))
 
 
 def _run(args: argparse.Namespace) -> int:

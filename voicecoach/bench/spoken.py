@@ -45,7 +45,6 @@ import json
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.app.settings import EngineSettings
+from voicecoach.bench.guard import guarded
 from voicecoach.bench.sessionplan import DEFAULT_PLANS, Plan, Plans
 from voicecoach.bench.user import CHUNK, RATE, Attempt, Outcome, Tally, User, Voice, tally
 from voicecoach.bench.voices import (
@@ -68,7 +68,6 @@ from voicecoach.bench.voices import (
     noise_gain,
     synthesize,
 )
-from voicecoach.errors import VoiceCoachError
 
 DEFAULT_VOICES = ("flite-slt", "flite-awb", "espeak-en-gb", "espeak-rp-f3")
 LIMIT = 1200.0
@@ -474,12 +473,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return _run(args)
-    except (OSError, ValueError, VoiceCoachError, subprocess.SubprocessError) as exc:
-        print(f"spoken benchmark: {exc}", file=sys.stderr)
-        return 2
+    return guarded("spoken benchmark", _run, _parser().parse_args(argv))
 
 
 def _run(args: argparse.Namespace) -> int:
