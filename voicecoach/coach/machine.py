@@ -78,7 +78,7 @@ class Coach(Recall):
         elif isinstance(event, InputError):
             self._say("input.error")
             self._rearm()
-        elif not isinstance(event, Tick | Utterance):
+        elif not isinstance(event, Tick):
             log.warning("unknown event %r", event)
         self._advance(self.now)
         return self._out
@@ -140,7 +140,7 @@ class Coach(Recall):
         """The user talks over the coach: cut the line being said, unless it is a count, and
         drop a cue waiting to be said between counts (the reply goes first)."""
         self._drop_cues()
-        if self._playing is not None and self._playing.line.key in COUNT_KEYS:
+        if self._playing is not None and self._playing.key in COUNT_KEYS:
             return None
         return self._hush()
 

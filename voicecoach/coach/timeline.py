@@ -56,12 +56,6 @@ class Wait:
     reprompted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Playing:
-    line: Line
-    end: float
-
-
 class Timeline:
     """Lines, gaps and calls in order, a wait for an answer, and the clock they run on."""
 
@@ -80,7 +74,8 @@ class Timeline:
         self._durations = durations
         self._queue: deque[Item] = deque()
         self._next: deque[Item] = deque()
-        self._playing: Playing | None = None
+        self._playing: Line | None = None
+        """The line last started; it is still being said while ``speaking_until`` > now."""
         self._wait: Wait | None = None
         self._out: list[Action] = []
         self._last_line = ""
@@ -125,7 +120,8 @@ class Timeline:
             self._beat(self._next_beat)
         elif self._queue and self.speaking_until <= self.now:
             self._run(self._queue.popleft())
-        elif self._wait is not None and (self._wait.deadline or self.now + 1) <= self.now:
+        elif self._wait is not None and self._wait.deadline is not None \
+                and self._wait.deadline <= self.now:
             self._on_silence(self._wait)
 
     def _run(self, item: Item) -> None:
@@ -154,7 +150,7 @@ class Timeline:
         start = max(self.now, self.speaking_until)
         seconds = self._seconds(line.text)
         self.speaking_until = start + seconds
-        self._playing = Playing(line, self.speaking_until)
+        self._playing = line
         self._out.append(Say(round(start, 3), line.text, line.key, seconds))
         if line.main:
             self._last_line = line.text
@@ -194,7 +190,7 @@ class Timeline:
             return None
         self.speaking_until = self.now
         self._out.append(Hush(round(self.now, 3)))
-        return playing.line if playing is not None else None
+        return playing
 
     def _interrupt(self) -> None:
         """Cut off what is being said and drop what was queued."""
