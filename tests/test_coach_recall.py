@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from coachkit import FULL, keys, of, play
+from coachkit import FULL, keys, make_coach, of, play
 
+from voicecoach.coach.events import Begin, Say, Tick, Utterance
 from voicecoach.coach.machine import CoachConfig
 from voicecoach.coach.progression import SessionSummary, progress
 
@@ -50,6 +51,16 @@ def test_how_many_reps_before_twisting_says_why() -> None:
     assert keys(records).count("reps.before") == 1
     (why,) = said(records, "progress.reps")
     assert "18" in why and "comfortably" in why
+
+
+def test_how_many_reps_while_a_safety_answer_is_checked_says_why_too() -> None:
+    """The steps that confirm an unsure safety answer are before the twisting as well."""
+    coach = make_coach(config([FINISHED, FINISHED]))
+    events = [Begin(0.0), Utterance(1.0, "start", 1.0), Utterance(30.0, "none", 0.0, guess="no"),
+              Utterance(40.0, "ask_reps", 1.0)]
+    actions = [a for e in [*events, Tick(60.0)] for a in coach.handle(e)]
+    assert coach.step == "safety_check"
+    assert [a.key for a in actions if isinstance(a, Say)].count("progress.reps") == 1
 
 
 def test_how_am_i_doing_from_the_history_and_today() -> None:

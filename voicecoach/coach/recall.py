@@ -11,7 +11,8 @@ from __future__ import annotations
 from voicecoach.coach.progression import Progress, SessionSummary
 from voicecoach.coach.steps import Steps
 
-BEFORE_TWISTING = frozenset({"idle", "safety", "safety_confirm", "setup", "explain"})
+BEFORE_TWISTING = frozenset({"idle", "safety", "safety_check", "safety_confirm", "cleared_check",
+                             "setup", "explain"})
 
 
 class Recall(Steps):
