@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import VoiceCoachError
+from voicecoach.speech.asr.engines import ENGINES
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +91,9 @@ class Key:
 
 
 KEYS: dict[str, Key] = {k.name: k for k in (
-    Key("engine", str, "auto", "speech recognizer", "--engine",
-        choices=("auto", "vosk", "pocketsphinx")),
-    Key("model", str, None, "vosk model folder (default: the installed one)", "--model",
+    Key("engine", str, "auto", "speech recognizer (auto: Whisper when installed)", "--engine",
+        choices=ENGINES),
+    Key("model", str, None, "vosk model folder (default: the installed one; for vosk)", "--model",
         env="VOICECOACH_MODEL"),
     Key("input_device", str, None, "microphone, index or name (see: voicecoach devices)",
         "--device"),

@@ -39,7 +39,8 @@ FIX_CLIP = "lower the microphone's input level (alsamixer or pavucontrol), or st
 FIX_SPEAKER = ("connect a speaker, then pick it: `voicecoach devices`, `--output-device N` or "
                "`voicecoach config set output_device N`")
 FIX_TTS = "sudo apt-get install espeak-ng (and: pip install pyttsx3)"
-FIX_RECOGNIZER = ("pip install pocketsphinx, or install a vosk model: "
+FIX_RECOGNIZER = ("reinstall voicecoach (pip install .: it brings Whisper tiny.en), or use "
+                  "--engine pocketsphinx, or install a vosk model: "
                   "voicecoach models download small-en-us")
 
 

@@ -12,6 +12,7 @@ from voicecoach.cli.flags import engine_settings, run_settings, settings_of
 
 __all__ = ["build_parser", "engine_settings", "main", "run_settings", "settings_of"]
 from voicecoach.errors import VoiceCoachError
+from voicecoach.speech.asr.engines import ENGINES
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,9 @@ def _add_output(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_engine(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=("auto", "vosk", "pocketsphinx"),
-                        help="speech recognizer (default: auto)")
+    parser.add_argument("--engine", choices=ENGINES,
+                        help="speech recognizer (default auto: Whisper tiny.en when installed, "
+                        "else vosk with a model, else pocketsphinx)")
     parser.add_argument("--model", help="path of a vosk model folder")
     parser.add_argument("--denoise", metavar="auto|NAME|off",
                         choices=("auto", "webrtc", "speex", "rnnoise", "deepfilter", "off"),

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from voicecoach.errors import ModelError
+from voicecoach.errors import ModelError, VoiceCoachError
 from voicecoach.speech import models
 
 
@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     explicit = getattr(args, "model", None)
+    print(f"speech recognizer (--engine auto): {_auto_reason(explicit)}")
+    _whisper_line()
     try:
         active = models.find_model(explicit, lang="en")
     except ModelError as exc:
@@ -63,6 +65,25 @@ def _list(args: argparse.Namespace) -> int:
             where = f"{info.source}: {info.path}"
         print(f"{mark} {info.name:<28} {info.lang or '?':<4} {where}")
     return 0
+
+
+def _auto_reason(explicit: str | None) -> str:
+    from voicecoach.speech.asr.engines import choose_engine
+
+    try:
+        return choose_engine("auto", explicit).reason
+    except VoiceCoachError as exc:
+        return f"none ({exc})"
+
+
+def _whisper_line() -> None:
+    from voicecoach.speech.asr import whisper_model
+
+    if not whisper_model.available():
+        where = f"not installed ({whisper_model.INSTALL})"
+    else:
+        where = f"package {whisper_model.PACKAGE}: {whisper_model.model_dir()}"
+    print(f"  {whisper_model.NAME:<28} en   {where}")
 
 
 def _download(args: argparse.Namespace) -> int:

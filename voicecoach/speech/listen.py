@@ -16,12 +16,13 @@ When the engine gives an n-best list (:attr:`Transcript.alternatives`), the inte
 from the best-ranked hypothesis that means one (each rank down costs ``RANK_COST`` of match
 confidence), so "pick up the base" can still be faster when the second guess says "pace".
 
-A final transcript is acted on only if the recognizer was sure enough of it: an exact phrase
-needs ``min_confidence``, a fuzzy intent match needs more (``FUZZY_NEEDS``), and a halting word
-inside it must itself be sure (``HALT_WORD_CONFIDENCE``). Otherwise it is reported with intent
-``none``: never act on what was barely heard. (Measured: garbage recognized from noise or
-unrelated speech fuzzy-matches some phrase at 0.67-0.83.) A halting intent so reported is kept
-as ``doubt``, so that the coach can pause and ask rather than count on.
+A final transcript is acted on only if the recognizer was sure enough of it, by the engine's
+own :class:`~voicecoach.speech.asr.base.Trust` (its confidences are its own): an exact phrase
+needs ``trust.exact``, a fuzzy intent match needs more (``trust.fuzzy``, ``trust.loose``), and
+a halting word inside it must itself be sure (``trust.halt_word``). Otherwise it is reported
+with intent ``none``: never act on what was barely heard. (Measured: garbage recognized from
+noise or unrelated speech fuzzy-matches some phrase at 0.67-0.83.) A halting intent so reported
+is kept as ``doubt``, so that the coach can pause and ask rather than count on.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voicecoach.speech.asr.base import RATE, Recognizer, Transcript
+from voicecoach.speech.asr.base import RATE, Recognizer, Transcript, Trust
 
 if TYPE_CHECKING:
     from voicecoach.audio.frontend import Chain
@@ -40,15 +41,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MIN_CONFIDENCE = 0.3
-"""Recognizer confidence (mean word posterior) a final needs when it is an exact phrase."""
 FUZZY_MATCH = 0.8
-"""Below this intent-match confidence a match is loose ..."""
-FUZZY_NEEDS = (0.6, 0.8)
-"""... and the recognizer confidence needed is the first value for a fuzzy match at or above
-``FUZZY_MATCH``, the second for a looser one."""
-HALT_WORD_CONFIDENCE = 0.5
-"""A final halts on a word that alone means stop/pain/dizzy only if that word is this sure."""
+"""Below this intent-match confidence a match is loose (``trust.loose``), at or above it
+close (``trust.fuzzy``)."""
 STABLE_PARTIALS = 5
 """Consecutive chunks a halting partial must hold before it acts."""
 MAX_PARTIAL_WORDS = 3
@@ -103,14 +98,14 @@ def listen(
     recognizer: Recognizer,
     matcher: Matcher | None = None,
     *,
-    min_confidence: float = MIN_CONFIDENCE,
+    trust: Trust | None = None,
     stable: int | None = None,
     frontend: Chain | None = None,
 ) -> Iterator[Heard]:
     """Feed ``chunks`` to ``recognizer``; yield what was heard, in audio time.
 
     ``stable`` defaults to the engine's ``stable_partials`` (``STABLE_PARTIALS`` if it has
-    none).
+    none), ``trust`` to the engine's ``trust`` (:class:`Trust`'s defaults if it has none).
     ``frontend`` (noise suppression, gain: :mod:`voicecoach.audio.frontend`) processes each
     chunk first; it starts afresh with the stream and adapts for as long as the stream lasts.
     """
@@ -118,7 +113,8 @@ def listen(
 
     if stable is None:
         stable = getattr(recognizer, "stable_partials", STABLE_PARTIALS)
-    stream = _Stream(matcher or IntentMatcher.load(), frozenset(HALTING), min_confidence, stable)
+    trust = trust or getattr(recognizer, "trust", Trust())
+    stream = _Stream(matcher or IntentMatcher.load(), frozenset(HALTING), trust, stable)
     if frontend is not None:
         frontend.reset()
     consumed = 0
@@ -140,11 +136,11 @@ class _Stream:
     """Per-stream state of :func:`listen`: the early halting hit of the current utterance."""
 
     def __init__(
-        self, matcher: Matcher, halting: frozenset[str], min_confidence: float, stable: int
+        self, matcher: Matcher, halting: frozenset[str], trust: Trust, stable: int
     ) -> None:
         self.matcher = matcher
         self.halting = halting
-        self.min_confidence = min_confidence
+        self.trust = trust
         self.stable = max(1, stable)
         self.fired: str | None = None
         """The halting intent already sent for the current utterance."""
@@ -216,18 +212,19 @@ class _Stream:
 
     def _trusted(self, result: Transcript, intent: str, matched: float) -> bool:
         """Garbage recognized from noise or other speech often fuzzy-matches some phrase."""
+        trust = self.trust
         if matched >= 0.99:
-            needed = self.min_confidence
+            needed = trust.exact
         else:
-            needed = FUZZY_NEEDS[0] if matched >= FUZZY_MATCH else FUZZY_NEEDS[1]
-        if result.confidence < max(needed, self.min_confidence):
+            needed = trust.fuzzy if matched >= FUZZY_MATCH else trust.loose
+        if result.confidence < max(needed, trust.exact):
             return False
         return intent not in self.halting or self._halt_words_sure(result, intent)
 
     def _halt_words_sure(self, result: Transcript, intent: str) -> bool:
         """A hallucinated "lightheaded" inside a long sentence must not halt the session."""
         return all(
-            word.confidence >= HALT_WORD_CONFIDENCE
+            word.confidence >= self.trust.halt_word
             for word in result.words
             if self.matcher.match(word.text).intent == intent
         )

@@ -38,6 +38,22 @@ class Transcript:
     gives them: the matcher may find the intent in one of them."""
 
 
+@dataclass(frozen=True, slots=True)
+class Trust:
+    """How sure an engine's transcript must be to be acted on (its confidences are its own:
+    pocketsphinx's lattice posteriors run high on garbage, Whisper's token probabilities run
+    low on right answers). A recognizer may carry its own as ``trust``."""
+
+    exact: float = 0.3
+    """Confidence a final needs when it is one of the phrases exactly."""
+    fuzzy: float = 0.6
+    """... when it matches an intent closely (match confidence at least 0.8) ..."""
+    loose: float = 0.8
+    """... and when it matches loosely."""
+    halt_word: float = 0.5
+    """Confidence a word that alone means stop/pain/dizzy needs to halt."""
+
+
 @runtime_checkable
 class Recognizer(Protocol):
     """Streaming speech recognizer: feed ~0.1 s chunks, get a transcript at each endpoint."""

