@@ -52,7 +52,8 @@ def test_booleans_from_the_environment(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "words"), [
     ("reps = 200\n", ["config.toml:1", "reps", "out of range", "from 1 to 100"]),
-    ("\nengine = \"google\"\n", ["config.toml:2", "engine", "auto or vosk or pocketsphinx"]),
+    ("\nengine = \"google\"\n",
+     ["config.toml:2", "engine", "auto or whisper or vosk or pocketsphinx"]),
     ("volume = \"loud\"\n", ["config.toml:1", "volume", "a number from 0 to 1"]),
     ("history = 1\n", ["config.toml:1", "history", "true or false"]),
     ("reps = true\n", ["config.toml:1", "reps", "a whole number"]),
@@ -99,7 +100,7 @@ def test_set_creates_the_file_and_its_folder(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("key", "value", "match"), [
     ("reps", "many", "reps: expected a whole number from 1 to 100"),
-    ("engine", "siri", "engine: 'siri' is not allowed; expected auto or vosk or pocketsphinx"),
+    ("engine", "siri", "engine: 'siri' is not allowed; expected auto or whisper or vosk or pocketsphinx"),
     ("colour", "red", "unknown setting 'colour'"),
 ])
 def test_set_refuses_bad_values_and_leaves_the_file(tmp_path: Path, key: str, value: str,

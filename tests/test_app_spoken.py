@@ -95,7 +95,7 @@ def test_understand_takes_wavs_and_reports_bad_files_per_line(
     code = main(["understand", "--json", str(good), str(broken), "how many reps"])
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 1 and len(lines) == 3
-    assert lines[0]["intent"] == "dizzy" and lines[0]["engine"] == "pocketsphinx"
+    assert lines[0]["intent"] == "dizzy" and lines[0]["engine"] == "whisper"  # the default
     assert "error" in lines[1] and "broken.wav" in lines[1]["error"]
     assert lines[2]["intent"] == "ask_reps"
 
@@ -104,7 +104,7 @@ def test_transcribe_prints_the_words(tmp_path: Path, capsys) -> None:  # type: i
     wav = recording(tmp_path / "reps.wav", [1.0, "how many reps", 1.0])
     assert main(["transcribe", "--json", str(wav)]) == 0
     line = json.loads(capsys.readouterr().out)
-    assert line["transcript"] == "how many reps" and line["engine"] == "pocketsphinx"
+    assert line["transcript"] == "how many reps" and line["engine"] == "whisper"
 
 
 def test_microphone_session_then_typing_when_the_device_vanishes(
@@ -130,7 +130,7 @@ def test_microphone_session_then_typing_when_the_device_vanishes(
     assert intents[1]["t"] >= 4.0  # typing carries on the session's clock, not from zero
     assert records[-1] == {**records[-1], "event": "end", "reason": "quit"}
     notes = out.err.strip().splitlines()
-    assert notes[0].startswith("voicecoach: listening; speech recognizer: pocketsphinx")
+    assert notes[0].startswith("voicecoach: listening; speech recognizer: Whisper tiny.en")
     assert "typing instead" in notes[-1] and len(notes) == 2
 
 

@@ -60,4 +60,4 @@ def test_a_bad_file_stops_a_run_with_file_line_key_and_allowed(capsys) -> None:
     config_file().write_text("# mine\nengine = \"siri\"\n")
     assert main(["run", "--text"]) == 1
     err = capsys.readouterr().err
-    assert f"{config_file()}:2: engine:" in err and "auto or vosk or pocketsphinx" in err
+    assert f"{config_file()}:2: engine:" in err and "auto or whisper or vosk or pocketsphinx" in err

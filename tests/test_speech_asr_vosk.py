@@ -172,9 +172,13 @@ def test_a_broken_model_names_the_path(tmp_path: Path) -> None:
 
 @pytest.fixture()
 def model_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty user models folder, and no $VOICECOACH_MODEL."""
+    """An empty user models folder, no $VOICECOACH_MODEL, and Whisper not installed (where
+    it is, ``auto`` takes it for English: tests/test_speech_asr_whisper.py)."""
+    from voicecoach.speech.asr import whisper_model
+
     user = tmp_path / "user-models"
     user.mkdir()
+    monkeypatch.setattr(whisper_model, "available", lambda: False)
     monkeypatch.delenv(models.ENV_VAR, raising=False)
     monkeypatch.setattr(models, "user_models_dir", lambda: user)
     monkeypatch.setattr(models, "_source_models_dir", lambda: None)
@@ -187,6 +191,7 @@ def test_auto_takes_pocketsphinx_without_an_english_vosk_model(
     (model_dirs / "vosk-model-small-ko-0.22").symlink_to(ko_path, target_is_directory=True)
     choice = choose_engine("auto")
     assert choice.engine == "pocketsphinx" and "no en vosk model" in choice.reason
+    assert "no Whisper model installed" in choice.reason
     korean = choose_engine("auto", lang="ko")
     assert korean.engine == "vosk" and korean.model_path == model_dirs / "vosk-model-small-ko-0.22"
 
@@ -213,7 +218,7 @@ def test_vosk_asked_for_without_a_model_says_how_to_get_one(model_dirs: Path) ->
 
 def test_unknown_engine() -> None:
     with pytest.raises(RecognizerError, match="unknown engine"):
-        choose_engine("whisper")
+        choose_engine("siri")
 
 
 def test_pocketsphinx_asked_for(model_dirs: Path) -> None:

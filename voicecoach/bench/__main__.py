@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("intents", "speech", "session", "room", "spoken")
+BENCHMARKS = ("intents", "speech", "session", "room", "spoken", "noise")
 
 
 def main(argv: list[str] | None = None) -> int:

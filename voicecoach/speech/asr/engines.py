@@ -10,6 +10,7 @@ A Whisper or vosk model picked on its own that cannot be used gives way to pocke
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -75,14 +76,17 @@ def choose_engine(
 def _whisper_choice(
     engine: str, model_path: str | Path | None, lang: str
 ) -> EngineChoice | None:
-    """Whisper when asked for, or for ``auto`` in English without an explicit vosk model."""
+    """Whisper when asked for, or for ``auto`` in English unless a vosk model was named
+    (``--model``, ``$VOICECOACH_MODEL``)."""
+    from voicecoach.speech import models
     from voicecoach.speech.asr import whisper_model
 
     if engine == "whisper":
         if lang != "en":
             raise RecognizerError(f"Whisper tiny.en knows only English, not {lang}: use vosk")
         return EngineChoice("whisper", None, "Whisper tiny.en (asked for)")
-    if engine != "auto" or lang != "en" or model_path is not None:
+    named = model_path is not None or bool(os.environ.get(models.ENV_VAR))
+    if engine != "auto" or lang != "en" or named:
         return None
     if not whisper_model.available():
         return None
