@@ -100,7 +100,8 @@ def test_set_creates_the_file_and_its_folder(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("key", "value", "match"), [
     ("reps", "many", "reps: expected a whole number from 1 to 100"),
-    ("engine", "siri", "engine: 'siri' is not allowed; expected auto or whisper or vosk or pocketsphinx"),
+    ("engine", "siri",
+     "engine: 'siri' is not allowed; expected auto or whisper or vosk or pocketsphinx"),
     ("colour", "red", "unknown setting 'colour'"),
 ])
 def test_set_refuses_bad_values_and_leaves_the_file(tmp_path: Path, key: str, value: str,

@@ -283,7 +283,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m voicecoach.bench speech", description=__doc__.split("\n")[0]
     )
-    p.add_argument("--engine", default="auto", help="auto (as run: Whisper when installed), whisper, vosk or pocketsphinx")
+    p.add_argument("--engine", default="auto",
+                   help="auto (as run: Whisper when installed), whisper, vosk or pocketsphinx")
     p.add_argument("--model", default=None, help="vosk model folder")
     p.add_argument("--table", type=Path, default=DEFAULT_TABLE, help="text<TAB>intent table")
     p.add_argument("--per-voice", type=int, default=60, help="rows per voice (0: all)")
