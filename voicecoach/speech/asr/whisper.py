@@ -13,9 +13,11 @@ An utterance is taken as nothing when Whisper itself finds no speech in it
 log-probability below ``MIN_LOGPROB``), or the text cannot be what was said because it is far
 too short for the speech (fewer words than seconds of speech: babble came out as "I feel
 dizzy. I feel nervous." for 8 s of voices, the prompt's words and nothing of the speech). The
-confidence is the mean token probability, less the no-speech chance, scaled by that coverage,
-and halved for a stretch of speech that never paused (``MAX_UTTERANCE``: a television, not a
-command); below ``MIN_CONFIDENCE`` it is nothing. A partial acts only when it is surer still
+confidence is the mean token probability, less the no-speech chance, scaled by that coverage;
+below ``MIN_CONFIDENCE`` it is nothing. A stretch of speech that never paused for
+``MAX_UTTERANCE`` is a television or a conversation, not a command: its confidence is halved
+and capped below what any intent needs, so a halting word in it is at most a doubt (the coach
+asks), and its continuation gets no partials. A partial acts only when it is surer still
 (``PARTIAL_NO_SPEECH``, ``PARTIAL_LOGPROB``).
 """
 
@@ -61,9 +63,10 @@ WORDS_PER_SECOND = 2.0
 """Words a second of speech holds at least, counting one more word (ordinary speech has 2.5-3:
 a transcript with half as many covers only part of what was said)."""
 MIN_COVERAGE = 0.5
-UNPAUSED = 0.5
-"""Confidence factor for a stretch of speech cut at ``MAX_UTTERANCE``."""
 MIN_CONFIDENCE = 0.15
+"""Below this a transcript is nothing; from here to ``trust.exact`` it can only be a doubt."""
+UNPAUSED = 0.5
+"""Confidence factor for a stretch of speech cut at ``MAX_UTTERANCE`` (before the cap)."""
 PARTIAL_NO_SPEECH = 0.3
 PARTIAL_LOGPROB = -0.7
 
@@ -88,7 +91,7 @@ class WhisperRecognizer:
     name = "whisper"
     stable_partials = 1
     """A partial acts on its first sure decode (each is ``PARTIAL_EVERY`` of speech apart)."""
-    trust = Trust(exact=MIN_CONFIDENCE, fuzzy=0.3, loose=0.45, halt_word=0.5)
+    trust = Trust(exact=0.2, fuzzy=0.3, loose=0.45, halt_word=0.5)
     """Whisper writes real words, so the matcher does most of the rejecting; its confidences
     (mean token probability) run lower than pocketsphinx's on right answers (measured on the
     tuning voices: right exact phrases 0.2-0.9 in kitchen noise, right close matches 0.3-0.7)."""
@@ -162,7 +165,7 @@ class WhisperRecognizer:
     def _cut(self, t: float) -> Transcript:
         """An utterance too long to be a command ends here; speech goes on as a new one."""
         result = self._end(t, cut=True)
-        self._utt = _Utterance(round(t, 3))
+        self._utt = _Utterance(round(t, 3), long=True)
         return result
 
     def _end(self, end: float, trailing: float = 0.0, cut: bool = False) -> Transcript:
@@ -182,6 +185,8 @@ class WhisperRecognizer:
         )
         if confidence < MIN_CONFIDENCE:
             return Transcript("", 0.0, start, end)
+        if cut:
+            confidence = min(confidence, MIN_CONFIDENCE)
         words = tuple(Word(w, round(p, 3), start, end) for w, p in decoded.words)
         return Transcript(
             texts[0], round(confidence, 3), start, end, words, alternatives=tuple(texts[1:])
