@@ -77,8 +77,9 @@ class _Utterance:
     audio: list[bytes] = field(default_factory=list)
     decoded_at: float = 0.0
     """Seconds of audio the last partial decode saw."""
-    long: bool = False
-    """A partial already had more than ``PARTIAL_WORDS`` words."""
+    no_partials: bool = False
+    """A partial already had more than ``PARTIAL_WORDS`` words, or this continues speech that
+    never paused."""
 
     @property
     def seconds(self) -> float:
@@ -153,19 +154,19 @@ class WhisperRecognizer:
 
     def _maybe_partial(self, utt: _Utterance) -> None:
         seconds = utt.seconds
-        if seconds - utt.decoded_at < PARTIAL_EVERY or seconds > PARTIAL_UP_TO or utt.long:
+        if seconds - utt.decoded_at < PARTIAL_EVERY or seconds > PARTIAL_UP_TO or utt.no_partials:
             return
         utt.decoded_at = seconds
         decoded = self._decode(utt, beam=1, speech=min(seconds, PARTIAL_TOKENS / TOKENS_PER_SECOND))
         text = plain_text(decoded.texts[0]) if decoded.texts else ""
-        utt.long = len(text.split()) > PARTIAL_WORDS
+        utt.no_partials = len(text.split()) > PARTIAL_WORDS
         sure = decoded.no_speech < PARTIAL_NO_SPEECH and decoded.logprobs[0] >= PARTIAL_LOGPROB
         self._partial = text if sure else ""
 
     def _cut(self, t: float) -> Transcript:
         """An utterance too long to be a command ends here; speech goes on as a new one."""
         result = self._end(t, cut=True)
-        self._utt = _Utterance(round(t, 3), long=True)
+        self._utt = _Utterance(round(t, 3), no_partials=True)
         return result
 
     def _end(self, end: float, trailing: float = 0.0, cut: bool = False) -> Transcript:
@@ -175,22 +176,7 @@ class WhisperRecognizer:
         assert utt is not None
         speech = max(0.3, utt.seconds - trailing)
         decoded = self._decode(utt, beam=BEAM, speech=speech, words=True)
-        start, end = utt.start, round(end - trailing, 3)
-        texts = [t for t in dict.fromkeys(plain_text(raw) for raw in decoded.texts) if t]
-        confidence = _confidence(decoded, texts, speech - PRE_ROLL) * (UNPAUSED if cut else 1.0)
-        log.debug(
-            "whisper %.2f-%.2f: %r no-speech %.2f logprob %.2f confidence %.2f",
-            start, end, texts[:1], decoded.no_speech,
-            decoded.logprobs[0] if decoded.logprobs else 0.0, confidence,
-        )
-        if confidence < MIN_CONFIDENCE:
-            return Transcript("", 0.0, start, end)
-        if cut:
-            confidence = min(confidence, MIN_CONFIDENCE)
-        words = tuple(Word(w, round(p, 3), start, end) for w, p in decoded.words)
-        return Transcript(
-            texts[0], round(confidence, 3), start, end, words, alternatives=tuple(texts[1:])
-        )
+        return _transcript(decoded, utt.start, round(end - trailing, 3), speech, cut)
 
     def _decode(self, utt: _Utterance, beam: int, speech: float, words: bool = False) -> Decoded:
         import numpy as np
@@ -203,6 +189,20 @@ class WhisperRecognizer:
             text = bias.prompt_text(self._phrases, self._wanted)
             self._prompts[self._wanted] = self._model.encode_prompt(text)
         return self._prompts[self._wanted]
+
+
+def _transcript(decoded: Decoded, start: float, end: float, speech: float, cut: bool) -> Transcript:
+    """What the coach may act on: empty for no speech or garbage (see the module)."""
+    texts = [t for t in dict.fromkeys(plain_text(raw) for raw in decoded.texts) if t]
+    confidence = _confidence(decoded, texts, speech - PRE_ROLL) * (UNPAUSED if cut else 1.0)
+    log.debug("whisper %.2f-%.2f: %r no-speech %.2f confidence %.2f", start, end, texts[:1],
+              decoded.no_speech, confidence)
+    if confidence < MIN_CONFIDENCE:
+        return Transcript("", 0.0, start, end)
+    if cut:
+        confidence = min(confidence, MIN_CONFIDENCE)
+    words = tuple(Word(w, round(p, 3), start, end) for w, p in decoded.words)
+    return Transcript(texts[0], round(confidence, 3), start, end, words, tuple(texts[1:]))
 
 
 def _confidence(decoded: Decoded, texts: list[str], speech: float) -> float:
