@@ -27,19 +27,23 @@ def test_a_tiny_run_reports_every_cell_and_target(
 ) -> None:
     if shutil.which("flite") is None:
         pytest.skip("flite is not installed (apt-get install flite)")
+    table = tmp_path / "table.tsv"
+    table.write_text("stop right now\tstop\ni feel dizzy\tdizzy\nhow many reps\task_reps\n")
     argv = ["--voices", "flite-slt", "--per-voice", "3", "--shared", str(small_shared)]
     argv += ["--cache", str(tmp_path / "cache"), "--prefer", "yes,no", "--json"]
-    argv += ["--conditions", "clean,quiet30"]
+    argv += ["--conditions", "clean,quiet30", "--table", str(table)]
     assert speech.main(argv) in (0, 1)
     result = json.loads(capsys.readouterr().out)
-    assert result["prefer"] == ["no", "yes"] and result["engine"] == "pocketsphinx"
+    assert result["prefer"] == ["no", "yes"] and result["engine"] == "whisper"  # auto
     assert set(result["cells"]) == {
         "flite-slt/clean",
         "flite-slt/quiet30",
         "human/clean",
         "human/quiet30",
     }
-    assert result["cells"]["flite-slt/clean"]["n"] == 3
+    clean = result["cells"]["flite-slt/clean"]
+    assert clean["n"] == 3 and clean["halting_recall"] == 1.0
+    assert -1000 < clean["halt_latency_p50_ms"] <= clean["halt_latency_p95_ms"] < 1000
     assert set(result["targets"]) == set(speech.TARGETS)
     assert 0 < result["rtf"] < 1 and result["peak_rss_mb"] > 0
     assert result["frontend"] == "dc+webrtc+level" and 0 <= result["latency_ms"] <= 30

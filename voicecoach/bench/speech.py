@@ -49,6 +49,8 @@ from voicecoach.bench.voices import (
 
 OOD_DIRS = ("voice2json", "librispeech", "pocketsphinx", "vosk", "picovoice_rhino")
 HUMAN_COMMANDS = {"tflm_yes_1000ms.wav": "yes", "armkit_yes.wav": "yes", "tflm_no_1000ms.wav": "no"}
+PAD_BEFORE = 0.5
+"""Seconds of silence before each clip."""
 SNR_DB = 10.0
 QUIET_DB = {"quiet20": -20.0, "quiet30": -30.0}
 """The quiet conditions: the clip this many dB down."""
@@ -120,7 +122,7 @@ def prepare(pcm: bytes, noise: Any | None, rng: random.Random, condition: str = 
     import numpy as np
 
     speech = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
-    padded = np.concatenate([np.zeros(8000), speech, np.zeros(12800)])
+    padded = np.concatenate([np.zeros(int(PAD_BEFORE * 16000)), speech, np.zeros(12800)])
     if condition in QUIET_DB:
         hiss = np.random.default_rng(rng.randrange(2**32)).normal(0.0, HISS_RMS, len(padded))
         padded = padded * 10 ** (QUIET_DB[condition] / 20) + hiss
@@ -131,17 +133,40 @@ def prepare(pcm: bytes, noise: Any | None, rng: random.Random, condition: str = 
     return np.clip(np.rint(padded), -32768, 32767).astype("<i2").tobytes()
 
 
-def run_clip(
-    recognizer: Any, matcher: Any, pcm: bytes, frontend: Any = None
-) -> tuple[list[str], list[str], float]:
-    """Intents heard (``none`` left out), halting intents heard unsure (doubts), CPU seconds."""
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the path made of one clip."""
+
+    heard: list[str]
+    """Intents acted on (``none`` left out)."""
+    doubts: list[str]
+    """Halting intents heard unsure."""
+    cpu: float
+    """CPU seconds the path took."""
+    halted_at: float | None = None
+    """Audio seconds at which the first halting intent was acted on."""
+
+
+def run_clip(recognizer: Any, matcher: Any, pcm: bytes, frontend: Any = None) -> Outcome:
     from voicecoach.speech.listen import listen
 
     chunks = [pcm[i : i + 3200] for i in range(0, len(pcm), 3200)]
     begin = time.process_time()
     events = list(listen(chunks, recognizer, matcher, frontend=frontend))
-    heard = [h.intent for h in events if h.intent != "none"]
-    return heard, [h.doubt for h in events if h.doubt], time.process_time() - begin
+    cpu = time.process_time() - begin
+    halts = [h.t for h in events if h.halting]
+    return Outcome([h.intent for h in events if h.intent != "none"],
+                   [h.doubt for h in events if h.doubt], cpu, halts[0] if halts else None)
+
+
+def speech_end(pcm: bytes) -> float:
+    """Seconds into :func:`prepare`'s output at which the clip's speech ends (its last sample
+    above 5 % of the peak: synthesizers add silence after the words)."""
+    import numpy as np
+
+    x = np.abs(np.frombuffer(pcm, dtype="<i2").astype(np.float64))
+    loud = np.nonzero(x > 0.05 * (x.max() or 1))[0]
+    return PAD_BEFORE + (loud[-1] + 1 if loud.size else 0) / 16000
 
 
 class Tally:
@@ -150,8 +175,13 @@ class Tally:
     def __init__(self) -> None:
         self.c: dict[str, int] = defaultdict(int)
         self.misses: list[str] = []
+        self.latencies: list[float] = []
+        """Seconds from the end of a halting command's speech to its halt."""
 
-    def add(self, clip: Clip, heard: list[str], doubts: Sequence[str]) -> None:
+    def add(self, clip: Clip, outcome: Outcome) -> None:
+        heard, doubts = outcome.heard, outcome.doubts
+        if clip.expected in HALTING and outcome.halted_at is not None:
+            self.latencies.append(outcome.halted_at - speech_end(clip.pcm))
         got = heard[0] if heard else "none"
         halted = any(h in HALTING for h in heard)
         checked = not halted and bool(doubts)
@@ -182,7 +212,15 @@ class Tally:
             "halting_caught": _ratio(c["halt_ok"] + c["halt_checked"], c["halt"]),
             "false_checks": _ratio(c["false_check"], c["other"]),
             "ood_rejection": _ratio(c["ood_ok"], c["ood"]),
+            "halt_latency_p50_ms": _percentile_ms(self.latencies, 50),
+            "halt_latency_p95_ms": _percentile_ms(self.latencies, 95),
         }
+
+
+def _percentile_ms(values: list[float], q: float) -> float | None:
+    import numpy as np
+
+    return round(1000 * float(np.percentile(values, q))) if values else None
 
 
 def _ratio(hits: int, total: int) -> float | None:
@@ -205,10 +243,10 @@ def evaluate(
         for clip in tqdm(clips, desc=condition, unit="clip", file=sys.stderr, leave=False,
                          disable=None):
             pcm = prepare(clip.pcm, noise if condition == "noisy" else None, rng, condition)
-            heard, doubts, seconds = run_clip(recognizer, matcher, pcm, frontend)
-            cpu, audio = cpu + seconds, audio + len(pcm) / 32000
-            cells[(clip.source, condition)].add(clip, heard, doubts)
-            totals[condition].add(clip, heard, doubts)
+            outcome = run_clip(recognizer, matcher, pcm, frontend)
+            cpu, audio = cpu + outcome.cpu, audio + len(pcm) / 32000
+            cells[(clip.source, condition)].add(clip, outcome)
+            totals[condition].add(clip, outcome)
     return {
         "cells": {f"{s}/{c}": t.rates() for (s, c), t in sorted(cells.items())},
         "totals": {c: t.rates() for c, t in totals.items()},
@@ -252,9 +290,12 @@ def render(result: dict[str, Any]) -> str:
     def pct(value: float | None) -> str:
         return "   -  " if value is None else f"{100 * value:5.1f}%"
 
+    def ms(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0f}"
+
     head = (
         f"{'voice/condition':28} {'n':>4} {'intent':>7} {'caught':>7} {'halt':>7} {'f.halt':>7}"
-        f" {'f.check':>7} {'ood rej':>7}"
+        f" {'f.check':>7} {'ood rej':>7} {'stop ms p50/p95':>16}"
     )
     prefer = ",".join(result["prefer"]) or "nothing"
     lines = [
@@ -269,7 +310,8 @@ def render(result: dict[str, Any]) -> str:
         lines.append(
             f"{name:28} {r['n']:4} {pct(r['intent_accuracy']):>7} {pct(r['halting_caught']):>7} "
             f"{pct(r['halting_recall']):>7} {pct(r['false_halting']):>7} "
-            f"{pct(r['false_checks']):>7} {pct(r['ood_rejection']):>7}"
+            f"{pct(r['false_checks']):>7} {pct(r['ood_rejection']):>7} "
+            f"{ms(r['halt_latency_p50_ms']) + '/' + ms(r['halt_latency_p95_ms']):>16}"
         )
     lines.append("")
     for key, value in result["summary"].items():
