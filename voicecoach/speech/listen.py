@@ -58,9 +58,6 @@ intent by itself (measured: kitchen noise over real "yes"/"no" recordings gave s
 halting word is sure."""
 RANK_COST = 0.05
 """Match confidence an n-best hypothesis loses per rank below the best."""
-HALT_FUZZY = "doubt"
-"""What a final whose halting match is only fuzzy (below ``EARLY_MATCH``) does when the
-recognizer was sure enough: ``doubt`` (the coach pauses and checks in) or ``act`` (halts)."""
 NONE = "none"
 
 
@@ -185,28 +182,25 @@ class _Stream:
         fired, self.fired, self.streak = self.fired, None, ("", 0)
         if not result.text.strip():
             return None
-        match = best_of(self.matcher, (result.text, *result.alternatives))
+        match, rank = best_of(self.matcher, (result.text, *result.alternatives))
         intent, score = match.intent, match.confidence
         if fired is not None and intent == fired:
             return None  # already acted on from a partial
         doubt = guess = ""
-        if intent != NONE and not self._acted_on(result, intent, score):
-            log.debug(
-                "ignoring %r (%s): recognizer %.2f, match %.2f",
-                result.text,
-                intent,
-                result.confidence,
-                score,
-            )
+        if intent != NONE and not self._acted_on(result, intent, score, rank):
+            log.debug("ignoring %r (%s, hypothesis %d): recognizer %.2f, match %.2f",
+                      result.text, intent, rank, result.confidence, score)
             doubt = intent if intent in self.halting else ""
             guess = "" if doubt else intent
             intent, score = NONE, 0.0
         return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt,
                      guess)
 
-    def _acted_on(self, result: Transcript, intent: str, matched: float) -> bool:
-        """Trusted, and (for a halting intent) matched exactly enough to halt at once."""
-        if intent in self.halting and matched < EARLY_MATCH and HALT_FUZZY == "doubt":
+    def _acted_on(self, result: Transcript, intent: str, matched: float, rank: int) -> bool:
+        """Trusted, and (for a halting intent) matched exactly enough to halt at once, in the
+        best hypothesis (a halting word only in a runner-up is a doubt)."""
+        if intent in self.halting and (rank > 0 or (
+                matched < EARLY_MATCH and not self.trust.fuzzy_halts)):
             return False
         return self._trusted(result, intent, matched)
 
@@ -230,17 +224,17 @@ class _Stream:
         )
 
 
-def best_of(matcher: Matcher, texts: tuple[str, ...]) -> IntentMatch:
+def best_of(matcher: Matcher, texts: tuple[str, ...]) -> tuple[IntentMatch, int]:
     """The match of the best-ranked hypothesis that means an intent (``RANK_COST`` per rank),
-    else the best hypothesis' ``none``."""
+    else the best hypothesis' ``none``; with the hypothesis' rank (0: the best)."""
     first = matcher.match(texts[0])
     if first.intent != NONE:
-        return first
+        return first, 0
     for rank, text in enumerate(texts[1:], start=1):
         match = matcher.match(text)
         if match.intent != NONE:
-            return replace(match, confidence=max(0.0, match.confidence - RANK_COST * rank))
-    return first
+            return replace(match, confidence=max(0.0, match.confidence - RANK_COST * rank)), rank
+    return first, 0
 
 
 def recognize_file(

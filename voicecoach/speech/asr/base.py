@@ -52,6 +52,10 @@ class Trust:
     """... and when it matches loosely."""
     halt_word: float = 0.5
     """Confidence a word that alone means stop/pain/dizzy needs to halt."""
+    fuzzy_halts: bool = False
+    """Whether a halting intent matched only closely (not one of the phrases exactly: "that
+    really hurts my neck") halts, or only pauses and asks (a doubt). An engine that forces
+    noise onto phrase words (pocketsphinx) must not; one that writes what it heard may."""
 
 
 @runtime_checkable

@@ -48,6 +48,8 @@ class Frame:
     audio: bytes
     t: float
     """Stream seconds at the frame's start."""
+    prob: float = 0.0
+    """Silero's probability that the frame is speech."""
     opened: bool = False
     """This frame opened an utterance (the frames before it are in ``pre``)."""
     closed: bool = False
@@ -101,16 +103,16 @@ class Endpointer:
             self._run = self._run + 1 if prob < END_PROB else 0
             if self._run * FRAME_SAMPLES / RATE >= END_SILENCE:
                 self.in_speech, self._run = False, 0
-                return Frame(audio, t, closed=True)
-            return Frame(audio, t)
+                return Frame(audio, t, prob, closed=True)
+            return Frame(audio, t, prob)
         return self._maybe_open(audio, t, prob)
 
     def _maybe_open(self, audio: bytes, t: float, prob: float) -> Frame:
         self._run = self._run + 1 if prob >= START_PROB else 0
         if self._run < START_FRAMES:
             self._history.append(audio)
-            return Frame(audio, t)
+            return Frame(audio, t, prob)
         pre = tuple(self._history)
         self._history.clear()
         self.in_speech, self._run = True, 0
-        return Frame(audio, t, opened=True, pre=pre)
+        return Frame(audio, t, prob, opened=True, pre=pre)

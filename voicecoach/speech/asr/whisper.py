@@ -18,7 +18,11 @@ below ``MIN_CONFIDENCE`` it is nothing. A stretch of speech that never paused fo
 ``MAX_UTTERANCE`` is a television or a conversation, not a command: its confidence is halved
 and capped below what any intent needs, so a halting word in it is at most a doubt (the coach
 asks), and its continuation gets no partials. A partial acts only when it is surer still
-(``PARTIAL_NO_SPEECH``, ``PARTIAL_LOGPROB``).
+(``PARTIAL_NO_SPEECH``, ``PARTIAL_LOGPROB``) and it is settled: the speaker paused after it
+(``PAUSE_FRAMES``), or ``AGREE`` decodes in a row say the same (speech that never pauses, as
+over the coach's own voice). Otherwise "stop the music" halted on its first word, and a partial
+"I feel" came out as the prompt's "I feel dizzy" (measured; with two decodes agreeing, "stop
+sign ahead" still halted: "sign" was not yet in the second).
 """
 
 from __future__ import annotations
@@ -30,7 +34,14 @@ from dataclasses import dataclass, field
 import voicecoach.speech.asr.grammar as grammar
 from voicecoach.speech.asr import bias, whisper_model
 from voicecoach.speech.asr.base import RATE, Transcript, Trust, Word
-from voicecoach.speech.asr.vad import END_SILENCE, FRAME_SAMPLES, PRE_ROLL, Endpointer, Frame
+from voicecoach.speech.asr.vad import (
+    END_PROB,
+    END_SILENCE,
+    FRAME_SAMPLES,
+    PRE_ROLL,
+    Endpointer,
+    Frame,
+)
 from voicecoach.speech.asr.whisper_model import (
     TOKENS_PER_SECOND,
     Decoded,
@@ -48,6 +59,10 @@ PARTIAL_UP_TO = 2.0
 (:data:`voicecoach.speech.listen.MAX_PARTIAL_WORDS`), so longer ones would cost CPU for
 nothing."""
 PARTIAL_WORDS = 3
+PAUSE_FRAMES = 5
+"""Frames (160 ms) below Silero's end threshold that settle a partial (a pause after a word:
+shorter gaps come between words, "stop | sign ahead"); reaching it decodes at once."""
+AGREE = 3
 PARTIAL_TOKENS = 8
 """Token budget of a partial (three words and their punctuation)."""
 MAX_UTTERANCE = 8.0
@@ -77,6 +92,11 @@ class _Utterance:
     audio: list[bytes] = field(default_factory=list)
     decoded_at: float = 0.0
     """Seconds of audio the last partial decode saw."""
+    quiet: int = 0
+    """Frames in a row, up to now, that Silero found unlikely to be speech."""
+    agreeing: tuple[str, int] = ("", 0)
+    """The last partial decode's text (settled or not), and how many decodes in a row gave
+    it."""
     no_partials: bool = False
     """A partial already had more than ``PARTIAL_WORDS`` words, or this continues speech that
     never paused."""
@@ -92,10 +112,11 @@ class WhisperRecognizer:
     name = "whisper"
     stable_partials = 1
     """A partial acts on its first sure decode (each is ``PARTIAL_EVERY`` of speech apart)."""
-    trust = Trust(exact=0.2, fuzzy=0.3, loose=0.45, halt_word=0.5)
-    """Whisper writes real words, so the matcher does most of the rejecting; its confidences
-    (mean token probability) run lower than pocketsphinx's on right answers (measured on the
-    tuning voices: right exact phrases 0.2-0.9 in kitchen noise, right close matches 0.3-0.7)."""
+    trust = Trust(exact=0.2, fuzzy=0.3, loose=0.45, halt_word=0.35, fuzzy_halts=True)
+    """Whisper writes real words, so the matcher does most of the rejecting, and a sentence
+    with a sure halting word in it ("that really hurts my neck") halts; its confidences (mean
+    token probability) run lower than pocketsphinx's on right answers (measured on the tuning
+    voices: right exact phrases 0.2-0.9 in kitchen noise, right close matches 0.3-0.7)."""
 
     def __init__(
         self, phrases: grammar.Phrases | None = None, *, model: WhisperModel | None = None
@@ -147,6 +168,7 @@ class WhisperRecognizer:
         if frame.closed:
             return self._end(frame.t, trailing=END_SILENCE)
         self._utt.audio.append(frame.audio)
+        self._utt.quiet = self._utt.quiet + 1 if frame.prob < END_PROB else 0
         if self._utt.seconds >= MAX_UTTERANCE:
             return self._cut(frame.t + FRAME_SAMPLES / RATE)
         self._maybe_partial(self._utt)
@@ -154,14 +176,19 @@ class WhisperRecognizer:
 
     def _maybe_partial(self, utt: _Utterance) -> None:
         seconds = utt.seconds
-        if seconds - utt.decoded_at < PARTIAL_EVERY or seconds > PARTIAL_UP_TO or utt.no_partials:
+        due = seconds - utt.decoded_at >= PARTIAL_EVERY or utt.quiet == PAUSE_FRAMES
+        if not due or seconds > PARTIAL_UP_TO or utt.no_partials:
             return
         utt.decoded_at = seconds
         decoded = self._decode(utt, beam=1, speech=min(seconds, PARTIAL_TOKENS / TOKENS_PER_SECOND))
         text = plain_text(decoded.texts[0]) if decoded.texts else ""
         utt.no_partials = len(text.split()) > PARTIAL_WORDS
         sure = decoded.no_speech < PARTIAL_NO_SPEECH and decoded.logprobs[0] >= PARTIAL_LOGPROB
-        self._partial = text if sure else ""
+        text = text if sure else ""
+        same = utt.agreeing[1] + 1 if text == utt.agreeing[0] else 1
+        utt.agreeing = (text, same)
+        settled = utt.quiet >= PAUSE_FRAMES or same >= AGREE
+        self._partial = text if settled else ""
 
     def _cut(self, t: float) -> Transcript:
         """An utterance too long to be a command ends here; speech goes on as a new one."""
