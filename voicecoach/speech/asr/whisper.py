@@ -35,10 +35,10 @@ import voicecoach.speech.asr.grammar as grammar
 from voicecoach.speech.asr import bias, whisper_model
 from voicecoach.speech.asr.base import RATE, Transcript, Trust, Word
 from voicecoach.speech.asr.vad import (
-    END_PROB,
     END_SILENCE,
     FRAME_SAMPLES,
     PRE_ROLL,
+    START_PROB,
     Endpointer,
     Frame,
 )
@@ -60,7 +60,7 @@ PARTIAL_UP_TO = 2.0
 nothing."""
 PARTIAL_WORDS = 3
 PAUSE_FRAMES = 5
-"""Frames (160 ms) below Silero's end threshold that settle a partial (a pause after a word:
+"""Frames (160 ms) below Silero's start threshold that settle a partial (a pause after a word:
 shorter gaps come between words, "stop | sign ahead"); reaching it decodes at once."""
 AGREE = 3
 PARTIAL_TOKENS = 8
@@ -168,7 +168,7 @@ class WhisperRecognizer:
         if frame.closed:
             return self._end(frame.t, trailing=END_SILENCE)
         self._utt.audio.append(frame.audio)
-        self._utt.quiet = self._utt.quiet + 1 if frame.prob < END_PROB else 0
+        self._utt.quiet = self._utt.quiet + 1 if frame.prob < START_PROB else 0
         if self._utt.seconds >= MAX_UTTERANCE:
             return self._cut(frame.t + FRAME_SAMPLES / RATE)
         self._maybe_partial(self._utt)
