@@ -38,6 +38,9 @@ def test_after_dizziness_the_target_steps_back_and_the_safety_advice_comes_first
     (line,) = said(records, "greeting.returning")
     assert "dizziness" in line and "15 each side" in line
     assert "health professional" in line and "say stop" in line
+    for seed in range(4):
+        (line,) = said(play(["quit"], config([FINISHED, DIZZY]), seed), "greeting.returning")
+        assert "dizzy. Say" in line and ".Say" not in line  # sentences keep their space
     assert line.index("health professional") < line.index("start back twist")
 
 

@@ -26,6 +26,7 @@ class Recall(Steps):
         caution = ""
         if progress.caution:
             caution = self._render("progress.caution", feeling=self._feeling(progress.caution))
+            caution += " "  # variants are stripped on load: the space before "Say ..." is ours
         self._say("greeting.returning", last=self._last_session(progress.last),
                   plan=self._plan(progress), caution=caution)
 
