@@ -6,7 +6,7 @@ yields :class:`Heard` events stamped with the audio time ``t`` at which they bec
 It touches no device and no clock, so a WAV file replays a session exactly.
 
 Halting words (stop / pain / dizzy) act from *partial* results: as soon as the recognizer's
-running guess for a short utterance (at most ``MAX_PARTIAL_WORDS`` words) matches a halting
+running guess for a short utterance (at most ``trust.early_words`` words) matches a halting
 intent on ``stable`` consecutive chunks (the engine's ``stable_partials``: pocketsphinx's
 partials flicker, Whisper's come from a whole decode that is only given when sure), an early
 event goes out, without waiting for the
@@ -46,8 +46,6 @@ FUZZY_MATCH = 0.8
 close (``trust.fuzzy``)."""
 STABLE_PARTIALS = 5
 """Consecutive chunks a halting partial must hold before it acts."""
-MAX_PARTIAL_WORDS = 3
-"""Longer partials never act early: a halting word inside a long sentence waits for the end."""
 EARLY_MATCH = 0.99
 """A partial acts early only if it is a halting phrase this exactly (measured: in kitchen noise,
 partials such as "i have a" fuzzy-match "i have a pain" at 0.84 and halted ordinary speech)."""
@@ -165,7 +163,7 @@ class _Stream:
     def _may_act_early(self, text: str, match: IntentMatch) -> bool:
         return (
             match.intent in self.halting
-            and match.confidence >= EARLY_MATCH
+            and (match.confidence >= EARLY_MATCH or self.trust.fuzzy_halts)
             and any(
                 len(word) >= EARLY_LETTERS and self.matcher.match(word).intent == match.intent
                 for word in text.split()
@@ -174,7 +172,7 @@ class _Stream:
 
     def _match_partial(self, text: str) -> IntentMatch | None:
         if text != self.last[0]:
-            short = 0 < len(text.split()) <= MAX_PARTIAL_WORDS
+            short = 0 < len(text.split()) <= self.trust.early_words
             self.last = (text, self.matcher.match(text) if short else None)
         return self.last[1]
 

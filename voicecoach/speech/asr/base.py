@@ -52,10 +52,13 @@ class Trust:
     """... and when it matches loosely."""
     halt_word: float = 0.5
     """Confidence a word that alone means stop/pain/dizzy needs to halt."""
+    early_words: int = 3
+    """Longest partial result (in words) that may halt before the utterance ends."""
     fuzzy_halts: bool = False
     """Whether a halting intent matched only closely (not one of the phrases exactly: "that
     really hurts my neck") halts, or only pauses and asks (a doubt). An engine that forces
-    noise onto phrase words (pocketsphinx) must not; one that writes what it heard may."""
+    noise onto phrase words (pocketsphinx) must not; one that writes what it heard may. The
+    same holds for a partial result."""
 
 
 @runtime_checkable

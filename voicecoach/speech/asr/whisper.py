@@ -54,10 +54,11 @@ log = logging.getLogger(__name__)
 PARTIAL_EVERY = 0.2
 """Seconds of new speech between two partial decodes."""
 PARTIAL_UP_TO = 2.0
-"""Partials stop after this many seconds of utterance, or once one has more than
-``PARTIAL_WORDS`` words: only short partials may act early
-(:data:`voicecoach.speech.listen.MAX_PARTIAL_WORDS`), so longer ones would cost CPU for
-nothing."""
+"""Partials come every ``PARTIAL_EVERY`` for the first seconds of an utterance, while they have
+at most ``PARTIAL_WORDS`` words (short halting commands: "stop", "ouch", "I feel dizzy"); after
+that only at a pause (``PAUSE_FRAMES``), up to ``PAUSE_PARTIALS_UP_TO`` seconds ("my knee hurts
+when I turn" halts at the pause after it, not 0.35 s later at the utterance's end)."""
+PAUSE_PARTIALS_UP_TO = 5.0
 PARTIAL_WORDS = 3
 PAUSE_FRAMES = 5
 """Frames (160 ms) below Silero's start threshold that settle a partial (a pause after a word:
@@ -97,9 +98,10 @@ class _Utterance:
     agreeing: tuple[str, int] = ("", 0)
     """The last partial decode's text (settled or not), and how many decodes in a row gave
     it."""
+    long: bool = False
+    """A partial already had more than ``PARTIAL_WORDS`` words: only pauses decode now."""
     no_partials: bool = False
-    """A partial already had more than ``PARTIAL_WORDS`` words, or this continues speech that
-    never paused."""
+    """This continues speech that never paused (a television): no partials at all."""
 
     @property
     def seconds(self) -> float:
@@ -112,7 +114,8 @@ class WhisperRecognizer:
     name = "whisper"
     stable_partials = 1
     """A partial acts on its first sure decode (each is ``PARTIAL_EVERY`` of speech apart)."""
-    trust = Trust(exact=0.2, fuzzy=0.3, loose=0.45, halt_word=0.35, fuzzy_halts=True)
+    trust = Trust(exact=0.2, fuzzy=0.3, loose=0.45, halt_word=0.35, early_words=10,
+                  fuzzy_halts=True)
     """Whisper writes real words, so the matcher does most of the rejecting, and a sentence
     with a sure halting word in it ("that really hurts my neck") halts; its confidences (mean
     token probability) run lower than pocketsphinx's on right answers (measured on the tuning
@@ -176,19 +179,27 @@ class WhisperRecognizer:
 
     def _maybe_partial(self, utt: _Utterance) -> None:
         seconds = utt.seconds
-        due = seconds - utt.decoded_at >= PARTIAL_EVERY or utt.quiet == PAUSE_FRAMES
-        if not due or seconds > PARTIAL_UP_TO or utt.no_partials:
+        paused = utt.quiet == PAUSE_FRAMES and seconds <= PAUSE_PARTIALS_UP_TO
+        cadence = seconds - utt.decoded_at >= PARTIAL_EVERY and seconds <= PARTIAL_UP_TO
+        if utt.no_partials or not (paused or (cadence and not utt.long)):
             return
         utt.decoded_at = seconds
-        decoded = self._decode(utt, beam=1, speech=min(seconds, PARTIAL_TOKENS / TOKENS_PER_SECOND))
+        decoded = self._partial_decode(utt, seconds, paused)
         text = plain_text(decoded.texts[0]) if decoded.texts else ""
-        utt.no_partials = len(text.split()) > PARTIAL_WORDS
+        utt.long = utt.long or len(text.split()) > PARTIAL_WORDS
         sure = decoded.no_speech < PARTIAL_NO_SPEECH and decoded.logprobs[0] >= PARTIAL_LOGPROB
         text = text if sure else ""
         same = utt.agreeing[1] + 1 if text == utt.agreeing[0] else 1
         utt.agreeing = (text, same)
         settled = utt.quiet >= PAUSE_FRAMES or same >= AGREE
         self._partial = text if settled else ""
+
+    def _partial_decode(self, utt: _Utterance, seconds: float, paused: bool) -> Decoded:
+        """Greedy while the user speaks; at a pause as good as the final (0.2 s before it)."""
+        if paused:
+            quiet = PAUSE_FRAMES * FRAME_SAMPLES / RATE
+            return self._decode(utt, beam=BEAM, speech=max(0.3, seconds - quiet))
+        return self._decode(utt, beam=1, speech=min(seconds, PARTIAL_TOKENS / TOKENS_PER_SECOND))
 
     def _cut(self, t: float) -> Transcript:
         """An utterance too long to be a command ends here; speech goes on as a new one."""
