@@ -47,9 +47,11 @@ class Ear:
     def process(self, mic: bytes, played: bytes) -> bytes:
         """One block: the coach's voice removed, and the front-end told it was playing (its
         gain must not lift what is left of it: :meth:`voicecoach.audio.level.Level.far_end`).
-        """
+        Without a canceller, the block passes untouched, as a recording would."""
+        if self.canceller is None:
+            return mic
         self.frontend.far_end(any(played), len(mic) // 2)
-        return self.canceller.process(mic, played) if self.canceller else mic
+        return self.canceller.process(mic, played)
 
     def hear(self, chunks: Iterable[bytes], matcher: Matcher | None = None) -> Iterator[Heard]:
         """What ``chunks`` (echo already removed) say: front-end, recognizer, matcher."""
