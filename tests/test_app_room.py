@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from speechkit import spoken
 
+from voicecoach.app.ear import open_ear
 from voicecoach.app.room import RoomRun, UserLine
 from voicecoach.app.settings import EngineSettings
-from voicecoach.app.spoken import open_recognizer
 from voicecoach.audio.echo import EchoCanceller
 from voicecoach.audio.room import Room, RoomSettings, VirtualSpeaker
 from voicecoach.coach.dialog import Dialog
@@ -58,14 +58,14 @@ def _quiet(run: RoomRun) -> bool:
 
 
 def room_run(user: User | None, reps: int = 4, echo_db: float | None = -6.0,
-             fails_at: float | None = None) -> RoomRun:
+             fails_at: float | None = None, denoise: str = "auto") -> RoomRun:
     rng = random.Random(3)
     room = Room(VirtualSpeaker(), RoomSettings(echo_db=echo_db, delay=0.04), rng=rng)
     coach = Coach(Dialog.load(), random.Random(3), CoachConfig(target=reps),
                   durations=LINES.duration)
-    recognizer, _ = open_recognizer(EngineSettings("pocketsphinx"))
-    run = RoomRun(coach, IntentMatcher.load(), recognizer, LINES, room, user, EchoCanceller(),
-                  limit=400.0, mic_fails_at=fails_at)
+    ear = open_ear(EngineSettings("pocketsphinx", denoise=denoise), playback=True)
+    run = RoomRun(coach, IntentMatcher.load(), ear, LINES, room, user, limit=400.0,
+                  mic_fails_at=fails_at)
     return run.run()
 
 
@@ -114,7 +114,9 @@ def test_a_whole_session_of_echo_alone_never_acts() -> None:
 def test_a_question_mid_twist_is_answered_at_once_with_the_current_count(tmp_path: Path) -> None:
     ask = UserLine(spoken("how many reps", tmp_path).tobytes(), "ask_reps", "how many reps")
     user = User(ask, lambda run: saying_count(run, 4), then=8.0)
-    run = room_run(user, reps=6)
+    # WebRTC's suppressor on this voice said over the count made pocketsphinx hear "how many
+    # minutes" (measured); the loop's timing is what is tested here
+    run = room_run(user, reps=6, denoise="off")
     said = run.said[0]
     answer = next(c for c in run.speaker.log if c.key.startswith("reps.") and c.due >= said.start)
     assert answer.start - said.end <= 1.0

@@ -15,8 +15,10 @@ import pytest
 from speechkit import recording
 from test_speech_listen import ScriptedRecognizer, final
 
+from voicecoach.app.ear import Ear
 from voicecoach.app.session import Session
 from voicecoach.app.spoken import is_echo, stream_session, ticked
+from voicecoach.audio.stage import Chain
 from voicecoach.cli import main
 from voicecoach.coach.dialog import Dialog
 from voicecoach.coach.events import Begin
@@ -160,7 +162,7 @@ def test_the_recognizer_is_told_what_answers_the_coach_awaits() -> None:
     coach = Coach(Dialog.load(), random.Random(1))
     session = Session(coach, IntentMatcher.load(), lambda record: None)
     session.begin(0.0)
-    stream_session(session, [bytes(3200)] * 1500, rec)
+    stream_session(session, [bytes(3200)] * 1500, Ear(rec, Chain()))
     assert coach.step == "pacing"
     favoured = [(count, set(intents)) for count, intents in rec.preferred]
     assert [intents for _, intents in favoured] == [
@@ -188,7 +190,7 @@ def test_a_barely_heard_stop_while_twisting_pauses_the_count() -> None:
     coach = Coach(Dialog.load(), random.Random(1))
     session = Session(coach, IntentMatcher.load(), records.append)
     session.begin(0.0)
-    stream_session(session, [bytes(3200)] * 1600, rec)
+    stream_session(session, [bytes(3200)] * 1600, Ear(rec, Chain()))
     reps = [r for r in records if r["event"] == "rep"]
     assert reps and all(float(r["t"]) <= 130.0 for r in reps)  # type: ignore[arg-type]
     assert not [r for r in records if r["event"] == "halt"]
@@ -245,10 +247,10 @@ def test_the_microphone_path_cancels_the_coachs_voice(
 
 
 def _understood(monkeypatch: pytest.MonkeyPatch, rec: ScriptedRecognizer, path: Path) -> dict:
-    from voicecoach.app import spoken
+    from voicecoach.app import ear, spoken
     from voicecoach.app.settings import EngineSettings
 
-    monkeypatch.setattr(spoken, "open_recognizer", lambda engine: (rec, "scripted"))
+    monkeypatch.setattr(ear, "open_recognizer", lambda engine: (rec, "scripted"))
     return spoken.understand_wav(str(path), IntentMatcher.load(), EngineSettings(denoise="off"))
 
 

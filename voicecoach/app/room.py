@@ -1,11 +1,12 @@
 """The live loop in a simulated room, in virtual time: listen -> session -> sink -> speaker.
 
-:class:`RoomRun` runs the real streaming path (:func:`voicecoach.app.spoken.stream_session`:
-the recognizer, :func:`voicecoach.speech.listen.listen`, the echo guard, the session and its
-coach) on a virtual microphone (:class:`voicecoach.audio.room.Room`), and plays what the coach
-says, rendered by the real TTS (:class:`voicecoach.speech.tts.LineAudio`), on a virtual
-speaker that a halt or hush cuts exactly as the real player. The echo canceller, when given,
-cleans each microphone block with the samples played meanwhile, as on a real device.
+:class:`RoomRun` runs the real streaming path (:func:`voicecoach.app.spoken.stream_session`
+through the one chain, :class:`voicecoach.app.ear.Ear`: echo cancelling, front-end,
+recognizer, matcher; the echo guard, the session and its coach) on a virtual microphone
+(:class:`voicecoach.audio.room.Room`), and plays what the coach says, rendered by the real TTS
+(:class:`voicecoach.speech.tts.LineAudio`), on a virtual speaker that a halt or hush cuts
+exactly as the real player. The ear's echo canceller, when it has one, cleans each microphone
+block with the samples played meanwhile, as a duplex device stream gives them.
 
 A :class:`RoomUser` decides, before each microphone block, what the user says (audio placed
 in the room) or types (dialogue moves that are not being measured). The run records every
@@ -19,14 +20,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from voicecoach.app.ear import Ear
 from voicecoach.app.session import Session
 from voicecoach.app.spoken import echo_guard, stream_session
-from voicecoach.audio.echo import EchoCanceller
 from voicecoach.audio.room import RATE, Room, as_samples
 from voicecoach.coach.machine import Coach
 from voicecoach.errors import AudioError
 from voicecoach.nlu.matcher import Matcher
-from voicecoach.speech.asr.base import Recognizer
 from voicecoach.speech.tts import LineAudio
 
 log = logging.getLogger(__name__)
@@ -74,11 +74,10 @@ class RoomRun:
 
     coach: Coach
     matcher: Matcher
-    recognizer: Recognizer
+    ear: Ear
     lines: LineAudio
     room: Room
     user: RoomUser | None = None
-    canceller: EchoCanceller | None = None
     limit: float = 900.0
     mic_fails_at: float | None = None
     """Simulate a microphone failure at this room time (the session goes on typed)."""
@@ -90,6 +89,9 @@ class RoomRun:
     """(time of the halt or hush, when the voice actually fell silent)."""
     typing: bool = False
     """True once the microphone failed and the user types."""
+    track: list[bytes] | None = None
+    """When a list, every microphone block as it enters the front-end (echo removed) is kept
+    here: replayable with ``run --audio-in``."""
 
     def __post_init__(self) -> None:
         self.session = Session(self.coach, self.matcher, self._sink)
@@ -124,7 +126,8 @@ class RoomRun:
     def run(self) -> RoomRun:
         self.session.begin(0.0)
         try:
-            stream_session(self.session, self._microphone(), self.recognizer, self._echo)
+            stream_session(self.session, self._kept(self.ear.clean(self._microphone())),
+                           self.ear, self._echo)
         except AudioError as err:
             log.info("%s: the session goes on typed", err)
             self.records.append({"t": round(self.now, 3), "event": "fallback", "why": str(err)})
@@ -132,15 +135,22 @@ class RoomRun:
             self._typed_loop()
         return self
 
-    def _microphone(self) -> Iterator[bytes]:
+    def _microphone(self) -> Iterator[tuple[bytes, bytes]]:
+        """(microphone, what the speaker played meanwhile), block by block."""
         while not self._over():
             if self.user is not None:
                 self.user.act(self)
             if self.mic_fails_at is not None and self.now >= self.mic_fails_at:
                 raise AudioError("the microphone stopped (disconnected?): reconnect it")
-            mic, played = self.room.block(BLOCK)
+            pair = self.room.block(BLOCK)
             self.speaker.prune(self.now - 1.0)
-            yield self.canceller.process(mic, played) if self.canceller else mic
+            yield pair
+
+    def _kept(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            if self.track is not None:
+                self.track.append(chunk)
+            yield chunk
 
     def _typed_loop(self) -> None:
         while not self._over():
@@ -160,7 +170,7 @@ class RoomRun:
         clip = self.speaker.saying(self.now)
         if clip is None or not self.text_check:
             return None
-        return echo_guard(clip.text, self.canceller)
+        return echo_guard(clip.text, self.ear.canceller)
 
     def _sink(self, record: dict[str, Any]) -> None:
         self.records.append(record)

@@ -1,8 +1,9 @@
 """Speech in, wired to sessions and commands: microphone, ``--audio-in`` WAV, understand/transcribe.
 
-Both the microphone and a recording go through :func:`voicecoach.speech.listen.listen`, chunk by
-chunk; the session is ticked at each chunk's audio time, so a recording replays a session
-exactly as the microphone would have heard it.
+The microphone, a recording and the simulated room are heard through one chain
+(:func:`voicecoach.app.ear.open_ear`: echo cancelling where there is playback, front-end,
+recognizer, matcher), chunk by chunk; the session is ticked at each chunk's audio time, so a
+recording replays a session exactly as the microphone would have heard it.
 """
 
 from __future__ import annotations
@@ -11,42 +12,16 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from voicecoach.app.ear import Ear, open_ear
 from voicecoach.app.notice import note
 from voicecoach.app.session import Session, finish_virtual
 from voicecoach.app.settings import EngineSettings
-from voicecoach.audio.frontend import Chain, build_frontend
 from voicecoach.errors import AudioError, VoiceCoachError
 from voicecoach.nlu.matcher import IntentMatch, IntentMatcher
-from voicecoach.speech.asr.base import RATE, Recognizer
-from voicecoach.speech.asr.engines import choose_engine, start_engine
-from voicecoach.speech.listen import Heard, listen
+from voicecoach.speech.asr.base import RATE
+from voicecoach.speech.listen import Heard
 
 log = logging.getLogger(__name__)
-
-_RECOGNIZERS: dict[tuple[str, str | None], tuple[Recognizer, str]] = {}
-
-
-def open_recognizer(engine: EngineSettings) -> tuple[Recognizer, str]:
-    """The recognizer ``engine`` asks for (built once per process) and why."""
-    key = (engine.engine, engine.model)
-    if key not in _RECOGNIZERS:
-        recognizer, ran = start_engine(choose_engine(engine.engine, engine.model))
-        _RECOGNIZERS[key] = (recognizer, ran.reason)
-    recognizer, reason = _RECOGNIZERS[key]
-    recognizer.reset()
-    return recognizer, reason
-
-
-_FRONTENDS: dict[str, Chain] = {}
-
-
-def open_frontend(engine: EngineSettings) -> Chain:
-    """The front-end ``engine.denoise`` asks for (noise suppression, then automatic gain),
-    built once per process; :func:`listen` starts it afresh with each stream."""
-    if engine.denoise not in _FRONTENDS:
-        _FRONTENDS[engine.denoise] = build_frontend(engine.denoise)
-    return _FRONTENDS[engine.denoise]
-
 
 def ticked(chunks: Iterable[bytes], tick: Callable[[float], None]) -> Iterator[bytes]:
     """Pass chunks through, ticking ``tick`` with the audio time reached before each."""
@@ -103,21 +78,20 @@ def echo_guard(saying: str | None, canceller: Any = None) -> str | None:
 def stream_session(
     session: Session,
     chunks: Iterable[bytes],
-    recognizer: Recognizer,
+    ear: Ear,
     echo: Callable[[], str | None] | None = None,
-    frontend: Chain | None = None,
 ) -> float:
-    """Run the session on an audio stream; returns the audio time reached."""
+    """Run the session on an audio stream (echo already removed) heard through ``ear``;
+    returns the audio time reached."""
     reached = [0.0]
 
     def tick(t: float) -> None:
         reached[0] = t
         if not session.coach.ended:
             session.tick(t)
-        recognizer.prefer(session.coach.likely_intents)
+        ear.recognizer.prefer(session.coach.likely_intents)
 
-    heard_all = listen(ticked(chunks, tick), recognizer, session.matcher, frontend=frontend)
-    for heard in heard_all:
+    for heard in ear.hear(ticked(chunks, tick), session.matcher):
         if session.coach.ended:
             break
         feed(session, heard, echo)
@@ -128,20 +102,17 @@ def run_audio_file(session: Session, path: str, engine: EngineSettings) -> int:
     """``run --audio-in FILE.wav``: the microphone path, fed from a recording, in audio time."""
     from voicecoach.audio.wav import iter_chunks
 
-    recognizer, reason = open_recognizer(engine)
-    frontend = open_frontend(engine)
-    note(f"speech recognizer: {reason}; front-end: {frontend.name}")
-    play_stream(session, iter_chunks(path), recognizer, frontend)
+    ear = open_ear(engine)
+    note(ear.describe())
+    play_stream(session, iter_chunks(path), ear)
     return 0
 
 
-def play_stream(
-    session: Session, chunks: Iterable[bytes], recognizer: Recognizer, frontend: Chain | None
-) -> float:
+def play_stream(session: Session, chunks: Iterable[bytes], ear: Ear) -> float:
     """A whole session on recorded audio, in audio time: what ``--audio-in`` runs (and the
     spoken-session benchmark, on the user's track as it makes it). Returns the audio time."""
     session.begin(0.0)
-    end = stream_session(session, chunks, recognizer, frontend=frontend)
+    end = stream_session(session, chunks, ear)
     finish_virtual(session, end)
     return end
 
@@ -152,20 +123,17 @@ def run_microphone(session: Session, device: str | None, engine: EngineSettings)
     from voicecoach.audio import devices as audio
 
     speaker = getattr(session.sink, "speaker", None)
-    echo = _echo_path(speaker)
+    tap = getattr(speaker, "tap", None)
     try:
-        chunks = audio.microphone_chunks(device, echo=echo)
-        recognizer, reason = open_recognizer(engine)
-        frontend = open_frontend(engine)
+        ear = _open_live_ear(engine, tap is not None)
+        chunks = audio.microphone_chunks(device, echo=_echo_stage(tap, ear))
     except VoiceCoachError as err:
         note(f"{err} (typing instead)")
         return False
-    note(f"listening; speech recognizer: {reason}; front-end: {frontend.name}")
+    note(f"listening; {ear.describe()}")
     session.begin(0.0)
     try:
-        reached = stream_session(
-            session, chunks, recognizer, _echo_of(speaker, echo), frontend
-        )
+        reached = stream_session(session, chunks, ear, _echo_of(speaker, ear))
     except AudioError as err:
         note(f"{err} (typing instead)")
         import sys
@@ -176,26 +144,32 @@ def run_microphone(session: Session, device: str | None, engine: EngineSettings)
     return True
 
 
-def _echo_path(speaker: Any) -> Any:
-    """Echo cancellation with the speaker's playback as reference, or None (said why)."""
-    tap = getattr(speaker, "tap", None)
-    if tap is None:
+def _open_live_ear(engine: EngineSettings, playback: bool) -> Ear:
+    """The live chain; without SpeexDSP, without echo cancelling (said why)."""
+    try:
+        return open_ear(engine, playback=playback)
+    except AudioError as err:
+        if not playback:
+            raise
+        note(f"{err} (no echo cancelling: the coach may hear itself)")
+        return open_ear(engine)
+
+
+def _echo_stage(tap: Any, ear: Ear) -> Any:
+    """The microphone's echo stage: the tap's reference through the ear (its canceller, and
+    the front-end told when the coach's voice plays)."""
+    if tap is None or ear.canceller is None:
         return None
     from voicecoach.audio.echo import EchoPath
 
-    try:
-        return EchoPath(tap)
-    except AudioError as err:
-        note(f"{err} (no echo cancelling: the coach may hear itself)")
-        return None
+    return EchoPath(tap, ear)
 
 
-def _echo_of(speaker: Any, echo: Any) -> Callable[[], str | None]:
+def _echo_of(speaker: Any, ear: Ear) -> Callable[[], str | None]:
     """What the text-based echo check compares heard text with (see :func:`echo_guard`)."""
     if speaker is None:
         return lambda: None
-    canceller = echo.canceller if echo is not None else None
-    return lambda: echo_guard(speaker.now_saying(), canceller)
+    return lambda: echo_guard(speaker.now_saying(), ear.canceller)
 
 
 # -- understand / transcribe -----------------------------------------------------------
@@ -206,10 +180,10 @@ def understand_wav(path: str, matcher: IntentMatcher, engine: EngineSettings) ->
     start: the halting intent it halted on (``early`` with the partial text when that came
     before the end of the utterance), else the last command; ``doubt`` names a halting intent
     heard too unsure to act on (the coach would pause and check in)."""
-    recognizer, _ = open_recognizer(engine)
     from voicecoach.audio.wav import iter_chunks
 
-    heard = list(listen(iter_chunks(path), recognizer, matcher, frontend=open_frontend(engine)))
+    ear = open_ear(engine)
+    heard = list(ear.hear(iter_chunks(path), matcher))
     finals = [h for h in heard if h.final]
     chosen = _meaning(heard)
     record: dict[str, Any] = {
@@ -217,7 +191,7 @@ def understand_wav(path: str, matcher: IntentMatcher, engine: EngineSettings) ->
         "transcript": " ".join(h.text for h in finals),
         "intent": chosen.intent if chosen else "none",
         "confidence": round(chosen.intent_confidence if chosen else 0.0, 3),
-        "engine": recognizer.name,
+        "engine": ear.recognizer.name,
     }
     if chosen is not None and not chosen.final:
         record.update(early=True, partial=chosen.text)
@@ -240,12 +214,12 @@ def _meaning(heard: list[Heard]) -> Heard | None:
 def transcribe_wav(path: str, engine: EngineSettings) -> dict[str, Any]:
     from voicecoach.speech.listen import recognize_file
 
-    recognizer, _ = open_recognizer(engine)
-    found = recognize_file(path, recognizer, open_frontend(engine))
+    ear = open_ear(engine)
+    found = recognize_file(path, ear.recognizer, ear.frontend)
     confidence = min((t.confidence for t in found), default=0.0)
     return {
         "input": path,
         "transcript": " ".join(t.text for t in found),
         "confidence": round(confidence, 3),
-        "engine": recognizer.name,
+        "engine": ear.recognizer.name,
     }

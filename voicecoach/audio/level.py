@@ -40,6 +40,9 @@ jumped at the first, soft frame of a word made the recognizer hear an extra word
 ("he can we skip this")."""
 ENVELOPE_DECAY_DB = 0.01
 """Per frame (1 dB/s): how fast the speech level estimate forgets a loud frame."""
+FAR_END_HOLD = 30
+"""Frames (0.3 s: the room's reverberation) after the coach's voice during which the gain
+stays held (see :meth:`Level.far_end`)."""
 LIMIT = 30000.0
 """Peak sample value the limiter allows after the gain."""
 DC_SMOOTHING = 0.95
@@ -76,16 +79,33 @@ class Level(Framed):
         self.floor: float | None = None
         self.envelope: float | None = None
         self.gain_db = 0.0
+        self.hold = 0
+        """Frames left during which the coach's voice may be in the input."""
+
+    def far_end(self, active: bool, frames: int) -> None:
+        """The next ``frames`` frames were captured while the coach's voice played (or not).
+
+        While it plays (and :data:`FAR_END_HOLD` frames after), what is left of its echo is
+        not taken for the user's speech: the speech level is not learnt and the gain does not
+        lift (measured in the simulated room: echo left 30 dB down by the canceller, lifted
+        back by the gain, was heard as words and the session never got past the greeting).
+        """
+        if active:
+            self.hold = max(self.hold, frames + FAR_END_HOLD)
 
     @property
     def wanted_db(self) -> float:
         if self.envelope is None:
             return 0.0
-        return float(np.clip(TARGET_DBFS - self.envelope, MIN_GAIN_DB, MAX_GAIN_DB))
+        wanted = float(np.clip(TARGET_DBFS - self.envelope, MIN_GAIN_DB, MAX_GAIN_DB))
+        return min(wanted, 0.0) if self.hold else wanted
 
     def frame_out(self, frame: np.ndarray) -> np.ndarray:
         x = frame.astype(np.float64)
-        self._track(_dbfs(x))
+        if self.hold:
+            self.hold -= 1
+        else:
+            self._track(_dbfs(x))
         before = self.gain_db
         self.gain_db = min(self.wanted_db, before + RISE_DB)
         ramp = np.linspace(before, self.gain_db, len(x), endpoint=False)

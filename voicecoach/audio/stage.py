@@ -45,6 +45,14 @@ class Chain:
         for stage in self.stages:
             stage.reset()
 
+    def far_end(self, active: bool, samples: int) -> None:
+        """The next ``samples`` of input were captured while the coach's voice played (or
+        not): told to the stages that care (automatic gain holds)."""
+        for stage in self.stages:
+            hint = getattr(stage, "far_end", None)
+            if hint is not None:
+                hint(active, -(-samples // FRAME))
+
     def run(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         """The chunks, processed (empty results are left out)."""
         for chunk in chunks:

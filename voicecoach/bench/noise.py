@@ -76,12 +76,12 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from voicecoach.audio.frontend import build_frontend
+    from voicecoach.app.ear import open_ear
+    from voicecoach.app.settings import EngineSettings
     from voicecoach.nlu.matcher import IntentMatcher
-    from voicecoach.speech.asr.engines import create_recognizer
 
-    recognizer = create_recognizer(args.engine, args.model)
-    matcher, frontend = IntentMatcher.load(), build_frontend(args.denoise)
+    ear = open_ear(EngineSettings(args.engine, args.model, args.denoise), fresh=True)
+    recognizer, matcher, frontend = ear.recognizer, IntentMatcher.load(), ear.frontend
     with tempfile.TemporaryDirectory(prefix="voicecoach-noise-") as cache:
         rows = [run_noise(name, args.minutes, recognizer, matcher, frontend, Path(cache),
                           args.shared) for name in args.noises.split(",") if name]

@@ -166,8 +166,9 @@ class Condition:
 def play_session(cond: Condition, commands: list[UserLine], seed: int, recognizer: Any,
                  lines: Any) -> RoomRun:
     """One whole session in a room; returns the finished run."""
+    from voicecoach.app.ear import open_ear
     from voicecoach.app.room import RoomRun
-    from voicecoach.audio.echo import EchoCanceller
+    from voicecoach.app.settings import EngineSettings
     from voicecoach.audio.room import Room, RoomSettings, VirtualSpeaker
     from voicecoach.coach.dialog import Dialog
     from voicecoach.coach.machine import Coach, CoachConfig
@@ -179,8 +180,8 @@ def play_session(cond: Condition, commands: list[UserLine], seed: int, recognize
     room = Room(VirtualSpeaker(), settings, cond.noise, rng)
     coach = Coach(Dialog.load(), random.Random(seed), CoachConfig(target=cond.reps),
                   durations=lines.duration)
-    run = RoomRun(coach, IntentMatcher.load(), recognizer, lines, room,
-                  BenchUser(list(commands), rng), EchoCanceller() if cond.aec else None,
+    ear = open_ear(EngineSettings(cond.engine), playback=cond.aec, recognizer=recognizer)
+    run = RoomRun(coach, IntentMatcher.load(), ear, lines, room, BenchUser(list(commands), rng),
                   text_check=cond.text_check, limit=cond.limit)
     if cond.oracle:
         recognizer.follow(run)

@@ -364,9 +364,9 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from voicecoach.audio.frontend import build_frontend
+    from voicecoach.app.ear import open_ear
+    from voicecoach.app.settings import EngineSettings
     from voicecoach.nlu.matcher import IntentMatcher
-    from voicecoach.speech.asr.engines import create_recognizer
 
     voices = choose_voices(args.voices)
     prefer = _intents(args.prefer)
@@ -377,10 +377,11 @@ def _run(args: argparse.Namespace) -> int:
     clips = synthetic_clips(rows, voices, args.per_voice, cache) + human_clips(args.shared)
     noise = load_noise(args.shared / NOISE_FILE)
     begin = time.perf_counter()
-    recognizer = create_recognizer(args.engine, args.model)
+    ear = open_ear(EngineSettings(args.engine, args.model, args.denoise), fresh=True,
+                   level=not args.no_level)
     load = time.perf_counter() - begin
+    recognizer, frontend = ear.recognizer, ear.frontend
     recognizer.prefer(prefer)
-    frontend = build_frontend(args.denoise, level=not args.no_level)
     conditions = _conditions(args.conditions)
     result = evaluate(recognizer, IntentMatcher.load(), clips, noise, frontend, conditions)
     result.update(engine=recognizer.name, load_seconds=round(load, 3), peak_rss_mb=_rss_mb())

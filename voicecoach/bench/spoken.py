@@ -236,9 +236,10 @@ class Setup:
 def run_session(setup: Setup, plan: Plan, voice: Voice, name: str,
                 condition: Condition) -> SessionRun:
     """Say ``plan`` with ``voice`` in ``condition`` through the ``run --audio-in`` path."""
+    from voicecoach.app.ear import open_ear
     from voicecoach.app.runner import build_session
     from voicecoach.app.settings import RunSettings
-    from voicecoach.app.spoken import open_frontend, play_stream
+    from voicecoach.app.spoken import play_stream
 
     records: list[dict[str, Any]] = []
     settings = RunSettings(engine=setup.engine, reps=plan.reps, seed=plan.seed, json=True)
@@ -246,25 +247,16 @@ def run_session(setup: Setup, plan: Plan, voice: Voice, name: str,
     user = User(plan, voice, session.coach, records)
     power = active_power(_concat([voice(c.say) for c in plan.commands]))
     room = Room(condition, setup.noise, power, zlib.crc32(plan.name.encode()))
-    recognizer = _fresh_recognizer(setup.engine)
+    ear = open_ear(setup.engine, fresh=True)  # a reused recognizer keeps its last stream's state
     track: list[bytes] = []
     begin = time.process_time()
-    frontend = open_frontend(setup.engine)
-    play_stream(session, _user_track(user, room, track, setup.limit), recognizer, frontend)
+    play_stream(session, _user_track(user, room, track, setup.limit), ear)
     cpu = time.process_time() - begin
     user.conclude()
     records = [json.loads(json.dumps(r)) for r in records]  # as run --json prints them
     return SessionRun(name, condition.name, plan, user.outcomes, user.attempts,
                       tally(records, user.attempts), records, b"".join(track), cpu,
-                      user.abandoned, recognizer.name)
-
-
-def _fresh_recognizer(engine: EngineSettings) -> Any:
-    """The recognizer ``run`` would open, built anew: a reused one keeps state from its last
-    stream (pocketsphinx's noise estimate), and the track would not replay the same alone."""
-    from voicecoach.speech.asr.engines import choose_engine, start_engine
-
-    return start_engine(choose_engine(engine.engine, engine.model))[0]
+                      user.abandoned, ear.recognizer.name)
 
 
 def _concat(parts: list[Any]) -> Any:
