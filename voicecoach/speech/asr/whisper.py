@@ -85,6 +85,9 @@ UNPAUSED = 0.5
 """Confidence factor for a stretch of speech cut at ``MAX_UTTERANCE`` (before the cap)."""
 PARTIAL_NO_SPEECH = 0.3
 PARTIAL_LOGPROB = -0.7
+PARTIAL_WORD = 0.35
+"""Every word of a partial must be this sure (a paused "how many on ..." came out as the
+prompt's "how many are dizzy" and halted; its "dizzy" was the unsure word)."""
 
 
 @dataclass(slots=True)
@@ -187,7 +190,8 @@ class WhisperRecognizer:
         decoded = self._partial_decode(utt, seconds, paused)
         text = plain_text(decoded.texts[0]) if decoded.texts else ""
         utt.long = utt.long or len(text.split()) > PARTIAL_WORDS
-        sure = decoded.no_speech < PARTIAL_NO_SPEECH and decoded.logprobs[0] >= PARTIAL_LOGPROB
+        sure = (decoded.no_speech < PARTIAL_NO_SPEECH and decoded.logprobs[0] >= PARTIAL_LOGPROB
+                and min((p for _, p in decoded.words), default=0.0) >= PARTIAL_WORD)
         text = text if sure else ""
         same = utt.agreeing[1] + 1 if text == utt.agreeing[0] else 1
         utt.agreeing = (text, same)
@@ -198,8 +202,9 @@ class WhisperRecognizer:
         """Greedy while the user speaks; at a pause as good as the final (0.2 s before it)."""
         if paused:
             quiet = PAUSE_FRAMES * FRAME_SAMPLES / RATE
-            return self._decode(utt, beam=BEAM, speech=max(0.3, seconds - quiet))
-        return self._decode(utt, beam=1, speech=min(seconds, PARTIAL_TOKENS / TOKENS_PER_SECOND))
+            return self._decode(utt, beam=BEAM, speech=max(0.3, seconds - quiet), words=True)
+        budget = min(seconds, PARTIAL_TOKENS / TOKENS_PER_SECOND)
+        return self._decode(utt, beam=1, speech=budget, words=True)
 
     def _cut(self, t: float) -> Transcript:
         """An utterance too long to be a command ends here; speech goes on as a new one."""
