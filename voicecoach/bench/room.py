@@ -456,7 +456,7 @@ def main(argv: list[str]) -> int:
     if args.matrix:
         from voicecoach.bench.roommatrix import run_matrix_command
 
-        return run_matrix_command(args)
+        return run_matrix_command(args, _cell_player(args))
     try:
         result = run_bench(args)
     except (OSError, ValueError, VoiceCoachError) as exc:
@@ -506,6 +506,28 @@ def run_sessions(cond: Condition, commands: dict[str, list[UserLine]], args: arg
         results.append(result)
         by_voice[voice].append(result)
     return results, by_voice
+
+
+def _cell_player(args: argparse.Namespace) -> Any:
+    """Plays the sessions of one matrix cell (:data:`voicecoach.bench.roommatrix.CellRunner`):
+    the same commands, seeds and options in every cell."""
+    from voicecoach.speech.tts import LineAudio
+
+    state: dict[str, Any] = {}
+
+    def play(cell: Any, noise: Any, sessions: int) -> tuple[list[dict], dict[str, Any]]:
+        if not state:
+            state.update(commands=_commands(args), lines=LineAudio())
+        cond = Condition(cell.echo_db, cell.snr, noise, not args.no_aec, cell.oracle, args.reps,
+                         cell.recognizer, not args.no_text_check, args.limit)
+        own = argparse.Namespace(**{**vars(args), "sessions": sessions})
+        if args.log:
+            own.log = args.log / cell.label.replace("/", "_")
+        results, _ = run_sessions(cond, state["commands"], own, _recognizer(cell.recognizer),
+                                  state["lines"])
+        return results, overall(results)
+
+    return play
 
 
 def write_log(run: RoomRun, path: Path) -> None:

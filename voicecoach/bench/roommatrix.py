@@ -19,23 +19,16 @@ cell misses one.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from voicecoach.bench.guard import guarded
-from voicecoach.bench.room import (
-    Condition,
-    _commands,
-    _recognizer,
-    overall,
-    run_sessions,
-)
 
 NOISE_SECONDS = 120.0
 """Length of each made noise (the room loops it)."""
@@ -64,6 +57,10 @@ class Cell:
     echo_db: float | None
 
     @property
+    def oracle(self) -> bool:
+        return self.recognizer == "oracle"
+
+    @property
     def label(self) -> str:
         snr = "-" if self.snr is None else f"{self.snr:g}"
         echo = "none" if self.echo_db is None else f"{self.echo_db:g}"
@@ -88,18 +85,19 @@ def _echo(text: str) -> float | None:
 # ---------------------------------------------------------------- running
 
 
-def run_matrix(args: argparse.Namespace) -> dict[str, Any]:
-    from voicecoach.speech.tts import LineAudio
+CellRunner = Callable[[Cell, Any, int], tuple[list[dict[str, Any]], dict[str, Any]]]
+"""Plays ``sessions`` sessions of a cell with the noise samples given; returns each session's
+measures and their summary (:mod:`voicecoach.bench.room` provides it)."""
 
+
+def run_matrix(args: argparse.Namespace, play: CellRunner) -> dict[str, Any]:
     grid = cells(_list(args.recognizers), _list(args.noises),
                  [float(x) for x in _list(args.snrs)], [_echo(x) for x in _list(args.echo_dbs)])
     if not grid:
         raise ValueError("the matrix is empty: give --recognizers, --noises, --snrs, --echo-dbs")
-    commands = _commands(args)
     noises = _noises({c.noise for c in grid}, args)
-    lines = LineAudio()
     begin = time.process_time()
-    rows = [run_cell(cell, args, commands, noises.get(cell.noise), lines) for cell in grid]
+    rows = [run_cell(cell, args.sessions or 10, play, noises.get(cell.noise)) for cell in grid]
     return {"cells": rows, "cpu_seconds": round(time.process_time() - begin, 1),
             "sessions_per_cell": args.sessions or 10, "seed": args.seed, "reps": args.reps,
             "limit": args.limit}
@@ -116,18 +114,10 @@ def _noises(names: set[str], args: argparse.Namespace) -> dict[str, Any]:
             for name in sorted(names - {"none"})}
 
 
-def run_cell(cell: Cell, args: argparse.Namespace, commands: dict, noise: Any,
-             lines: Any) -> dict[str, Any]:
+def run_cell(cell: Cell, sessions: int, play: CellRunner, noise: Any) -> dict[str, Any]:
     """The sessions of one cell, summarized, with its targets."""
-    cond = Condition(cell.echo_db, cell.snr, noise, not args.no_aec, cell.recognizer == "oracle",
-                     args.reps, cell.recognizer, not args.no_text_check, args.limit)
-    own = copy.copy(args)
-    own.sessions = args.sessions or 10
-    if args.log:
-        own.log = args.log / cell.label.replace("/", "_")
     begin = time.process_time()
-    results, _ = run_sessions(cond, commands, own, _recognizer(cell.recognizer), lines)
-    summary = overall(results)
+    results, summary = play(cell, noise, sessions)
     cpu = time.process_time() - begin
     print(f"  {cell.label}: {summary['sessions']} sessions, {cpu:.0f} s CPU", file=sys.stderr)
     return {**asdict(cell), **summary, "targets": cell_targets(cell, summary),
@@ -258,14 +248,14 @@ def _pyplot() -> Any:
 # ---------------------------------------------------------------- command line
 
 
-def run_matrix_command(args: argparse.Namespace) -> int:
-    return guarded("room benchmark", _run, args)
+def run_matrix_command(args: argparse.Namespace, play: CellRunner) -> int:
+    return guarded("room benchmark", lambda a: _run(a, play), args)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, play: CellRunner) -> int:
     if args.plot is not None:
         _pyplot()  # say now, not after the runs, that matplotlib is missing
-    result = run_matrix(args)
+    result = run_matrix(args, play)
     print(render_matrix(result))
     if args.plot is not None:
         plot_matrix(result, args.plot)
