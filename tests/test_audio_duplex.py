@@ -101,6 +101,6 @@ def test_a_device_lost_mid_stream_raises_instead_of_hanging() -> None:
     duplex = open_duplex(sd=FakeSoundDevice(bytes(6400), after_input="end"))
     with pytest.raises(AudioError, match="microphone stopped"):
         finishes(lambda: list(duplex.pairs()))
-    with pytest.raises(AudioError):
-        duplex.player.play(bytes(320), 16000)
+    duplex.player.play(bytes(320), 16000)  # dropped: the session goes on with printed replies
+    assert duplex.player.gone and not duplex.player.busy()
     duplex.close()

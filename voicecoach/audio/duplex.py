@@ -67,6 +67,9 @@ class DuplexPlayer:
         self.last_text: str | None = None
         self.error: AudioError | None = None
         self.closed = False
+        self.gone = False
+        """The stream ended (the device went away): lines are dropped, the session goes on
+        typed with printed replies."""
 
     @property
     def current_text(self) -> str | None:
@@ -78,6 +81,9 @@ class DuplexPlayer:
             raise self.error
         if self.closed:
             raise AudioError("the player is closed")
+        if self.gone:
+            log.debug("not said (the audio device is gone): %s", text)
+            return
         if rate != RATE:
             from voicecoach.audio.wav import resample
 
@@ -182,7 +188,7 @@ class Duplex:
                                      "check it is connected, or use --text") from None
                 continue
             if block is _ENDED:
-                self.player.error = AudioError("the audio device stopped: use --output text")
+                self.player.gone = True
                 raise AudioError("the microphone stopped (disconnected?): reconnect it or "
                                  "use --text")
             last = time.monotonic()
