@@ -110,6 +110,44 @@ class FakeOutputStream(FakeStream):
         self.finished_callback()
 
 
+class FakeDuplexStream(FakeStream):
+    """One stream both ways: each callback gets the next block of the WAV (plus the echo of
+    what was played ``sd.echo_blocks`` callbacks earlier, times ``sd.echo_gain``) and fills
+    a block to play, collected into ``sd.played``; after the WAV, ``sd.after_input``."""
+
+    def _run(self) -> None:
+        pcm, size = self.sd.input_pcm, self.blocksize * 2
+        sent: list[bytes] = []
+        for start in range(0, 10**12, size):
+            if self._halt.is_set():
+                return
+            block = pcm[start : start + size]
+            if start >= len(pcm):
+                if self.sd.after_input == "end":
+                    self.finished_callback()
+                    return
+                if self.sd.after_input == "stall":
+                    self._pause()
+                    continue
+            block = self._echoed(block + bytes(size - len(block)), sent)
+            out = memoryview(bytearray(size))
+            self.callback(memoryview(block), out, self.blocksize, self._time(), None)
+            sent.append(bytes(out))
+            self.sd.played += bytes(out)
+            self._pause()
+
+    def _echoed(self, block: bytes, sent: list[bytes]) -> bytes:
+        delay = self.sd.echo_blocks
+        if not self.sd.echo_gain or len(sent) < delay:
+            return block
+        import numpy as np
+
+        mic = np.frombuffer(block, dtype="<i2").astype(np.float64)
+        echo = np.frombuffer(sent[-delay], dtype="<i2").astype(np.float64)
+        mixed = np.clip(mic + self.sd.echo_gain * echo, -32768, 32767)
+        return mixed.astype("<i2").tobytes()
+
+
 class FakeSoundDevice:
     """Enough of the sounddevice module for voicecoach.audio.devices."""
 
@@ -126,6 +164,9 @@ class FakeSoundDevice:
         input_error: Exception | None = None,
         output_error: Exception | None = None,
         output_rates: tuple[int, ...] = (16000, 22050, 48000),
+        duplex_error: Exception | None = None,
+        echo_gain: float = 0.0,
+        echo_blocks: int = 2,
     ) -> None:
         self.input_pcm = input_pcm
         self.after_input = after_input
@@ -134,6 +175,11 @@ class FakeSoundDevice:
         self.output_error = output_error
         self.output_rates = output_rates
         self.open_error: Exception | None = None
+        self.duplex_error = duplex_error
+        """Raised when a duplex stream is opened (a device that cannot do both at once)."""
+        self.echo_gain = echo_gain
+        self.echo_blocks = echo_blocks
+        """A duplex stream's microphone hears what it played, this many callbacks later."""
         self.streams: list[FakeStream] = []
         self.played = bytearray()
         self.clock = {"input": 100.0, "output": 100.0}
@@ -178,4 +224,11 @@ class FakeSoundDevice:
         if self.open_error:
             raise self.open_error
         return FakeOutputStream(self, **kwargs)
+
+    def RawStream(self, **kwargs: Any) -> FakeDuplexStream:  # noqa: N802
+        if self.open_error:
+            raise self.open_error
+        if self.duplex_error:
+            raise self.duplex_error
+        return FakeDuplexStream(self, **kwargs)
 

@@ -125,3 +125,16 @@ def test_a_spoken_session_needs_every_required_check() -> None:
         {"name": "microphone", "ok": False, "detail": "none", "fix": FIX_MIC, "required": True},
         {"name": "history", "ok": False, "detail": "damaged", "fix": "mv it", "required": False},
     ]}
+
+
+def test_the_doctor_says_which_audio_path_runs() -> None:
+    from fakesd import FakePortAudioError, FakeSoundDevice
+
+    from voicecoach.app.doctor import audio_path_check
+    from voicecoach.app.settings import RunSettings
+
+    duplex = audio_path_check(RunSettings(), FakeSoundDevice(bytes(3200)))
+    assert duplex.ok and duplex.detail.startswith("one duplex stream") and not duplex.required
+    refused = FakeSoundDevice(duplex_error=FakePortAudioError("Invalid number of channels"))
+    two = audio_path_check(RunSettings(), refused)
+    assert two.ok and two.detail.startswith("two streams") and "Invalid number" in two.detail

@@ -132,7 +132,8 @@ def test_microphone_session_then_typing_when_the_device_vanishes(
     assert intents[1]["t"] >= 4.0  # typing carries on the session's clock, not from zero
     assert records[-1] == {**records[-1], "event": "end", "reason": "quit"}
     notes = out.err.strip().splitlines()
-    assert notes[0].startswith("voicecoach: listening; speech recognizer: Whisper tiny.en")
+    assert notes[0].startswith(
+        "voicecoach: listening (microphone only); speech recognizer: Whisper tiny.en")
     assert "typing instead" in notes[-1] and len(notes) == 2
 
 
@@ -288,3 +289,43 @@ def test_each_file_is_heard_from_the_same_start(tmp_path: Path, capsys) -> None:
     main(["understand", "--json", str(first), str(noisy), str(target)])
     after = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert after == alone
+
+
+def test_a_duplex_session_cancels_its_own_voice_and_types_on_when_the_device_goes(
+    tmp_path: Path, capsys, monkeypatch  # type: ignore
+) -> None:
+    """Speaker and microphone on one duplex stream (fake device that hears its own output
+    40 ms later): the coach speaks through it, the user is heard over the canceller, and when
+    the device goes away mid-session the session goes on typed."""
+    import io
+
+    from fakesd import FakeSoundDevice
+
+    from voicecoach.app.runner import HumanSink
+    from voicecoach.app.settings import EngineSettings
+    from voicecoach.app.spoken import run_microphone
+    from voicecoach.audio.duplex import open_duplex
+    from voicecoach.audio.wav import read_pcm16k
+    from voicecoach.speech.tts import open_voice
+
+    wav = recording(tmp_path / "mic.wav", [1.0, "start back twist", 4.0])
+    fake = FakeSoundDevice(read_pcm16k(wav), after_input="end", speed=10.0, echo_gain=0.5)
+    monkeypatch.setattr("sys.stdin", io.StringIO("quit\n"))
+    duplex = open_duplex(sd=fake)
+    speaker = open_voice(player=duplex.player)
+    records: list[dict] = []
+    sink = HumanSink(speaker)
+    session = Session(Coach(Dialog.load(), random.Random(1)), IntentMatcher.load(),
+                      lambda r: (records.append(r), sink(r)))  # type: ignore[func-returns-value]
+    session.sink.speaker = speaker  # type: ignore[attr-defined]
+    try:
+        assert run_microphone(session, None, EngineSettings("pocketsphinx"), duplex)
+    finally:
+        speaker.close()
+        duplex.close()
+    intents = [r["intent"] for r in records if r["event"] == "intent"]
+    assert intents[0] == "start" and intents[-1] == "quit"  # heard over the greeting's echo
+    assert any(fake.played)  # the coach spoke through the duplex stream
+    err = capsys.readouterr().err
+    assert "listening (one duplex stream)" in err and "echo cancelling: SpeexDSP" in err
+    assert "microphone stopped" in err and "typing instead" in err

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from voicecoach.cli import main
 
-NAMES = ["config", "microphone", "speaker", "recognizer", "speech engine", "history"]
+NAMES = ["config", "microphone", "speaker", "audio path", "recognizer", "speech engine", "history"]
 
 
 def test_doctor_json_and_exit_status(capsys) -> None:

@@ -1,7 +1,8 @@
 """``voicecoach doctor``: can a spoken session run here? One check per part, each with its fix.
 
 Checks: the config, the microphone (present, and its level while the user says something:
-too quiet or clipping), the speaker (plays a short line), the recognizer engine and model,
+too quiet or clipping), the speaker (plays a short line), the audio path (one duplex stream,
+or two streams as the fallback), the recognizer engine and model,
 the speech engine and voice, and the history database. A spoken session can run when every
 ``required`` check passes; the history is not required (a session runs without it).
 """
@@ -170,6 +171,21 @@ def _open_voice(settings: RunSettings) -> Any:
                       volume=settings.volume)
 
 
+def audio_path_check(settings: RunSettings, sd: Any = None) -> Check:
+    """Which audio path a spoken session runs: one duplex stream (speaker and microphone on
+    one device clock, the echo reference sample-aligned) or, where the devices cannot do both
+    at once, two streams lined up by timestamps. Either works: not required."""
+    from voicecoach.audio.duplex import open_duplex
+
+    try:
+        open_duplex(settings.device, settings.output_device, sd=sd).close()
+    except VoiceCoachError as err:
+        return Check("audio path", True, f"two streams, the echo reference lined up by "
+                     f"timestamps (no duplex stream: {err})", required=False)
+    return Check("audio path", True, "one duplex stream: speaker and microphone on one clock, "
+                 "the echo reference sample-aligned", required=False)
+
+
 def speech_engine_check(settings: RunSettings) -> Check:
     from voicecoach.speech.tts import render_wav
 
@@ -221,6 +237,7 @@ def diagnose(settings: RunSettings, config_problem: str | None, config_path: Pat
         config_check(config_problem, config_path),
         microphone_check(settings.device, listen_seconds, prompt, sd),
         speaker_check(settings),
+        audio_path_check(settings, sd),
         recognizer_check(settings),
         speech_engine_check(settings),
         history_check(settings.history),

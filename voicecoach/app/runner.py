@@ -103,17 +103,34 @@ class HumanSink:
             self.speaker.say(record["text"])
 
 
-def _open_speaker(settings: RunSettings) -> Any | None:
+def _open_speaker(settings: RunSettings, duplex: Any = None) -> Any | None:
     if not settings.speak or settings.json:
         return None
     from voicecoach.speech.tts import open_voice
 
+    player = duplex.player if duplex is not None else None
     try:
         return open_voice(settings.output_device, settings.voice, settings.rate,
-                          volume=settings.volume)
+                          volume=settings.volume, player=player)
     except AudioError as err:
         note(f"{err} (printing replies instead)")
         return None
+
+
+def _open_duplex(settings: RunSettings) -> Any | None:
+    """Speaker and microphone on one duplex stream, for a spoken session, where the devices
+    allow it; else None (two streams), said in the log."""
+    if settings.text or not settings.speak or settings.json:
+        return None
+    from voicecoach.audio.duplex import open_duplex
+
+    try:
+        duplex = open_duplex(settings.device, settings.output_device)
+    except AudioError as err:
+        log.info("audio: two streams (%s)", err)
+        return None
+    log.info("audio: one duplex stream (the echo reference is sample-aligned)")
+    return duplex
 
 
 # -- run ------------------------------------------------------------------------------
@@ -140,19 +157,22 @@ def _run(settings: RunSettings, store: HistoryStore) -> int:
 
         session = build_session(settings, _stamped_sink(settings), store)
         return run_audio_file(session, settings.audio_in, settings.engine)
-    speaker = _open_speaker(settings)
+    duplex = _open_duplex(settings)
+    speaker = _open_speaker(settings, duplex)
     try:
         sink = json_sink if settings.json else HumanSink(speaker)
         session = build_session(settings, sink, store)
         if not settings.text:
             from voicecoach.app.spoken import run_microphone
 
-            if run_microphone(session, settings.device, settings.engine):
+            if run_microphone(session, settings.device, settings.engine, duplex):
                 return 0
         return _run_typed(session)
     finally:
         if speaker is not None:
             speaker.close()
+        if duplex is not None:
+            duplex.close()
 
 
 def _stamped_sink(settings: RunSettings) -> Sink:

@@ -117,20 +117,23 @@ def play_stream(session: Session, chunks: Iterable[bytes], ear: Ear) -> float:
     return end
 
 
-def run_microphone(session: Session, device: str | None, engine: EngineSettings) -> bool:
-    """Listen on the microphone; False (after one line saying why) when typing must do."""
+def run_microphone(
+    session: Session, device: str | None, engine: EngineSettings, duplex: Any = None
+) -> bool:
+    """Listen on the microphone; False (after one line saying why) when typing must do.
+
+    With ``duplex`` (:class:`voicecoach.audio.duplex.Duplex`), the microphone blocks come
+    paired with what the stream played; else the microphone is a stream of its own, and the
+    speaker's tap, lined up by timestamps, is the echo reference (the fallback)."""
     from voicecoach.app.live import run_typed
-    from voicecoach.audio import devices as audio
 
     speaker = getattr(session.sink, "speaker", None)
-    tap = getattr(speaker, "tap", None)
     try:
-        ear = _open_live_ear(engine, tap is not None)
-        chunks = audio.microphone_chunks(device, echo=_echo_stage(tap, ear))
+        ear, chunks, how = _live_input(device, engine, speaker, duplex)
     except VoiceCoachError as err:
         note(f"{err} (typing instead)")
         return False
-    note(f"listening; {ear.describe()}")
+    note(f"listening ({how}); {ear.describe()}")
     session.begin(0.0)
     try:
         reached = stream_session(session, chunks, ear, _echo_of(speaker, ear))
@@ -142,6 +145,21 @@ def run_microphone(session: Session, device: str | None, engine: EngineSettings)
         return True
     log.info("microphone stream ended at %.1f s", reached)
     return True
+
+
+def _live_input(
+    device: str | None, engine: EngineSettings, speaker: Any, duplex: Any
+) -> tuple[Ear, Iterable[bytes], str]:
+    """The ear, the microphone's blocks through its echo stage, and which audio path runs."""
+    if duplex is not None:
+        ear = _open_live_ear(engine, speaker is not None)
+        return ear, ear.clean(duplex.pairs()), "one duplex stream"
+    from voicecoach.audio import devices as audio
+
+    tap = getattr(speaker, "tap", None)
+    ear = _open_live_ear(engine, tap is not None)
+    chunks = audio.microphone_chunks(device, echo=_echo_stage(tap, ear))
+    return ear, chunks, "two streams" if tap is not None else "microphone only"
 
 
 def _open_live_ear(engine: EngineSettings, playback: bool) -> Ear:

@@ -1,4 +1,4 @@
-"""Sound in and out: the only module that touches sounddevice (PortAudio).
+"""Sound in and out: with :mod:`voicecoach.audio.duplex`, the only code that touches sounddevice.
 
 * :func:`list_devices` for ``voicecoach devices``;
 * :func:`microphone_chunks` yields 16-bit mono PCM blocks from a microphone and never hangs;

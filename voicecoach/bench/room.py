@@ -180,12 +180,13 @@ def play_session(cond: Condition, commands: list[UserLine], seed: int, recognize
     room = Room(VirtualSpeaker(), settings, cond.noise, rng)
     coach = Coach(Dialog.load(), random.Random(seed), CoachConfig(target=cond.reps),
                   durations=lines.duration)
+    # the recognizer through the engine choice (reset), unless the oracle stands in for it
     ear = open_ear(EngineSettings(cond.engine), playback=cond.aec, recognizer=recognizer)
     run = RoomRun(coach, IntentMatcher.load(), ear, lines, room, BenchUser(list(commands), rng),
                   text_check=cond.text_check, limit=cond.limit)
     if cond.oracle:
         recognizer.follow(run)
-    recognizer.reset()
+    ear.recognizer.reset()
     return run.run()
 
 
@@ -245,6 +246,9 @@ def measure(run: RoomRun) -> dict[str, Any]:
                               if run.speaker.saying(float(x.split(":")[0]) - 0.3) is not None]
     out.update(_counts(run))
     out["audio_seconds"] = run.audio_seconds()
+    out["twisting"] = any(r["event"] == "phase" and r["phase"] == "twisting" for r in records)
+    ends = [r["reason"] for r in records if r["event"] == "end"]
+    out["end"] = ends[-1] if ends else "limit"
     return dict(out)
 
 
@@ -347,6 +351,9 @@ def overall(results: list[dict[str, Any]]) -> dict[str, Any]:
         beat_offset_max_ms=max(offsets, default=None),
         drift_ms=max((abs(d) for r in results for d in r["drift"]), default=None),
         audio_seconds=round(sum(r["audio_seconds"] for r in results), 1),
+        sessions=len(results),
+        reached_twisting=sum(bool(r.get("twisting")) for r in results),
+        ended_as_planned=sum(r.get("end") == "done" for r in results),
     )
     return summary
 
@@ -402,7 +409,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--echo-db", type=float, default=-6.0,
                    help="the coach's voice at the mic relative to the user, dB")
     p.add_argument("--no-echo", action="store_true", help="a clean room: no echo at all")
-    p.add_argument("--sessions", type=int, default=4)
+    p.add_argument("--sessions", type=int, default=None,
+                   help="sessions (default 4; with --matrix, per cell, default 10)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--reps", type=int, default=15, help="twists per side")
     p.add_argument("--limit", type=float, default=900.0,
@@ -420,11 +428,35 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--log", type=Path,
                    help="write each session's events, user lines and clips played here")
     p.add_argument("--json", action="store_true", help="last line: one JSON object")
+    _matrix_options(p)
     return p
+
+
+def _matrix_options(p: argparse.ArgumentParser) -> None:
+    """``--matrix``: recognizer x noise x SNR x echo level (:mod:`voicecoach.bench.roommatrix`)."""
+    m = p.add_argument_group("matrix")
+    m.add_argument("--matrix", action="store_true",
+                   help="every cell of recognizers x noises x SNRs x echo levels; "
+                   "--sessions per cell (default 10)")
+    m.add_argument("--recognizers", default="auto,pocketsphinx,oracle",
+                   help="comma-separated: auto, whisper, vosk, pocketsphinx, oracle")
+    m.add_argument("--noises", default="none,kitchen,babble,tv",
+                   help="comma-separated: none, kitchen (the shared recording), babble, tv "
+                   "(made from synthetic speech), music, fan")
+    m.add_argument("--snrs", default="20,10,5", help="comma-separated SNRs, dB")
+    m.add_argument("--echo-dbs", default="-6",
+                   help="comma-separated echo levels relative to the user, dB ('none': no echo)")
+    m.add_argument("--shared", type=Path, default=None, help="the shared speech folder")
+    m.add_argument("--plot", type=Path, default=None,
+                   help="FILE.png: halting caught and self-triggers against SNR (matplotlib)")
 
 
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
+    if args.matrix:
+        from voicecoach.bench.roommatrix import run_matrix_command
+
+        return run_matrix_command(args, _cell_player(args))
     try:
         result = run_bench(args)
     except (OSError, ValueError, VoiceCoachError) as exc:
@@ -441,21 +473,9 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     from voicecoach.speech.tts import LineAudio
 
     cond = _condition(args)
-    commands = _commands(args)
-    recognizer = _recognizer(args.recognizer)
-    lines = LineAudio()
-    results, by_voice = [], defaultdict(list)
-    voices = list(commands)
     begin = time.process_time()
-    for n in range(args.sessions):
-        voice = voices[n % len(voices)] if voices else "none"
-        said = _take(commands.get(voice, []), args.per_session, args.seed + n)
-        run = play_session(cond, said, args.seed * 100 + n, recognizer, lines)
-        if args.log:
-            write_log(run, args.log / f"session-{n + 1}.jsonl")
-        result = measure(run)
-        results.append(result)
-        by_voice[voice].append(result)
+    results, by_voice = run_sessions(cond, _commands(args), args, _recognizer(args.recognizer),
+                                     LineAudio())
     cpu = time.process_time() - begin
     summary = overall(results)
     return {
@@ -467,6 +487,47 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         "rtf": round(cpu / max(summary["audio_seconds"], 1e-9), 3),
         "self_triggers": [t for r in results for t in r["self_triggers"]],
     }
+
+
+def run_sessions(cond: Condition, commands: dict[str, list[UserLine]], args: argparse.Namespace,
+                 recognizer: Any, lines: Any) -> tuple[list[dict], dict[str, list[dict]]]:
+    """``args.sessions`` seeded sessions in ``cond``, voices in turn; each one's measures,
+    and the same grouped by voice."""
+    results: list[dict[str, Any]] = []
+    by_voice: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    voices = list(commands)
+    for n in range(args.sessions or 4):
+        voice = voices[n % len(voices)] if voices else "none"
+        said = _take(commands.get(voice, []), args.per_session, args.seed + n)
+        run = play_session(cond, said, args.seed * 100 + n, recognizer, lines)
+        if args.log:
+            write_log(run, args.log / f"session-{n + 1}.jsonl")
+        result = measure(run)
+        results.append(result)
+        by_voice[voice].append(result)
+    return results, by_voice
+
+
+def _cell_player(args: argparse.Namespace) -> Any:
+    """Plays the sessions of one matrix cell (:data:`voicecoach.bench.roommatrix.CellRunner`):
+    the same commands, seeds and options in every cell."""
+    from voicecoach.speech.tts import LineAudio
+
+    state: dict[str, Any] = {}
+
+    def play(cell: Any, noise: Any, sessions: int) -> tuple[list[dict], dict[str, Any]]:
+        if not state:
+            state.update(commands=_commands(args), lines=LineAudio())
+        cond = Condition(cell.echo_db, cell.snr, noise, not args.no_aec, cell.oracle, args.reps,
+                         cell.recognizer, not args.no_text_check, args.limit)
+        own = argparse.Namespace(**{**vars(args), "sessions": sessions})
+        if args.log:
+            own.log = args.log / cell.label.replace("/", "_")
+        results, _ = run_sessions(cond, state["commands"], own, _recognizer(cell.recognizer),
+                                  state["lines"])
+        return results, overall(results)
+
+    return play
 
 
 def write_log(run: RoomRun, path: Path) -> None:
@@ -514,11 +575,8 @@ def _commands(args: argparse.Namespace) -> dict[str, list[UserLine]]:
 
 
 def _recognizer(name: str) -> Any:
-    if name == "oracle":
-        return OracleRecognizer()
-    from voicecoach.speech.asr.engines import create_recognizer
-
-    return create_recognizer(name, None)
+    """The oracle, or None: the engine choice picks the recognizer (:func:`open_ear`)."""
+    return OracleRecognizer() if name == "oracle" else None
 
 
 def _describe(args: argparse.Namespace) -> str:
@@ -529,4 +587,4 @@ def _describe(args: argparse.Namespace) -> str:
     aec = ("no AEC" if args.no_aec else "SpeexDSP AEC") + (
         ", no text check" if args.no_text_check else "")
     return (f"{echo}{noise}, {aec}, recognizer {args.recognizer}, {who}, "
-            f"{args.sessions} sessions, seed {args.seed}, {args.reps} reps/side")
+            f"{args.sessions or 4} sessions, seed {args.seed}, {args.reps} reps/side")

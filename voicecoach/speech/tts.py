@@ -452,12 +452,15 @@ def scaled(pcm: bytes, volume: float) -> bytes:
 
 def open_voice(
     device: Device = None, voice: str | None = None, rate: int | None = None,
-    volume: float = 1.0,
+    volume: float = 1.0, player: ClipPlayer | None = None,
 ) -> VoiceSpeaker:
-    """A VoiceSpeaker on ``device``; AudioError (one line: why) when speech can't work here."""
+    """A VoiceSpeaker on ``device`` (or on ``player``: a duplex stream's); AudioError (one
+    line: why) when speech can't work here."""
     reason = probe_speech_engine()
     if reason:
         raise AudioError(f"no speech output ({reason}): replies will be printed")
+    if player is not None:  # the duplex stream pairs what it plays with the microphone itself
+        return VoiceSpeaker(player, voice=voice, rate=rate, volume=volume)
     tap = PlaybackTap()
     return VoiceSpeaker(Player(device, tap=tap.played), voice=voice, rate=rate, tap=tap,
                         volume=volume)
