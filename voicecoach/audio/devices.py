@@ -339,12 +339,7 @@ class Player:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until everything queued has played; False if ``timeout`` ran out first."""
-        end = None if timeout is None else time.monotonic() + timeout
-        while self.busy():
-            if end is not None and time.monotonic() > end:
-                return False
-            time.sleep(0.01)
-        return True
+        return wait_idle(self.busy, timeout)
 
     def close(self) -> None:
         """Stop playing and end the worker thread."""
@@ -437,6 +432,16 @@ class Player:
         from voicecoach.audio.wav import resample
 
         return resample(clip.pcm, clip.rate, new_rate), new_rate
+
+
+def wait_idle(busy: Callable[[], bool], timeout: float | None = None) -> bool:
+    """Block until ``busy()`` is false; False if ``timeout`` seconds ran out first."""
+    end = None if timeout is None else time.monotonic() + timeout
+    while busy():
+        if end is not None and time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 Tap = Callable[[bytes, float], None]

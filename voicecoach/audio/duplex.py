@@ -34,6 +34,7 @@ from voicecoach.audio.devices import (
     _device_error,
     check_microphone,
     load_sounddevice,
+    wait_idle,
 )
 from voicecoach.errors import AudioError
 
@@ -102,12 +103,7 @@ class DuplexPlayer:
             return self._current is not None or bool(self._clips)
 
     def wait(self, timeout: float | None = None) -> bool:
-        end = None if timeout is None else time.monotonic() + timeout
-        while self.busy():
-            if end is not None and time.monotonic() > end:
-                return False
-            time.sleep(0.01)
-        return True
+        return wait_idle(self.busy, timeout)
 
     def close(self) -> None:
         self.stop()
