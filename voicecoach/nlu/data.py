@@ -41,6 +41,7 @@ MAX_KEYWORD_WEIGHT = 5.0
 """Highest weight a keyword may have (a word only one intent holds weighs about 3)."""
 SECTIONS = (
     "lists", "spellings", "fillers", "common_words", "negation", "safety", "intents", "keywords",
+    "out_of_domain",
 )  # fmt: skip
 
 
@@ -58,6 +59,9 @@ class IntentData:
     """Everyday words: light in the word evidence, neither for nor against an intent."""
     keywords: Mapping[str, Mapping[str, float]]
     """Intent → {keyword (one or a few words): weight} for the word evidence."""
+    out_of_domain: tuple[str, ...] = ()
+    """Sentences that are none (other topics, our words in other senses): the classifier's
+    examples of ``none`` (:mod:`voicecoach.nlu.classifier`)."""
 
 
 def parse(data: Any, source: str = "<dict>") -> IntentData:
@@ -112,7 +116,21 @@ class _Loader:
             fillers=fillers,
             common_words=tuple(self.words(data.get("common_words", []), "common_words")),
             keywords=self.load_keywords(data.get("keywords", {})),
+            out_of_domain=self.load_out_of_domain(data.get("out_of_domain", []), phrases),
         )
+
+    def load_out_of_domain(
+        self, value: Any, phrases: Mapping[str, tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        owner = {sentence: intent for intent, ps in phrases.items() for sentence in ps}
+        sentences = self.strings(value, "out_of_domain", allow_empty=True)
+        for index, sentence in enumerate(sentences):
+            key = f"out_of_domain[{index}]"
+            if normalize(sentence) != sentence:
+                raise self.error(key, f"{sentence!r} is not lowercase words and apostrophes")
+            if sentence in owner:
+                raise self.error(key, f"{sentence!r} is a phrase of {owner[sentence]}")
+        return tuple(dict.fromkeys(sentences))
 
     def load_keywords(self, value: Any) -> dict[str, dict[str, float]]:
         keywords: dict[str, dict[str, float]] = {}

@@ -22,10 +22,16 @@ plus the keyword lists of the safety intents, filler words and casual spellings.
    :data:`BLEND_ACCEPT` with a :data:`BLEND_MARGIN`.
 5. **Words.** Otherwise the word evidence (:class:`~voicecoach.nlu.evidence.WordEvidence`: what
    each word says for each intent, from the phrases and the data's keywords) picks an intent
-   if a keyword anchors it and its words explain most of the sentence. Else ``none``.
+   if a keyword anchors it and its words explain most of the sentence.
+6. **Classifier** (when the matcher is built with one). Otherwise the n-gram classifier
+   (:mod:`voicecoach.nlu.classifier`, trained at load time on the phrases and the data's
+   ``out_of_domain`` sentences) picks an intent if it is sure of it (:data:`CLASSIFIER_ACCEPT`,
+   :data:`CLASSIFIER_MARGIN`) and every word of the sentence is one the data knows (a phrase
+   word, a keyword or an everyday word): the classifier alone cannot tell an unrelated sentence
+   from a paraphrase, so an unknown word keeps ``none``. Else ``none``.
 
 In steps 3 and 4 a spelling match gives way when the word evidence clearly picks another
-intent ("definitely not" is not "definitely"). Step 5 never picks a safety intent: those
+intent ("definitely not" is not "definitely"). Steps 5 and 6 never pick a safety intent: those
 come from step 1 (or from a phrase, steps 2-4). The thresholds were tuned on the development
 tables in ``tests/test_nlu_matcher.py`` and ``benchmarks/dev/dev_a.tsv``.
 """
@@ -42,8 +48,9 @@ from rapidfuzz import fuzz, process
 
 from voicecoach.data import data_dir
 from voicecoach.nlu import data as intent_data
+from voicecoach.nlu.classifier import NgramClassifier
 from voicecoach.nlu.data import IntentData
-from voicecoach.nlu.evidence import PhraseIndex, WordEvidence
+from voicecoach.nlu.evidence import PhraseIndex, WordEvidence, stem
 from voicecoach.nlu.rules import HALTING, INTENTS, NONE, POSSESSIVE_S, normalize
 
 __all__ = ["HALTING", "INTENTS", "NONE", "IntentMatch", "IntentMatcher", "Matcher", "normalize"]
@@ -72,6 +79,10 @@ intent shifted word weights a little and "skip to the next song" scored 66.06; n
 intent benchmark scores between 66.0 and 66.5)."""
 BLEND_MARGIN = 3.0
 """... with at least this lead over the second-best intent."""
+CLASSIFIER_ACCEPT = 0.5
+"""Step 6: lowest probability of the classifier's best label ..."""
+CLASSIFIER_MARGIN = 0.3
+"""... and its lowest lead over the second-best label (both tuned on benchmarks/dev/)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +107,8 @@ class Matcher(Protocol):
 class IntentMatcher:
     """Phrases and keywords per intent plus the safety rules; :meth:`match` never raises."""
 
-    def __init__(self, data: IntentData) -> None:
+    def __init__(self, data: IntentData, classifier: bool = True) -> None:
+        """``classifier``: train the n-gram classifier of step 6 (a few hundred ms)."""
         self._data = data
         self._phrases = dict(data.phrases)
         self._exact = {sentence: intent for intent, ps in self._phrases.items() for sentence in ps}
@@ -105,21 +117,31 @@ class IntentMatcher:
         self._evidence = WordEvidence.build(self._phrases, data.keywords, data.common_words)
         self._open = frozenset(self._phrases) - HALTING
         """The intents word evidence may pick: not the safety intents."""
+        self._keyword_words = frozenset(
+            stem(word) for table in data.keywords.values() for cue in table for word in cue.split()
+        )
+        self._classifier = (
+            NgramClassifier.train({**self._phrases, NONE: data.out_of_domain})
+            if classifier
+            else None
+        )
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> IntentMatcher:
+    def from_dict(
+        cls, data: Mapping[str, Any], source: str = "<dict>", classifier: bool = True
+    ) -> IntentMatcher:
         """Build a matcher from parsed phrase data; raise ``DataError`` naming source and key."""
-        return cls(intent_data.parse(data, source))
+        return cls(intent_data.parse(data, source), classifier)
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> IntentMatcher:
+    def from_yaml(cls, path: str | Path, classifier: bool = True) -> IntentMatcher:
         """Load a phrase file; raise ``DataError`` if it is missing, unreadable or invalid."""
-        return cls(intent_data.read(path))
+        return cls(intent_data.read(path), classifier)
 
     @classmethod
-    def load(cls, lang: str = "en") -> IntentMatcher:
+    def load(cls, lang: str = "en", classifier: bool = True) -> IntentMatcher:
         """Load the phrase file shipped for ``lang``."""
-        return cls.from_yaml(data_dir(lang) / "intents.yaml")
+        return cls.from_yaml(data_dir(lang) / "intents.yaml", classifier)
 
     def phrases(self) -> dict[str, tuple[str, ...]]:
         """Every expanded sentence, per intent (for recognizer grammars)."""
@@ -177,7 +199,22 @@ class IntentMatcher:
             best = max(best, score)
         if verdict.intent is not None:
             return verdict.intent, 100.0 * verdict.coverage
+        return self._classify(core, words, cancelled, best)
+
+    def _classify(
+        self, core: str, words: list[str], cancelled: frozenset[str], best: float
+    ) -> tuple[str, float]:
+        """Step 6: the classifier's intent, if it is sure and every word is known."""
+        if self._classifier is None or not all(self._known(word) for word in words):
+            return NONE, best
+        guess = self._classifier.guess(core, (self._open - cancelled) | {NONE})
+        if (guess.intent != NONE and guess.probability >= CLASSIFIER_ACCEPT
+                and guess.margin >= CLASSIFIER_MARGIN):
+            return guess.intent, 100.0 * guess.probability
         return NONE, best
+
+    def _known(self, word: str) -> bool:
+        return self._words.knows(word) or stem(word) in self._keyword_words
 
     def _ratios(self, core: str, cancelled: frozenset[str]) -> dict[str, tuple[float, str]]:
         """Intent → (best ``fuzz.ratio`` of one of its phrases with ``core``, that phrase)."""
