@@ -30,6 +30,15 @@ plus the keyword lists of the safety intents, filler words and casual spellings.
    word, a keyword or an everyday word): the classifier alone cannot tell an unrelated sentence
    from a paraphrase, so an unknown word keeps ``none``. Else ``none``.
 
+When the sentence as written matches nothing, its words that the data does not know but that
+sound like one of the words that matter (``soundalike.yaml``, built from CMUdict by
+:mod:`voicecoach.nlu.soundalike`: "pane" → "pain", "paws" → "pause") are respelled and the
+steps run again without step 1's keywords (a safety intent must then come from a phrase:
+"it hertz" is "it hurts", "the window pane is cracked" is not a halt), the confidence scaled
+by :data:`SOUNDALIKE_FACTOR`. :meth:`IntentMatcher.
+match_any` takes a recognizer's n-best list and keeps the best intent, less
+:data:`RANK_PENALTY` per rank.
+
 In steps 3 and 4 a spelling match gives way when the word evidence clearly picks another
 intent ("definitely not" is not "definitely"). Steps 5 and 6 never pick a safety intent: those
 come from step 1 (or from a phrase, steps 2-4). The thresholds were tuned on the development
@@ -39,7 +48,7 @@ tables in ``tests/test_nlu_matcher.py`` and ``benchmarks/dev/dev_a.tsv``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -80,6 +89,10 @@ intent benchmark scores between 66.0 and 66.5. 66.5 until issue 16: its paraphra
 sentence to 66.6; no row of the benchmark or the dev tables scores between 66.5 and 66.65)."""
 BLEND_MARGIN = 3.0
 """... with at least this lead over the second-best intent."""
+SOUNDALIKE_FACTOR = 0.9
+"""Confidence of a match found only after respelling sound-alike words, relative to it."""
+RANK_PENALTY = 0.05
+""":meth:`IntentMatcher.match_any`: confidence taken off per rank down the n-best list."""
 CLASSIFIER_ACCEPT = 0.5
 """Step 6: lowest probability of the classifier's best label ..."""
 CLASSIFIER_MARGIN = 0.3
@@ -158,8 +171,44 @@ class IntentMatcher:
         norm = normalize(text[:MAX_INPUT_CHARS]) if isinstance(text, str) else ""
         if not norm:
             return IntentMatch(NONE, 0.0, norm)
+        found = self._match(norm)
+        if found.intent != NONE:
+            return found
+        respelled = self._respell(norm)
+        if respelled == norm:
+            return found
+        again = self._match(respelled, safety=False)
+        if again.intent == NONE:
+            return found
+        log.debug("%r understood as %r", norm, respelled)
+        return IntentMatch(again.intent, round(again.confidence * SOUNDALIKE_FACTOR, 3), norm)
+
+    def match_any(self, texts: Sequence[str]) -> IntentMatch:
+        """The intent of the best of a recognizer's hypotheses, best first: the highest
+        confidence less :data:`RANK_PENALTY` per rank (the earlier wins a tie); ``none`` (of
+        the first) when none of them matches."""
+        best: IntentMatch | None = None
+        best_score = 0.0
+        for rank, text in enumerate(texts):
+            found = self.match(text)
+            score = found.confidence - RANK_PENALTY * rank
+            if found.intent != NONE and (best is None or score > best_score):
+                best, best_score = found, score
+        if best is not None:
+            return best
+        return self.match(texts[0]) if texts else IntentMatch(NONE, 0.0, "")
+
+    def _respell(self, norm: str) -> str:
+        """``norm`` with the unknown words that sound like a word that matters replaced."""
+        table = self._data.soundalike
+        return " ".join(
+            table.get(word, word) if not self._known(word) else word for word in norm.split()
+        )
+
+    def _match(self, norm: str, safety: bool = True) -> IntentMatch:
+        """Steps 1-6 (step 1's keywords only with ``safety``; its negations always)."""
         halt, cancelled = self._check_safety(norm)
-        if halt is not None:
+        if halt is not None and safety:
             return IntentMatch(halt, 1.0, norm)
         core = self._data.fillers.core(norm)
         for candidate in (norm, core):
