@@ -25,9 +25,8 @@ class Recall(Steps):
             return
         caution = ""
         if progress.caution:
-            # the loader strips each variant: the space before the next sentence is added here
-            feeling = self._feeling(progress.caution)
-            caution = self._render("progress.caution", feeling=feeling) + " "
+            caution = self._render("progress.caution", feeling=self._feeling(progress.caution))
+            caution += " "  # variants are stripped on load: the space before "Say ..." is ours
         self._say("greeting.returning", last=self._last_session(progress.last),
                   plan=self._plan(progress), caution=caution)
 
