@@ -194,16 +194,19 @@ def plot_matrix(result: dict[str, Any], path: Path) -> None:
     """Halting caught and self-triggers per session against SNR, one line per recognizer,
     noise and echo level (no noise drawn at the right, as "quiet")."""
     plt = _pyplot()
-    quiet = 2 + max((c["snr"] for c in result["cells"] if c["snr"] is not None), default=20)
+    snrs = sorted({c["snr"] for c in result["cells"] if c["snr"] is not None})
+    quiet = (snrs[-1] if snrs else 0.0) + 10.0
     figure, (caught, selfs) = plt.subplots(1, 2, figsize=(11, 4.5))
     for key, group in _series(result["cells"]).items():
         xs = [quiet if c["snr"] is None else c["snr"] for c in group]
-        caught.plot(xs, [100 * (c["halting_caught"] or 0) for c in group], "o-", label=key)
+        caught.plot(xs, [_percent(c["halting_caught"]) for c in group], "o-", label=key)
         selfs.plot(xs, [c["self_triggers"] / max(c["sessions"], 1) for c in group], "o-",
                    label=key)
-    caught.set(title="halting commands caught", xlabel="SNR, dB (right: no noise)",
+    for axes in (caught, selfs):
+        axes.set_xticks([*snrs, quiet], [f"{x:g}" for x in snrs] + ["quiet"])
+    caught.set(title="halting commands caught (gap: none said)", xlabel="SNR, dB",
                ylabel="%", ylim=(0, 105))
-    selfs.set(title="self-triggers (per session)", xlabel="SNR, dB (right: no noise)",
+    selfs.set(title="self-triggers (per session)", xlabel="SNR, dB",
               ylabel="intents acted on that nobody said", ylim=(0, None))
     caught.legend(fontsize="small")
     try:
@@ -213,6 +216,11 @@ def plot_matrix(result: dict[str, Any], path: Path) -> None:
         raise ValueError(f"{path}: cannot write the picture: {err.strerror or err}") from None
     finally:
         plt.close(figure)
+
+
+def _percent(value: float | None) -> float:
+    """A ratio as a percentage; NaN (a gap in the line) when nothing was measured."""
+    return float("nan") if value is None else 100 * value
 
 
 def _series(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
