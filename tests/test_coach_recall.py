@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from coachkit import FULL, keys, make_coach, of, play
 
 from voicecoach.coach.events import Begin, Say, Tick, Utterance
@@ -42,6 +44,14 @@ def test_after_dizziness_the_target_steps_back_and_the_safety_advice_comes_first
         (line,) = said(play(["quit"], config([FINISHED, DIZZY]), seed), "greeting.returning")
         assert "dizzy. Say" in line and ".Say" not in line  # sentences keep their space
     assert line.index("health professional") < line.index("start back twist")
+
+
+def test_the_safety_advice_and_the_next_sentence_are_apart() -> None:
+    """Issue 16: "...or you feel dizzy.Say "start back twist"..." (the variant was stripped)."""
+    for seed in range(8):
+        (line,) = said(play(["quit"], config([FINISHED, DIZZY]), seed), "greeting.returning")
+        assert re.search(r"[.!?][A-Z\"]", line) is None, line
+        assert "  " not in line, line
 
 
 def test_a_target_the_user_set_is_said_as_theirs() -> None:

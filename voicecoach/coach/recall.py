@@ -25,8 +25,9 @@ class Recall(Steps):
             return
         caution = ""
         if progress.caution:
-            caution = self._render("progress.caution", feeling=self._feeling(progress.caution))
-            caution += " "  # variants are stripped on load: the space before "Say ..." is ours
+            # the loader strips each variant: the space before the next sentence is added here
+            feeling = self._feeling(progress.caution)
+            caution = self._render("progress.caution", feeling=feeling) + " "
         self._say("greeting.returning", last=self._last_session(progress.last),
                   plan=self._plan(progress), caution=caution)
 

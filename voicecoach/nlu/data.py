@@ -11,6 +11,7 @@ and ``keywords`` (per intent, a template of one or a few words → a weight, for
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -21,7 +22,7 @@ from typing import Any
 import yaml
 
 from voicecoach.errors import DataError
-from voicecoach.nlu import templates
+from voicecoach.nlu import soundalike, templates
 from voicecoach.nlu.rules import (
     HALTING,
     INTENTS,
@@ -41,6 +42,7 @@ MAX_KEYWORD_WEIGHT = 5.0
 """Highest weight a keyword may have (a word only one intent holds weighs about 3)."""
 SECTIONS = (
     "lists", "spellings", "fillers", "common_words", "negation", "safety", "intents", "keywords",
+    "out_of_domain", "soundalike",
 )  # fmt: skip
 
 
@@ -58,6 +60,12 @@ class IntentData:
     """Everyday words: light in the word evidence, neither for nor against an intent."""
     keywords: Mapping[str, Mapping[str, float]]
     """Intent → {keyword (one or a few words): weight} for the word evidence."""
+    soundalike: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Sound-alike word → the word meant ("pane" → "pain"), from ``soundalike.yaml`` beside
+    the phrase file or a ``soundalike`` section (:mod:`voicecoach.nlu.soundalike`)."""
+    out_of_domain: tuple[str, ...] = ()
+    """Sentences that are none (other topics, our words in other senses): the classifier's
+    examples of ``none`` (:mod:`voicecoach.nlu.classifier`)."""
 
 
 def parse(data: Any, source: str = "<dict>") -> IntentData:
@@ -80,7 +88,16 @@ def read(path: str | Path) -> IntentData:
         raise DataError(source, None, f"malformed YAML: {exc}") from exc
     if not isinstance(data, Mapping):
         raise DataError(source, None, "the file must hold a mapping of sections")
-    return parse(data, source)
+    parsed = parse(data, source)
+    beside = Path(path).parent / soundalike.FILE_NAME
+    if "soundalike" in data or not beside.is_file():
+        return parsed
+    table = soundalike.read(beside, _vocabulary(parsed.phrases))
+    return dataclasses.replace(parsed, soundalike=table)
+
+
+def _vocabulary(phrases: Mapping[str, Iterable[str]]) -> frozenset[str]:
+    return frozenset(w for sentences in phrases.values() for s in sentences for w in s.split())
 
 
 class _Loader:
@@ -112,7 +129,24 @@ class _Loader:
             fillers=fillers,
             common_words=tuple(self.words(data.get("common_words", []), "common_words")),
             keywords=self.load_keywords(data.get("keywords", {})),
+            out_of_domain=self.load_out_of_domain(data.get("out_of_domain", []), phrases),
+            soundalike=soundalike.parse(data["soundalike"], self.source, _vocabulary(phrases))
+            if "soundalike" in data
+            else {},
         )
+
+    def load_out_of_domain(
+        self, value: Any, phrases: Mapping[str, tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        owner = {sentence: intent for intent, ps in phrases.items() for sentence in ps}
+        sentences = self.strings(value, "out_of_domain", allow_empty=True)
+        for index, sentence in enumerate(sentences):
+            key = f"out_of_domain[{index}]"
+            if normalize(sentence) != sentence:
+                raise self.error(key, f"{sentence!r} is not lowercase words and apostrophes")
+            if sentence in owner:
+                raise self.error(key, f"{sentence!r} is a phrase of {owner[sentence]}")
+        return tuple(dict.fromkeys(sentences))
 
     def load_keywords(self, value: Any) -> dict[str, dict[str, float]]:
         keywords: dict[str, dict[str, float]] = {}

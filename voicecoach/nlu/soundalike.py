@@ -1,0 +1,146 @@
+"""Sound-alike words for the words that matter, built from a pronunciation dictionary.
+
+A recognizer that writes what it heard may write a word that sounds like the one said:
+"pane" for "pain", "hertz" for "hurts", "paws" for "pause", "reddy" for "ready". The table
+``intents/<lang>/soundalike.yaml`` maps such words to the word meant; the matcher respells a
+sentence with it only when the sentence as written matched nothing, and only words the phrase
+data does not know ("know" is in a phrase, so it is never taken for "no").
+
+The table is built, not written by hand: the key of a word is its pronunciation in CMUdict
+(the copy inside the pocketsphinx wheel, a dependency), phones without stress marks, and
+:func:`build_table` maps every word whose key equals the key of a word of the file's ``words``
+or ``safety_words`` lists to that word. Homophones only: words one phone away were tried and
+brought mostly names and other words ("red", "read", "already" for "ready"; "lower", "sloth"
+for "slower"), and near a safety word they would halt the session ("stock", "busy"). A word
+that sounds like two of the words is left out. The benchmark tables play no part, so the
+table cannot fit them. ``python -m voicecoach.nlu.soundalike`` rewrites the file; a test
+checks it is up to date.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import sys
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from voicecoach.data import data_dir
+from voicecoach.errors import DataError
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "soundalike.yaml"
+Phones = tuple[str, ...]
+
+
+def cmudict_path() -> Path | None:
+    """The CMUdict shipped in the pocketsphinx wheel, without importing pocketsphinx."""
+    spec = importlib.util.find_spec("pocketsphinx")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "model" / "en-us"
+    path = path / "cmudict-en-us.dict"
+    return path if path.is_file() else None
+
+
+def pronunciations(lines: Iterable[str]) -> dict[str, set[Phones]]:
+    """Word → its pronunciations (phones without stress marks) from CMUdict lines."""
+    found: dict[str, set[Phones]] = {}
+    for line in lines:
+        word, *phones = line.split()
+        if phones and "#" not in phones:
+            stripped = tuple(phone.rstrip("012") for phone in phones)
+            found.setdefault(word.split("(")[0], set()).add(stripped)
+    return found
+
+
+def build_table(
+    prons: Mapping[str, Collection[Phones]], words: Iterable[str], safety: Iterable[str]
+) -> dict[str, str]:
+    """Sound-alike word → the word of ``words`` or ``safety`` it sounds like (module doc)."""
+    targets = list(dict.fromkeys([*words, *safety]))
+    keys: dict[Phones, set[str]] = {}
+    for word, found in prons.items():
+        if word not in targets and word.isalpha():
+            for phones in found:
+                keys.setdefault(phones, set()).add(word)
+    claims: dict[str, set[str]] = {}
+    for target in targets:
+        for phones in prons.get(target, ()):
+            for word in keys.get(phones, ()):
+                claims.setdefault(word, set()).add(target)
+    return {word: next(iter(t)) for word, t in sorted(claims.items()) if len(t) == 1}
+
+
+def build_from_cmudict(words: Iterable[str], safety: Iterable[str]) -> dict[str, str] | None:
+    """:func:`build_table` over pocketsphinx's CMUdict; None when it is not installed."""
+    source = cmudict_path()
+    if source is None:
+        return None
+    prons = pronunciations(source.read_text(encoding="utf-8", errors="replace").splitlines())
+    return build_table(prons, words, safety)
+
+
+def read(path: Path, vocabulary: Collection[str] = ()) -> dict[str, str]:
+    """The sound-alike table of a file; ``DataError`` names the file and key of a bad entry.
+    Every word meant must be in ``vocabulary`` (when given)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise DataError(str(path), None, f"cannot read the file: {exc}") from exc
+    return parse(data, str(path), vocabulary)
+
+
+def parse(data: Any, source: str, vocabulary: Collection[str] = ()) -> dict[str, str]:
+    """Validate parsed sound-alike data (``words``, ``safety_words`` and ``sounds_like``)."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("sounds_like"), Mapping):
+        raise DataError(source, "sounds_like", "expected a mapping of word: word meant")
+    words: list[str] = []
+    for part in ("words", "safety_words"):
+        listed = data.get(part)
+        if not isinstance(listed, list) or not all(isinstance(w, str) for w in listed):
+            raise DataError(source, part, "expected a list of words (quote yes and no)")
+        words += listed
+    table: dict[str, str] = {}
+    for heard, meant in data["sounds_like"].items():
+        key = f"sounds_like.{heard}"
+        if not isinstance(heard, str) or not heard.isalpha() or not heard.islower():
+            raise DataError(source, key, "a sound-alike is one lowercase word (quote yes/no)")
+        if meant not in words or (vocabulary and meant not in vocabulary):
+            raise DataError(source, key, f"{meant!r} is not one of the words meant")
+        table[heard] = meant
+    return table
+
+
+def render(words: list[str], safety: list[str], table: Mapping[str, str]) -> str:
+    """The file's text."""
+    head = (
+        "# Sound-alike words (voicecoach/nlu/soundalike.py): `sounds_like` is generated from\n"
+        "# CMUdict by `python -m voicecoach.nlu.soundalike`; edit the two lists, then run it.\n"
+    )
+    body = {"words": words, "safety_words": safety, "sounds_like": dict(table)}
+    return head + yaml.safe_dump(body, sort_keys=False, width=100)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rebuild ``intents/<lang>/soundalike.yaml`` from its two lists (argv: [lang])."""
+    logging.basicConfig(level=logging.INFO)
+    lang = (argv if argv is not None else sys.argv[1:] or ["en"])[0]
+    path = data_dir(lang) / FILE_NAME
+    old = yaml.safe_load(path.read_text(encoding="utf-8"))
+    words, safety = list(old["words"]), list(old["safety_words"])
+    table = build_from_cmudict(words, safety)
+    if table is None:
+        log.error("pocketsphinx's CMUdict is not installed")
+        return 1
+    path.write_text(render(words, safety, table), encoding="utf-8")
+    log.info("%s: %d sound-alike words", path, len(table))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
