@@ -125,7 +125,8 @@ class IntentMatcher:
         """``classifier``: add step 6, the n-gram classifier (trained here, ~0.1 s). Off by
         default: on the benchmarks it gained nothing and let unrelated sentences through."""
         self._data = data
-        self._phrases = dict(data.phrases)
+        self._phrases = _merged(data.phrases, data.paraphrases)
+        """Every sentence the matcher knows: the grammar phrases and the paraphrases."""
         self._exact = {sentence: intent for intent, ps in self._phrases.items() for sentence in ps}
         self._longest = max((len(s) for s in self._exact), default=0)
         self._words = PhraseIndex.build(self._phrases, UNKNOWN_FACTOR, data.common_words)
@@ -159,12 +160,17 @@ class IntentMatcher:
         return cls.from_yaml(data_dir(lang) / "intents.yaml", classifier)
 
     def phrases(self) -> dict[str, tuple[str, ...]]:
-        """Every expanded sentence, per intent (for recognizer grammars)."""
+        """Every expanded sentence of the ``intents`` section, per intent (for recognizer
+        grammars; the matcher also knows the ``paraphrases``, see :meth:`sentences`)."""
+        return dict(self._data.phrases)
+
+    def sentences(self) -> dict[str, tuple[str, ...]]:
+        """Every sentence the matcher knows, per intent: phrases and paraphrases."""
         return dict(self._phrases)
 
     def vocabulary(self) -> frozenset[str]:
-        """Every word of every phrase."""
-        return frozenset(word for sentence in self._exact for word in sentence.split())
+        """Every word of every phrase (of the grammar: not the paraphrases)."""
+        return frozenset(w for ps in self._data.phrases.values() for s in ps for w in s.split())
 
     def match(self, text: str) -> IntentMatch:
         """The intent of ``text``; ``none`` for empty, foreign or out-of-domain input."""
@@ -324,6 +330,16 @@ class IntentMatcher:
             or process.extractOne(word, targets, scorer=fuzz.ratio, score_cutoff=TYPO) is not None
             for word in words
         )
+
+
+def _merged(
+    phrases: Mapping[str, tuple[str, ...]], more: Mapping[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """Per intent, the sentences of both, in order, without repeats."""
+    merged = {intent: tuple(sentences) for intent, sentences in phrases.items()}
+    for intent, sentences in more.items():
+        merged[intent] = tuple(dict.fromkeys((*merged.get(intent, ()), *sentences)))
+    return merged
 
 
 def _top_two(scores: Mapping[str, float]) -> tuple[tuple[float, str], float]:
