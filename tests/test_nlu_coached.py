@@ -26,9 +26,12 @@ SAY = re.compile(r"\b[Ss]ay ([a-z]+(?: on)?)\b")
 OR_TO = re.compile(r"(?:\bor|,) ([a-z]+(?: on)?) to\b")
 """A further choice in a response: "say resume to carry on, or quit to finish" (responses
 only: the script's prose has "side to side", "move on to")."""
-NOT_PHRASES = frozenset({"it", "so", "holding on"})
+CAN_SAY = re.compile(r"\bcan say ([^.{}]+)\.")
+"""A list of choices: "while you twist you can say faster, slower, ..., or ask about ..."."""
+CHOICE = re.compile(r",\s*(?:or\s+)?|\s+or\s+")
+NOT_PHRASES = frozenset({"it", "so", "holding on", "ask about technique"})
 """Matches of :data:`SAY` and :data:`OR_TO` that are not phrases ("say it again", "say so",
-"holding on to")."""
+"holding on to") or an instruction rather than words to say."""
 
 COACHED: dict[str, str] = {
     "start back twist": "start",
@@ -49,6 +52,9 @@ COACHED: dict[str, str] = {
     "resume": "resume",
     "carry on": "resume",
     "skip": "skip",
+    "skip to cool down": "skip",
+    "pause": "pause",
+    "how many reps": "ask_reps",
     "quit": "quit",
     "I feel fine": "yes",
 }
@@ -73,6 +79,8 @@ def named_phrases() -> set[str]:
         for text in _texts(data):
             found.update(QUOTED.findall(text))
             found.update(SAY.findall(text))
+            for choices in CAN_SAY.findall(text):
+                found.update(c.strip() for c in CHOICE.split(choices) if c.strip())
             if name == "responses.yaml":
                 found.update(OR_TO.findall(text))
     return found - NOT_PHRASES
