@@ -20,7 +20,14 @@ from voicecoach.errors import DataError
 from voicecoach.nlu import data as intent_data
 from voicecoach.nlu import soundalike
 from voicecoach.nlu.classifier import NgramClassifier, features
-from voicecoach.nlu.matcher import RANK_PENALTY, SOUNDALIKE_FACTOR, IntentMatcher
+from voicecoach.nlu.matcher import (
+    NONE,
+    RANK_PENALTY,
+    SOUNDALIKE_FACTOR,
+    IntentMatch,
+    IntentMatcher,
+    match_any,
+)
 
 PRONS = {
     "pain": {("P", "EY", "N")},
@@ -146,6 +153,24 @@ def test_match_any_takes_a_rank_penalty(matcher: IntentMatcher) -> None:
     assert matcher.match_any(["how many repetitons", "faster"]).intent == "ask_reps"
     got = matcher.match_any(["play some jazz", "stop"])
     assert got.text == "stop" and got.confidence == 1.0  # the match itself, unpenalized
+
+
+class Table:
+    """A matcher that knows a few sentences by heart (listen.py's callers may pass fakes)."""
+
+    def __init__(self, known: dict[str, tuple[str, float]]) -> None:
+        self.known = known
+
+    def match(self, text: str) -> IntentMatch:
+        intent, confidence = self.known.get(text, (NONE, 0.0))
+        return IntentMatch(intent, confidence, text)
+
+
+def test_match_any_works_with_any_matcher() -> None:
+    fake = Table({"paws": ("pause", 0.8), "pause": ("pause", 0.9), "skip": ("skip", 0.88)})
+    assert match_any(fake, ["paws", "pause"]).text == "pause"  # 0.85 after its penalty
+    assert match_any(fake, ["skip", "pause"]).text == "skip"  # 0.88 > 0.85
+    assert match_any(fake, ["hm", "um"]) == IntentMatch(NONE, 0.0, "hm")
 
 
 # --- the classifier -----------------------------------------------------------------------
