@@ -881,3 +881,12 @@ def test_paraphrases_are_understood_but_not_in_the_grammar(matcher: IntentMatche
         assert set(sentences) <= set(matcher.sentences()[intent])
     assert matcher.match("what are the advantages").intent == "ask_benefits"
     assert "advantages" not in matcher.vocabulary()
+
+
+@pytest.mark.parametrize(
+    "text", ["here", "place", "five five", "things", "walk", "words", "talk", "i'm here"]
+)
+def test_a_paraphrase_word_alone_is_not_a_command(matcher: IntentMatcher, text: str) -> None:
+    """Issue 16: a word only a paraphrase holds ("end here", "take five") once made the word
+    alone an intent ("here" alone was quit)."""
+    assert matcher.match(text).intent == "none"
