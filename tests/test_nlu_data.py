@@ -138,6 +138,22 @@ def _load_error(tmp_path: Path, text: str) -> DataError:
          "empty sentence"),
         ("keywords: {start: {go: 1, '(go|begin)': 2}}\nintents: {start: [go]}\n",
          "keywords.start.(go|begin)", "listed twice"),
+        # issue 16: the classifier's none sentences and the sound-alike table
+        ("out_of_domain: [Play Jazz]\nintents: {start: [go]}\n", "out_of_domain[0]",
+         "lowercase words"),
+        ("out_of_domain: [play jazz, go]\nintents: {start: [go]}\n", "out_of_domain[1]",
+         "a phrase of start"),
+        ("out_of_domain: play jazz\nintents: {start: [go]}\n", "out_of_domain",
+         "non-empty list"),
+        ("soundalike: {words: [go], safety_words: [], sounds_like: {gho: stop}}\n"
+         "intents: {start: [go]}\n", "sounds_like.gho", "not one of the words meant"),
+        ("soundalike: {words: [stop], safety_words: [], sounds_like: {gho: stop}}\n"
+         "intents: {start: [go]}\n", "sounds_like.gho", "not one of the words meant"),
+        ("soundalike: {words: [go], safety_words: [], sounds_like: {Gho: go}}\n"
+         "intents: {start: [go]}\n", "sounds_like.Gho", "one lowercase word"),
+        ("soundalike: {words: go, safety_words: [], sounds_like: {}}\n"
+         "intents: {start: [go]}\n", "words", "a list of words"),
+        ("soundalike: {words: [go]}\nintents: {start: [go]}\n", "sounds_like", "a mapping"),
     ],
 )  # fmt: skip
 def test_loader_errors_name_file_and_key(

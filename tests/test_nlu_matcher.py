@@ -706,7 +706,7 @@ def test_phrase_set_is_grammar_sized(matcher: IntentMatcher) -> None:
 
 
 def test_phrases_are_normalized_words(matcher: IntentMatcher) -> None:
-    for intent, sentences in matcher.phrases().items():
+    for intent, sentences in matcher.sentences().items():
         for sentence in sentences:
             assert normalize(sentence) == sentence, (intent, sentence)
             assert not any(char.isdigit() for char in sentence), (intent, sentence)
@@ -715,7 +715,7 @@ def test_phrases_are_normalized_words(matcher: IntentMatcher) -> None:
 def test_every_phrase_matches_its_own_intent(matcher: IntentMatcher) -> None:
     wrong = [
         (sentence, intent, got.intent)
-        for intent, sentences in matcher.phrases().items()
+        for intent, sentences in matcher.sentences().items()
         for sentence in sentences
         if (got := matcher.match(sentence)).intent != intent
     ]
@@ -772,7 +772,7 @@ def test_benchmark_table_shape() -> None:
 
 
 def test_benchmark_rows_are_not_in_the_phrase_data(matcher: IntentMatcher) -> None:
-    phrases = {s for sentences in matcher.phrases().values() for s in sentences}
+    phrases = {s for sentences in matcher.sentences().values() for s in sentences}
     leaked = [r.text for r in bench.read_table(BENCHMARK) if normalize(r.text) in phrases]
     assert leaked == []
 
@@ -870,3 +870,23 @@ def test_bench_runner_rejects_a_bad_table(
     table.write_text("stop\tstahp\n", encoding="utf-8")
     assert bench.main(["--file", str(table)]) == 2
     assert "t.tsv:1" in capsys.readouterr().err
+
+
+def test_paraphrases_are_understood_but_not_in_the_grammar(matcher: IntentMatcher) -> None:
+    """Issue 16: paraphrases widen what the matcher understands without shifting the
+    recognizers' grammars, which are built from :meth:`IntentMatcher.phrases`."""
+    data = intent_data.read(data_dir("en") / "intents.yaml")
+    assert data.paraphrases and matcher.phrases() == dict(data.phrases)
+    for intent, sentences in data.paraphrases.items():
+        assert set(sentences) <= set(matcher.sentences()[intent])
+    assert matcher.match("what are the advantages").intent == "ask_benefits"
+    assert "advantages" not in matcher.vocabulary()
+
+
+@pytest.mark.parametrize(
+    "text", ["here", "place", "five five", "things", "walk", "words", "talk", "i'm here"]
+)
+def test_a_paraphrase_word_alone_is_not_a_command(matcher: IntentMatcher, text: str) -> None:
+    """Issue 16: a word only a paraphrase holds ("end here", "take five") once made the word
+    alone an intent ("here" alone was quit)."""
+    assert matcher.match(text).intent == "none"

@@ -42,7 +42,7 @@ MAX_KEYWORD_WEIGHT = 5.0
 """Highest weight a keyword may have (a word only one intent holds weighs about 3)."""
 SECTIONS = (
     "lists", "spellings", "fillers", "common_words", "negation", "safety", "intents", "keywords",
-    "out_of_domain", "soundalike",
+    "out_of_domain", "soundalike", "paraphrases",
 )  # fmt: skip
 
 
@@ -51,7 +51,8 @@ class IntentData:
     """Everything the matcher is built from, validated."""
 
     phrases: Mapping[str, tuple[str, ...]]
-    """Intent → every sentence its templates expand to, in file order."""
+    """Intent → every sentence its templates expand to, in file order (the recognizers'
+    grammars are built from these)."""
     safety: tuple[SafetyRule, ...]
     """The safety rules, in file order (the first that holds wins)."""
     negation: Negation
@@ -63,6 +64,9 @@ class IntentData:
     soundalike: Mapping[str, str] = dataclasses.field(default_factory=dict)
     """Sound-alike word → the word meant ("pane" → "pain"), from ``soundalike.yaml`` beside
     the phrase file or a ``soundalike`` section (:mod:`voicecoach.nlu.soundalike`)."""
+    paraphrases: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    """Intent → more sentences the matcher understands like the phrases, kept out of the
+    recognizers' grammars (a new sentence there shifts pocketsphinx's language model)."""
     out_of_domain: tuple[str, ...] = ()
     """Sentences that are none (other topics, our words in other senses): the classifier's
     examples of ``none`` (:mod:`voicecoach.nlu.classifier`)."""
@@ -117,7 +121,9 @@ class _Loader:
             if key not in SECTIONS:
                 raise self.error(str(key), f"unknown section; expected {', '.join(SECTIONS)}")
         self.lists = self.load_lists(data.get("lists", {}))
-        phrases = self.load_intents(data.get("intents"))
+        owner: dict[str, str] = {}
+        phrases = self.load_intents(data.get("intents"), "intents", owner)
+        paraphrases = self.load_intents(data.get("paraphrases", {}), "paraphrases", owner)
         fillers = self.load_fillers(
             data.get("fillers", {}), self.load_spellings(data.get("spellings", {}))
         )
@@ -129,16 +135,14 @@ class _Loader:
             fillers=fillers,
             common_words=tuple(self.words(data.get("common_words", []), "common_words")),
             keywords=self.load_keywords(data.get("keywords", {})),
-            out_of_domain=self.load_out_of_domain(data.get("out_of_domain", []), phrases),
+            paraphrases=paraphrases,
+            out_of_domain=self.load_out_of_domain(data.get("out_of_domain", []), owner),
             soundalike=soundalike.parse(data["soundalike"], self.source, _vocabulary(phrases))
             if "soundalike" in data
             else {},
         )
 
-    def load_out_of_domain(
-        self, value: Any, phrases: Mapping[str, tuple[str, ...]]
-    ) -> tuple[str, ...]:
-        owner = {sentence: intent for intent, ps in phrases.items() for sentence in ps}
+    def load_out_of_domain(self, value: Any, owner: Mapping[str, str]) -> tuple[str, ...]:
         sentences = self.strings(value, "out_of_domain", allow_empty=True)
         for index, sentence in enumerate(sentences):
             key = f"out_of_domain[{index}]"
@@ -232,11 +236,14 @@ class _Loader:
             lists[name] = tuple(sentences)
         return lists
 
-    def load_intents(self, value: Any) -> dict[str, tuple[str, ...]]:
-        owner: dict[str, str] = {}
+    def load_intents(
+        self, value: Any, section: str, owner: dict[str, str]
+    ) -> dict[str, tuple[str, ...]]:
+        """Intent → its sentences; ``owner`` (sentence → intent, shared by the ``intents`` and
+        ``paraphrases`` sections) catches a sentence given to two intents."""
         phrases: dict[str, tuple[str, ...]] = {}
-        for intent, items in self.mapping(value, "intents").items():
-            key = f"intents.{intent}"
+        for intent, items in self.mapping(value, section).items():
+            key = f"{section}.{intent}"
             self.check_intent(intent, key)
             sentences: dict[str, None] = {}
             for index, template in enumerate(self.strings(items, key)):

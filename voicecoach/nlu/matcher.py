@@ -35,14 +35,15 @@ sound like one of the words that matter (``soundalike.yaml``, built from CMUdict
 :mod:`voicecoach.nlu.soundalike`: "pane" → "pain", "paws" → "pause") are respelled and the
 steps run again without step 1's keywords (a safety intent must then come from a phrase:
 "it hertz" is "it hurts", "the window pane is cracked" is not a halt), the confidence scaled
-by :data:`SOUNDALIKE_FACTOR`. :meth:`IntentMatcher.
-match_any` takes a recognizer's n-best list and keeps the best intent, less
-:data:`RANK_PENALTY` per rank.
+by :data:`SOUNDALIKE_FACTOR`. :func:`match_any` (with any :class:`Matcher`, or
+:meth:`IntentMatcher.match_any`) takes a recognizer's n-best list and keeps the best intent,
+less :data:`RANK_PENALTY` per rank.
 
 In steps 3 and 4 a spelling match gives way when the word evidence clearly picks another
 intent ("definitely not" is not "definitely"). Steps 5 and 6 never pick a safety intent: those
 come from step 1 (or from a phrase, steps 2-4). The thresholds were tuned on the development
-tables in ``tests/test_nlu_matcher.py`` and ``benchmarks/dev/dev_a.tsv``.
+tables in ``tests/test_nlu_matcher.py`` and ``benchmarks/dev/dev_a.tsv`` (issue 16 also used
+``dev_b.tsv``; ``dev_c.tsv`` was measured once, untuned).
 """
 
 from __future__ import annotations
@@ -62,7 +63,10 @@ from voicecoach.nlu.data import IntentData
 from voicecoach.nlu.evidence import PhraseIndex, WordEvidence, stem
 from voicecoach.nlu.rules import HALTING, INTENTS, NONE, POSSESSIVE_S, normalize
 
-__all__ = ["HALTING", "INTENTS", "NONE", "IntentMatch", "IntentMatcher", "Matcher", "normalize"]
+__all__ = [
+    "HALTING", "INTENTS", "NONE", "IntentMatch", "IntentMatcher", "Matcher", "match_any",
+    "normalize",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +96,7 @@ BLEND_MARGIN = 3.0
 SOUNDALIKE_FACTOR = 0.9
 """Confidence of a match found only after respelling sound-alike words, relative to it."""
 RANK_PENALTY = 0.05
-""":meth:`IntentMatcher.match_any`: confidence taken off per rank down the n-best list."""
+""":func:`match_any`: confidence taken off per rank down the n-best list."""
 CLASSIFIER_ACCEPT = 0.5
 """Step 6: lowest probability of the classifier's best label ..."""
 CLASSIFIER_MARGIN = 0.3
@@ -125,7 +129,8 @@ class IntentMatcher:
         """``classifier``: add step 6, the n-gram classifier (trained here, ~0.1 s). Off by
         default: on the benchmarks it gained nothing and let unrelated sentences through."""
         self._data = data
-        self._phrases = dict(data.phrases)
+        self._phrases = _merged(data.phrases, data.paraphrases)
+        """Every sentence the matcher knows: the grammar phrases and the paraphrases."""
         self._exact = {sentence: intent for intent, ps in self._phrases.items() for sentence in ps}
         self._longest = max((len(s) for s in self._exact), default=0)
         self._words = PhraseIndex.build(self._phrases, UNKNOWN_FACTOR, data.common_words)
@@ -159,12 +164,17 @@ class IntentMatcher:
         return cls.from_yaml(data_dir(lang) / "intents.yaml", classifier)
 
     def phrases(self) -> dict[str, tuple[str, ...]]:
-        """Every expanded sentence, per intent (for recognizer grammars)."""
+        """Every expanded sentence of the ``intents`` section, per intent (for recognizer
+        grammars; the matcher also knows the ``paraphrases``, see :meth:`sentences`)."""
+        return dict(self._data.phrases)
+
+    def sentences(self) -> dict[str, tuple[str, ...]]:
+        """Every sentence the matcher knows, per intent: phrases and paraphrases."""
         return dict(self._phrases)
 
     def vocabulary(self) -> frozenset[str]:
-        """Every word of every phrase."""
-        return frozenset(word for sentence in self._exact for word in sentence.split())
+        """Every word of every phrase (of the grammar: not the paraphrases)."""
+        return frozenset(w for ps in self._data.phrases.values() for s in ps for w in s.split())
 
     def match(self, text: str) -> IntentMatch:
         """The intent of ``text``; ``none`` for empty, foreign or out-of-domain input."""
@@ -184,19 +194,8 @@ class IntentMatcher:
         return IntentMatch(again.intent, round(again.confidence * SOUNDALIKE_FACTOR, 3), norm)
 
     def match_any(self, texts: Sequence[str]) -> IntentMatch:
-        """The intent of the best of a recognizer's hypotheses, best first: the highest
-        confidence less :data:`RANK_PENALTY` per rank (the earlier wins a tie); ``none`` (of
-        the first) when none of them matches."""
-        best: IntentMatch | None = None
-        best_score = 0.0
-        for rank, text in enumerate(texts):
-            found = self.match(text)
-            score = found.confidence - RANK_PENALTY * rank
-            if found.intent != NONE and (best is None or score > best_score):
-                best, best_score = found, score
-        if best is not None:
-            return best
-        return self.match(texts[0]) if texts else IntentMatch(NONE, 0.0, "")
+        """The intent of the best of a recognizer's hypotheses (see :func:`match_any`)."""
+        return match_any(self, texts)
 
     def _respell(self, norm: str) -> str:
         """``norm`` with the unknown words that sound like a word that matters replaced."""
@@ -324,6 +323,32 @@ class IntentMatcher:
             or process.extractOne(word, targets, scorer=fuzz.ratio, score_cutoff=TYPO) is not None
             for word in words
         )
+
+
+def match_any(matcher: Matcher, texts: Sequence[str]) -> IntentMatch:
+    """The intent of the best of a recognizer's hypotheses, best first: the highest
+    confidence less :data:`RANK_PENALTY` per rank (the earlier wins a tie); ``none`` (of the
+    first) when none of them matches. Any :class:`Matcher` will do (a test's fake too)."""
+    best: IntentMatch | None = None
+    best_score = 0.0
+    for rank, text in enumerate(texts):
+        found = matcher.match(text)
+        score = found.confidence - RANK_PENALTY * rank
+        if found.intent != NONE and (best is None or score > best_score):
+            best, best_score = found, score
+    if best is not None:
+        return best
+    return matcher.match(texts[0]) if texts else IntentMatch(NONE, 0.0, "")
+
+
+def _merged(
+    phrases: Mapping[str, tuple[str, ...]], more: Mapping[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """Per intent, the sentences of both, in order, without repeats."""
+    merged = {intent: tuple(sentences) for intent, sentences in phrases.items()}
+    for intent, sentences in more.items():
+        merged[intent] = tuple(dict.fromkeys((*merged.get(intent, ()), *sentences)))
+    return merged
 
 
 def _top_two(scores: Mapping[str, float]) -> tuple[tuple[float, str], float]:
