@@ -65,7 +65,7 @@ from voicecoach.nlu.rules import HALTING, INTENTS, NONE, POSSESSIVE_S, normalize
 
 __all__ = [
     "HALTING", "INTENTS", "NONE", "IntentMatch", "IntentMatcher", "Matcher", "match_any",
-    "normalize",
+    "normalize", "ranked_match",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -326,19 +326,23 @@ class IntentMatcher:
 
 
 def match_any(matcher: Matcher, texts: Sequence[str]) -> IntentMatch:
-    """The intent of the best of a recognizer's hypotheses, best first: the highest
-    confidence less :data:`RANK_PENALTY` per rank (the earlier wins a tie); ``none`` (of the
-    first) when none of them matches. Any :class:`Matcher` will do (a test's fake too)."""
-    best: IntentMatch | None = None
-    best_score = 0.0
+    """The intent of the best of a recognizer's hypotheses (see :func:`ranked_match`)."""
+    return ranked_match(matcher, texts)[0]
+
+
+def ranked_match(matcher: Matcher, texts: Sequence[str]) -> tuple[IntentMatch, int]:
+    """The best of a recognizer's hypotheses, best first, with its rank (0: the first): the
+    highest confidence less :data:`RANK_PENALTY` per rank (the earlier wins a tie); ``none``
+    (of the first) when none of them matches. Any :class:`Matcher` will do (a test's fake)."""
+    best, best_rank, best_score = None, 0, 0.0
     for rank, text in enumerate(texts):
         found = matcher.match(text)
         score = found.confidence - RANK_PENALTY * rank
         if found.intent != NONE and (best is None or score > best_score):
-            best, best_score = found, score
+            best, best_rank, best_score = found, rank, score
     if best is not None:
-        return best
-    return matcher.match(texts[0]) if texts else IntentMatch(NONE, 0.0, "")
+        return best, best_rank
+    return (matcher.match(texts[0]) if texts else IntentMatch(NONE, 0.0, "")), 0
 
 
 def _merged(

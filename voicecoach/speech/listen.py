@@ -13,8 +13,9 @@ event goes out, without waiting for the
 endpoint (partials of long sentences flicker onto "hurt" or "woozy" in noise: measured). The
 final result of that utterance is then dropped if it says the same thing (never acted on twice).
 When the engine gives an n-best list (:attr:`Transcript.alternatives`), the intent is taken
-from the best-ranked hypothesis that means one (each rank down costs ``RANK_COST`` of match
-confidence), so "pick up the base" can still be faster when the second guess says "pace".
+from the best-scoring hypothesis (:func:`voicecoach.nlu.matcher.ranked_match`: each rank down
+costs a little match confidence), so "pick up the base" can still be faster when the second
+guess says "pace"; a halting intent only in a runner-up is a doubt.
 
 A final transcript is acted on only if the recognizer was sure enough of it, by the engine's
 own :class:`~voicecoach.speech.asr.base.Trust` (its confidences are its own): an exact phrase
@@ -29,10 +30,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voicecoach.nlu.matcher import ranked_match
 from voicecoach.speech.asr.base import RATE, Recognizer, Transcript, Trust
 
 if TYPE_CHECKING:
@@ -54,8 +56,6 @@ EARLY_LETTERS = 3
 intent by itself (measured: kitchen noise over real "yes"/"no" recordings gave steady partials
 "ow", "ow thank", "ow up": pain on the strength of "ow"). Its final still can halt, if the
 halting word is sure."""
-RANK_COST = 0.05
-"""Match confidence an n-best hypothesis loses per rank below the best."""
 NONE = "none"
 
 
@@ -180,7 +180,7 @@ class _Stream:
         fired, self.fired, self.streak = self.fired, None, ("", 0)
         if not result.text.strip():
             return None
-        match, rank = best_of(self.matcher, (result.text, *result.alternatives))
+        match, rank = ranked_match(self.matcher, (result.text, *result.alternatives))
         intent, score = match.intent, match.confidence
         if fired is not None and intent == fired:
             return None  # already acted on from a partial
@@ -220,19 +220,6 @@ class _Stream:
             for word in result.words
             if self.matcher.match(word.text).intent == intent
         )
-
-
-def best_of(matcher: Matcher, texts: tuple[str, ...]) -> tuple[IntentMatch, int]:
-    """The match of the best-ranked hypothesis that means an intent (``RANK_COST`` per rank),
-    else the best hypothesis' ``none``; with the hypothesis' rank (0: the best)."""
-    first = matcher.match(texts[0])
-    if first.intent != NONE:
-        return first, 0
-    for rank, text in enumerate(texts[1:], start=1):
-        match = matcher.match(text)
-        if match.intent != NONE:
-            return replace(match, confidence=max(0.0, match.confidence - RANK_COST * rank)), rank
-    return first, 0
 
 
 def recognize_file(
