@@ -43,10 +43,10 @@ from voicecoach.speech.asr.vad import (
     Frame,
 )
 from voicecoach.speech.asr.whisper_model import (
-    TOKENS_PER_SECOND,
     Decoded,
     WhisperModel,
     plain_text,
+    token_budget,
 )
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,8 @@ PAUSE_FRAMES = 5
 """Frames (160 ms) below Silero's start threshold that settle a partial (a pause after a word:
 shorter gaps come between words, "stop | sign ahead"); reaching it decodes at once."""
 AGREE = 3
-PARTIAL_TOKENS = 8
-"""Token budget of a partial (three words and their punctuation)."""
+PARTIAL_TOKENS = 11
+"""Token budget of a partial (three or four short words and their punctuation)."""
 MAX_UTTERANCE = 8.0
 BEAM = 3
 HYPOTHESES = 3
@@ -106,9 +106,19 @@ class _Utterance:
     no_partials: bool = False
     """This continues speech that never paused (a television): no partials at all."""
 
+    size: int = 0
+    """Bytes of audio so far (kept as it grows: ``seconds`` is read every frame)."""
+
+    def __post_init__(self) -> None:
+        self.size = sum(len(a) for a in self.audio)
+
+    def add(self, audio: bytes) -> None:
+        self.audio.append(audio)
+        self.size += len(audio)
+
     @property
     def seconds(self) -> float:
-        return sum(len(a) for a in self.audio) / (2 * RATE)
+        return self.size / (2 * RATE)
 
 
 class WhisperRecognizer:
@@ -150,7 +160,7 @@ class WhisperRecognizer:
         """End of stream: the utterance in progress ends; the next chunk starts at t=0."""
         result = None
         if self._utt is not None:
-            self._utt.audio.append(self._ep.flush())
+            self._utt.add(self._ep.flush())
             result = self._end(self._utt.start + self._utt.seconds)
         self._ep.reset(0.0)
         return result
@@ -173,7 +183,7 @@ class WhisperRecognizer:
             return None
         if frame.closed:
             return self._end(frame.t, trailing=END_SILENCE)
-        self._utt.audio.append(frame.audio)
+        self._utt.add(frame.audio)
         self._utt.quiet = self._utt.quiet + 1 if frame.prob < START_PROB else 0
         if self._utt.seconds >= MAX_UTTERANCE:
             return self._cut(frame.t + FRAME_SAMPLES / RATE)
@@ -202,9 +212,8 @@ class WhisperRecognizer:
         """Greedy while the user speaks; at a pause as good as the final (0.2 s before it)."""
         if paused:
             quiet = PAUSE_FRAMES * FRAME_SAMPLES / RATE
-            return self._decode(utt, beam=BEAM, speech=max(0.3, seconds - quiet), words=True)
-        budget = min(seconds, PARTIAL_TOKENS / TOKENS_PER_SECOND)
-        return self._decode(utt, beam=1, speech=budget, words=True)
+            return self._decode(utt, BEAM, token_budget(max(0.3, seconds - quiet)))
+        return self._decode(utt, 1, min(token_budget(seconds), PARTIAL_TOKENS))
 
     def _cut(self, t: float) -> Transcript:
         """An utterance too long to be a command ends here; speech goes on as a new one."""
@@ -218,14 +227,15 @@ class WhisperRecognizer:
         utt, self._utt, self._partial = self._utt, None, ""
         assert utt is not None
         speech = max(0.3, utt.seconds - trailing)
-        decoded = self._decode(utt, beam=BEAM, speech=speech, words=True)
+        decoded = self._decode(utt, BEAM, token_budget(speech))
         return _transcript(decoded, utt.start, round(end - trailing, 3), speech, cut)
 
-    def _decode(self, utt: _Utterance, beam: int, speech: float, words: bool = False) -> Decoded:
+    def _decode(self, utt: _Utterance, beam: int, max_tokens: int) -> Decoded:
+        """The utterance so far, with per-word probabilities."""
         import numpy as np
 
         audio = np.frombuffer(b"".join(utt.audio), dtype="<i2").astype(np.float32) / 32768.0
-        return self._model.decode(audio, self._prompt(), beam, HYPOTHESES, speech, words)
+        return self._model.decode(audio, self._prompt(), beam, HYPOTHESES, max_tokens, True)
 
     def _prompt(self) -> tuple[int, ...]:
         if self._wanted not in self._prompts:

@@ -141,13 +141,13 @@ class WhisperModel:
         prompt: tuple[int, ...],
         beam: int = 1,
         hypotheses: int = 1,
-        speech: float | None = None,
+        max_tokens: int | None = None,
         words: bool = False,
     ) -> Decoded:
-        """Whisper on ``audio`` (float32 at 16 kHz), biased by ``prompt``; ``speech`` is the
-        seconds of it that are speech (default: all), which sets the token budget; ``words``
+        """Whisper on ``audio`` (float32 at 16 kHz), biased by ``prompt``; at most
+        ``max_tokens`` of text (default: :func:`token_budget` of the whole audio); ``words``
         asks for per-word probabilities."""
-        seconds = len(audio) / RATE if speech is None else speech
+        budget = token_budget(len(audio) / RATE) if max_tokens is None else max_tokens
         encoded = self._encode(audio, MIN_WINDOW if beam > 1 else PARTIAL_WINDOW)
         tok = self.tokenizer
         start = [tok.sot_prev, *prompt] if prompt else []
@@ -155,7 +155,7 @@ class WhisperModel:
         result = self.handle.generate(
             encoded, [start], beam_size=beam, num_hypotheses=min(beam, hypotheses),
             return_scores=True, return_no_speech_prob=True, no_repeat_ngram_size=3,
-            max_length=len(start) + math.ceil(seconds * TOKENS_PER_SECOND) + EXTRA_TOKENS,
+            max_length=len(start) + budget,
         )[0]
         best = [[t for t in ids if t < tok.eot] for ids in result.sequences_ids]
         texts = tuple(tok.decode(ids) for ids in best)
@@ -185,6 +185,11 @@ class WhisperModel:
         mel = self._features(padded)
         mel = mel[:, : mel.shape[-1] - mel.shape[-1] % 2]
         return self.handle.encode(self._storage.from_array(np.ascontiguousarray(mel[None])))
+
+
+def token_budget(seconds: float) -> int:
+    """Tokens that ``seconds`` of speech can hold (a longer text is a loop)."""
+    return math.ceil(seconds * TOKENS_PER_SECOND) + EXTRA_TOKENS
 
 
 def _runtime() -> tuple[Any, Any, Any]:
