@@ -21,7 +21,7 @@ from voicecoach.audio.wav import read_pcm16k, write_wav
 from voicecoach.errors import RecognizerError
 from voicecoach.nlu.matcher import IntentMatcher
 from voicecoach.speech.asr import engines, whisper_model
-from voicecoach.speech.asr.whisper import WhisperRecognizer
+from voicecoach.speech.asr.whisper import WhisperRecognizer, kept
 from voicecoach.speech.listen import listen, recognize_file
 
 pytest.importorskip("ctranslate2")
@@ -255,3 +255,19 @@ def test_listen_takes_the_engines_partial_stability(
 ])
 def test_plain_text_undoes_whispers_loops(raw: str, plain: str) -> None:
     assert whisper_model.plain_text(raw) == plain
+
+
+@pytest.mark.parametrize(("words", "text", "expected"), [
+    ([("stop", 0.9), ("it", 0.8), ("now", 0.7), ("stop", 0.1), ("it", 0.2)], "stop it now",
+     [("stop", 0.9), ("it", 0.8), ("now", 0.7)]),
+    ([("how", 0.9), ("many", 0.8), ("how", 0.1), ("many", 0.2), ("reps", 0.5)], "how many reps",
+     [("how", 0.9), ("many", 0.8), ("reps", 0.5)]),
+    ([("no", 0.6), ("no", 0.05)], "no", [("no", 0.6)]),
+    ([("a", 0.9), ("b", 0.8)], "a c b", [("a", 0.9), ("b", 0.8)]),
+])
+def test_word_confidences_are_those_of_the_words_kept(
+    words: list[tuple[str, float]], text: str, expected: list[tuple[str, float]]
+) -> None:
+    """A loop's repeat ("Stop it now. Stop it.") is dropped from the text, and so is its
+    probability: the halting word's own one decides whether it halts."""
+    assert kept(tuple(words), text) == expected

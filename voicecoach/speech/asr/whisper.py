@@ -254,8 +254,22 @@ def _transcript(decoded: Decoded, start: float, end: float, speech: float, cut: 
         return Transcript("", 0.0, start, end)
     if cut:
         confidence = min(confidence, MIN_CONFIDENCE)
-    words = tuple(Word(w, round(p, 3), start, end) for w, p in decoded.words)
+    words = tuple(Word(w, round(p, 3), start, end) for w, p in kept(decoded.words, texts[0]))
     return Transcript(texts[0], round(confidence, 3), start, end, words, tuple(texts[1:]))
+
+
+def kept(words: tuple[tuple[str, float], ...], text: str) -> list[tuple[str, float]]:
+    """The decoded ``words`` that ``text`` kept (:func:`plain_text` drops a loop's repeats:
+    "Stop it now. Stop it." keeps the first "stop", whose probability is the one that counts)."""
+    out: list[tuple[str, float]] = []
+    at = 0
+    for wanted in text.split():
+        found = next((i for i in range(at, len(words)) if words[i][0] == wanted), None)
+        if found is None:
+            return list(words)  # not a subsequence (never seen): all of them, as decoded
+        out.append(words[found])
+        at = found + 1
+    return out
 
 
 def _confidence(decoded: Decoded, texts: list[str], speech: float) -> float:
