@@ -442,7 +442,8 @@ def _num(value: float | None) -> str:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m voicecoach.bench spoken", description=__doc__.split("\n")[0])
-    p.add_argument("--engine", default="auto", help="auto (as run), vosk or pocketsphinx")
+    p.add_argument("--engine", default="auto",
+                   help="auto (as run: Whisper when installed), whisper, vosk or pocketsphinx")
     p.add_argument("--model", default=None, help="vosk model folder")
     p.add_argument("--voices", default=",".join(DEFAULT_VOICES),
                    help="comma-separated voices: " + ", ".join(v.name for v in VOICES)
