@@ -271,3 +271,14 @@ def test_word_confidences_are_those_of_the_words_kept(
     """A loop's repeat ("Stop it now. Stop it.") is dropped from the text, and so is its
     probability: the halting word's own one decides whether it halts."""
     assert kept(tuple(words), text) == expected
+
+
+def test_how_voiced_an_utterance_is_leaves_out_the_pause_after_it() -> None:
+    """What kitchen noise opens is half the time below MIN_VOICED; commands are above it."""
+    from voicecoach.speech.asr.whisper import MIN_VOICED, _Utterance
+
+    spoken = _Utterance(0.0, probs=[0.9, 0.95, 0.8, 0.1, 0.05, 0.1], quiet=3)
+    clatter = _Utterance(0.0, probs=[0.6, 0.3, 0.5, 0.2, 0.1], quiet=2)
+    assert spoken.voiced == pytest.approx(0.883, abs=1e-3) and spoken.voiced >= MIN_VOICED
+    assert clatter.voiced < MIN_VOICED
+    assert _Utterance(0.0).voiced == 1.0  # a cut's continuation, nothing heard yet
