@@ -6,7 +6,7 @@ WAV reader and the real pocketsphinx recognizer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -150,6 +150,23 @@ def test_an_unsure_halting_word_is_kept_as_a_doubt(
     events = run(ScriptedRecognizer(finals={4: final(text, confidence)}))
     assert [e.doubt for e in events] == [doubt]
     assert all(e.intent == "none" for e in events if e.doubt)
+
+
+@pytest.mark.parametrize(
+    ("best", "runner_up", "confidence", "heard"),
+    [
+        ("it's been", "yes", 0.9, ("yes", "", "")),  # the runner-up means something: taken
+        ("it's been", "yes", 0.6, ("none", "", "yes")),  # ... but only when surely heard
+        ("top it", "stop it", 0.9, ("none", "stop", "")),  # a halt only there is a doubt
+        ("yes", "no", 0.6, ("yes", "", "")),  # the best hypothesis wins a tie
+    ],
+)
+def test_a_runner_up_hypothesis_needs_a_sure_recognition(
+    best: str, runner_up: str, confidence: float, heard: tuple[str, str, str]
+) -> None:
+    result = replace(final(best, confidence), alternatives=(runner_up,))
+    events = run(ScriptedRecognizer(finals={4: result}))
+    assert [(e.intent, e.doubt, e.guess) for e in events] == [heard]
 
 
 def test_the_stream_end_is_flushed() -> None:

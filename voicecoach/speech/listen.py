@@ -196,9 +196,13 @@ class _Stream:
 
     def _acted_on(self, result: Transcript, intent: str, matched: float, rank: int) -> bool:
         """Trusted, and (for a halting intent) matched exactly enough to halt at once, in the
-        best hypothesis (a halting word only in a runner-up is a doubt)."""
+        best hypothesis (a halting word only in a runner-up is a doubt). An intent only a
+        runner-up means needs the recognizer as sure as a loose match does (kitchen noise at
+        speech level: Whisper's best "it's been", "thank you" came with a runner-up "yes")."""
         if intent in self.halting and (rank > 0 or (
                 matched < EARLY_MATCH and not self.trust.fuzzy_halts)):
+            return False
+        if rank > 0 and result.confidence < self.trust.loose:
             return False
         return self._trusted(result, intent, matched)
 
