@@ -102,9 +102,9 @@ class _Utterance:
     decoded_at: float = 0.0
     """Seconds of audio the last partial decode saw."""
     quiet: int = 0
+    """Frames in a row, up to now, that Silero found unlikely to be speech."""
     probs: list[float] = field(default_factory=list)
     """Silero's speech probability of each frame since the utterance opened."""
-    """Frames in a row, up to now, that Silero found unlikely to be speech."""
     agreeing: tuple[str, int] = ("", 0)
     """The last partial decode's text (settled or not), and how many decodes in a row gave
     it."""
