@@ -282,3 +282,43 @@ def test_how_voiced_an_utterance_is_leaves_out_the_pause_after_it() -> None:
     assert spoken.voiced == pytest.approx(0.883, abs=1e-3) and spoken.voiced >= MIN_VOICED
     assert clatter.voiced < MIN_VOICED
     assert _Utterance(0.0).voiced == 1.0  # a cut's continuation, nothing heard yet
+
+
+class PromptedModel:
+    """Hears the prompt's "I feel dizzy", surely, whenever it is prompted; without the prompt,
+    what was really there (as Whisper did on kitchen noise at the start of a session)."""
+
+    def __init__(self, unprompted: str, logprob: float = -0.1) -> None:
+        self.unprompted, self.logprob = unprompted, logprob
+
+    def encode_prompt(self, text: str) -> tuple[int, ...]:
+        return (1, 2, 3)
+
+    def decode(self, audio: object, prompt: tuple[int, ...], beam: int = 1,
+               hypotheses: int = 1, max_tokens: int | None = None,
+               words: bool = False) -> whisper_model.Decoded:
+        text = " I feel dizzy." if prompt else self.unprompted
+        sure = tuple((w, 0.9) for w in whisper_model.plain_words(text)) if words else ()
+        return whisper_model.Decoded((text,), (self.logprob,), 0.0, sure)
+
+
+@pytest.mark.parametrize(("unprompted", "acts"), [(" See if it's either.", False),
+                                                  (" I feel busy.", True)])
+def test_a_partial_acts_only_if_whisper_hears_it_without_the_prompt_too(
+    tmp_path: Path, matcher: IntentMatcher, unprompted: str, acts: bool
+) -> None:
+    pcm = padded(read_pcm16k(speak("what a lovely kitchen", tmp_path / "k.wav")))
+    fake = WhisperRecognizer(model=PromptedModel(unprompted))  # type: ignore[arg-type]
+    early = [e.intent for e in listen(chunks_of(pcm), fake, matcher) if not e.final]
+    assert early == (["dizzy"] if acts else [])
+
+
+@pytest.mark.parametrize(("unprompted", "heard"), [(" See if it's either.", ("none", "dizzy")),
+                                                   (" I feel busy.", ("dizzy", ""))])
+def test_an_unsure_final_the_prompt_alone_made_is_only_a_doubt(
+    tmp_path: Path, matcher: IntentMatcher, unprompted: str, heard: tuple[str, str]
+) -> None:
+    pcm = padded(read_pcm16k(speak("what a lovely kitchen", tmp_path / "k.wav")))
+    fake = WhisperRecognizer(model=PromptedModel(unprompted, logprob=-0.9))  # type: ignore[arg-type]
+    finals = [(e.intent, e.doubt) for e in listen(chunks_of(pcm), fake, matcher) if e.final]
+    assert finals == [heard]

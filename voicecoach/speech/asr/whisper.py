@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import voicecoach.speech.asr.grammar as grammar
 from voicecoach.speech.asr import bias, whisper_model
@@ -46,6 +47,7 @@ from voicecoach.speech.asr.whisper_model import (
     Decoded,
     WhisperModel,
     plain_text,
+    plain_words,
     token_budget,
 )
 
@@ -88,6 +90,11 @@ PARTIAL_LOGPROB = -0.7
 PARTIAL_WORD = 0.35
 """Every word of a partial must be this sure (a paused "how many on ..." came out as the
 prompt's "how many are dizzy" and halted; its "dizzy" was the unsure word)."""
+SURE = 0.5
+"""A final transcript less sure than this is checked against a decode without the prompt ..."""
+PROMPTED_ONLY = 0.5
+"""... and if fewer than half its words are there, its confidence is multiplied by this (the
+prompt put them there: below any intent's need, a halting word in it a check-in)."""
 MIN_VOICED = 0.6
 """Silero's mean speech probability over an utterance (the pause after it left out) below which
 it is not speech, whatever Whisper makes of it. Measured on the tuning phrases through the
@@ -112,6 +119,8 @@ class _Utterance:
     """A partial already had more than ``PARTIAL_WORDS`` words: only pauses decode now."""
     no_partials: bool = False
     """This continues speech that never paused (a television): no partials at all."""
+    confirmed: str = ""
+    """The last settled partial that Whisper also heard without the prompt."""
 
     size: int = 0
     """Bytes of audio so far (kept as it grows: ``seconds`` is read every frame)."""
@@ -126,6 +135,12 @@ class _Utterance:
     @property
     def seconds(self) -> float:
         return self.size / (2 * RATE)
+
+    def samples(self) -> Any:
+        """The audio as float32 samples, as Whisper takes them."""
+        import numpy as np
+
+        return np.frombuffer(b"".join(self.audio), dtype="<i2").astype(np.float32) / 32768.0
 
     @property
     def voiced(self) -> float:
@@ -219,8 +234,29 @@ class WhisperRecognizer:
         text = text if _sure(decoded, utt.voiced) else ""
         same = utt.agreeing[1] + 1 if text == utt.agreeing[0] else 1
         utt.agreeing = (text, same)
-        settled = utt.quiet >= PAUSE_FRAMES or same >= AGREE
+        settled = (utt.quiet >= PAUSE_FRAMES or same >= AGREE) and self._unbiased(utt, text)
         self._partial = text if settled else ""
+
+    def _unbiased(self, utt: _Utterance, text: str) -> bool:
+        """Whether a settled partial may act at once: Whisper hears at least half its words
+        without the prompt too (see :meth:`_heard_unprompted`)."""
+        if not text or text == utt.confirmed:
+            return bool(text)
+        if not self._heard_unprompted(utt, text):
+            return False
+        utt.confirmed = text
+        return True
+
+    def _heard_unprompted(self, utt: _Utterance, text: str) -> bool:
+        """Whether a greedy decode without the prompt has at least half the words of ``text``
+        (kitchen noise at the start of a session came out as the prompt's "I feel dizzy",
+        surely, and halted it; without the prompt, "see if it's either")."""
+        plain = self._model.decode(utt.samples(), (), 1, 1, token_budget(utt.seconds)).texts
+        heard = set(plain_words(plain[0])) if plain else set()
+        if 2 * sum(word in heard for word in text.split()) >= len(text.split()):
+            return True
+        log.debug("%r not heard without the prompt (%r)", text, plain[:1])
+        return False
 
     def _partial_decode(self, utt: _Utterance, seconds: float, paused: bool) -> Decoded:
         """Greedy while the user speaks; at a pause as good as the final (0.2 s before it)."""
@@ -245,14 +281,19 @@ class WhisperRecognizer:
             log.debug("%.2f-%.2f: not speech enough (Silero %.2f)", utt.start, stop, utt.voiced)
             return Transcript("", 0.0, utt.start, stop)
         decoded = self._decode(utt, BEAM, token_budget(speech))
-        return _transcript(decoded, utt.start, stop, speech, cut)
+        return self._checked(utt, _transcript(decoded, utt.start, stop, speech, cut))
+
+    def _checked(self, utt: _Utterance, result: Transcript) -> Transcript:
+        """``result``, less sure if it is unsure and the prompt alone put its words there."""
+        if not result.text or result.confidence >= SURE:
+            return result
+        if self._heard_unprompted(utt, result.text):
+            return result
+        return replace(result, confidence=round(result.confidence * PROMPTED_ONLY, 3))
 
     def _decode(self, utt: _Utterance, beam: int, max_tokens: int) -> Decoded:
         """The utterance so far, with per-word probabilities."""
-        import numpy as np
-
-        audio = np.frombuffer(b"".join(utt.audio), dtype="<i2").astype(np.float32) / 32768.0
-        return self._model.decode(audio, self._prompt(), beam, HYPOTHESES, max_tokens, True)
+        return self._model.decode(utt.samples(), self._prompt(), beam, HYPOTHESES, max_tokens, True)
 
     def _prompt(self) -> tuple[int, ...]:
         if self._wanted not in self._prompts:
