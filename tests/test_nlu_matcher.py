@@ -314,6 +314,9 @@ DEV_TABLE: list[tuple[str, str]] = [
     ("good night", "quit"),
     ("switch off", "quit"),
     # none: out of domain
+    ("thank you", "none"),  # not "no thank you": a yes or no is never left out
+    ("thanks", "none"),
+    ("yes thank you", "yes"),
     ("what's the weather like tomorrow", "none"),
     ("turn on the living room lights", "none"),
     ("turn off the bedroom lamp", "none"),

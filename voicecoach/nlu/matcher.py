@@ -95,6 +95,8 @@ BLEND_MARGIN = 3.0
 """... with at least this lead over the second-best intent."""
 SOUNDALIKE_FACTOR = 0.9
 """Confidence of a match found only after respelling sound-alike words, relative to it."""
+ANSWERS = frozenset({"yes", "no"})
+"""Words that are the point of a phrase they stand in: a close match may not leave them out."""
 RANK_PENALTY = 0.05
 """:func:`match_any`: confidence taken off per rank down the n-best list."""
 CLASSIFIER_ACCEPT = 0.5
@@ -244,6 +246,8 @@ class IntentMatcher:
         best = 0.0
         for stage in (self._by_spelling, self._by_blend):
             intent, score = stage(words, ratios, evidence)
+            if intent != NONE and _answer_left_out(ratios[intent][1], words):
+                intent = NONE
             if intent != NONE and (intent in HALTING or verdict.intent in (None, intent)):
                 return intent, score
             best = max(best, score)
@@ -323,6 +327,16 @@ class IntentMatcher:
             or process.extractOne(word, targets, scorer=fuzz.ratio, score_cutoff=TYPO) is not None
             for word in words
         )
+
+
+def _answer_left_out(phrase: str, words: list[str]) -> bool:
+    """The phrase's yes or no is not in the sentence, not even misspelt: "thank you" is not
+    "no thank you" (it came out as no, 0.86, from what a spoken session's user said)."""
+    return any(
+        target in ANSWERS
+        and process.extractOne(target, words, scorer=fuzz.ratio, score_cutoff=TYPO) is None
+        for target in phrase.split()
+    )
 
 
 def match_any(matcher: Matcher, texts: Sequence[str]) -> IntentMatch:
