@@ -434,6 +434,17 @@ def test_an_unsure_halt_while_twisting_pauses_and_asks(doubt: str) -> None:
     assert intent["doubt"] == doubt and intent["intent"] == "none"
 
 
+@pytest.mark.parametrize("doubt", ["stop", "pain", "dizzy"])
+def test_an_unsure_halt_said_again_while_paused_halts(doubt: str) -> None:
+    """The coach asked "are you okay?"; the user says "ouch my back" again, heard unsure again."""
+    session, records = counting_session()
+    at = session.coach.now
+    session.heard(at, "ow maybe", match=IntentMatch("none", 0.0, "ow maybe"), doubt=doubt)
+    assert not of(records, "halt")
+    session.heard(at + 3, "ow again", match=IntentMatch("none", 0.0, "ow again"), doubt=doubt)
+    assert [r["reason"] for r in of(records, "halt")] == [doubt]
+
+
 def test_an_unsure_halt_elsewhere_is_just_not_understood() -> None:
     session, records = session_at("safety")
     session.heard(session.coach.now, "ow", match=IntentMatch("none", 0.0, "ow"), doubt="pain")
