@@ -84,7 +84,9 @@ class Coach(Recall):
         return self._out
 
     def _on_utterance(self, event: Utterance) -> None:
-        intent = event.intent
+        # a halting word heard unsure while the count is paused (after "are you okay?", as a
+        # spoken session's "ouch my back" said three times was) halts: the safe reading wins
+        intent = event.doubt if event.doubt and self.step == "paused" else event.intent
         self._present()
         if intent in ("pain", "dizzy"):
             self._halt_unwell(intent)
@@ -94,18 +96,8 @@ class Coach(Recall):
             self._quit()
         elif event.doubt and self.step == "pacing":
             self._pause_counting("pause.check")  # maybe "ouch": never count on regardless
-        elif event.doubt and self.step == "paused":
-            self._halt_on_doubt(event.doubt)  # heard again, or while paused: take it
         else:
             self._on_request(*self._meaning(event), event.text)
-
-    def _halt_on_doubt(self, intent: str) -> None:
-        """A halting word heard unsure while the count is paused (after "are you okay?", as
-        a spoken session's "ouch my back" said three times was): the safe reading wins."""
-        if intent == "stop":
-            self._halt_stop()
-        else:
-            self._halt_unwell(intent)
 
     def _halt_while_closing(self, intent: str) -> None:
         """Saying goodbye: a halting word still cuts the voice at once, then the end."""
