@@ -35,9 +35,9 @@ sound like one of the words that matter (``soundalike.yaml``, built from CMUdict
 :mod:`voicecoach.nlu.soundalike`: "pane" → "pain", "paws" → "pause") are respelled and the
 steps run again without step 1's keywords (a safety intent must then come from a phrase:
 "it hertz" is "it hurts", "the window pane is cracked" is not a halt), the confidence scaled
-by :data:`SOUNDALIKE_FACTOR`. :func:`match_any` (with any :class:`Matcher`, or
-:meth:`IntentMatcher.match_any`) takes a recognizer's n-best list and keeps the best intent,
-less :data:`RANK_PENALTY` per rank.
+by :data:`SOUNDALIKE_FACTOR`. :func:`ranked_match` (with any :class:`Matcher`; its intent
+alone: :func:`match_any`, :meth:`IntentMatcher.match_any`) takes a recognizer's n-best list and
+keeps the best intent, less :data:`RANK_PENALTY` per rank, with that hypothesis' rank.
 
 In steps 3 and 4 a spelling match gives way when the word evidence clearly picks another
 intent ("definitely not" is not "definitely"). Steps 5 and 6 never pick a safety intent: those
@@ -98,7 +98,7 @@ SOUNDALIKE_FACTOR = 0.9
 ANSWERS = frozenset({"yes", "no"})
 """Words that are the point of a phrase they stand in: a close match may not leave them out."""
 RANK_PENALTY = 0.05
-""":func:`match_any`: confidence taken off per rank down the n-best list."""
+""":func:`ranked_match`: confidence taken off per rank down the n-best list."""
 CLASSIFIER_ACCEPT = 0.5
 """Step 6: lowest probability of the classifier's best label ..."""
 CLASSIFIER_MARGIN = 0.3
