@@ -516,7 +516,6 @@ SEEDS: list[tuple[str, str]] = [
 
 # Development rows the matcher still gets wrong (kept visible, not deleted).
 KNOWN_MISSES = {
-    "i have sciatica is that a problem",  # unknown medical words weigh against a match
     "can you hear me",
 }
 
@@ -757,7 +756,11 @@ def test_keywords_are_in_cmudict() -> None:
         pytest.skip("pocketsphinx (with its bundled cmudict) is not installed")
     data = intent_data.read(data_dir("en") / "intents.yaml")
     keywords = {w for table in data.keywords.values() for cue in table for w in cue.split()}
-    assert sorted(keywords - words) == []
+    assert sorted(keywords - words - NOT_IN_CMUDICT) == []
+
+
+NOT_IN_CMUDICT = {"herniated", "prolapsed", "sciatica", "scoliosis"}
+"""Real words that Whisper writes and the bundled CMUdict lacks (the check is a typo guard)."""
 
 
 # --- held-out benchmark table -------------------------------------------------------------
