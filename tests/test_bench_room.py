@@ -58,3 +58,13 @@ def test_a_manifest_with_an_unknown_intent_is_refused(tmp_path: Path, capsys) ->
 def test_bad_numbers_are_usage_errors(option: str) -> None:
     with pytest.raises(SystemExit):
         main([option, "many"])
+
+
+def test_the_ears_lag_is_added_to_what_it_acted_on() -> None:
+    """Stop latency counts the time recognition took here (the room runs in audio time)."""
+    from voicecoach.bench.room import _lag
+
+    records = [{"t": 2.0, "event": "heard", "text": "stop", "lag": 0.18},
+               {"t": 2.0, "event": "halt", "reason": "stop"},
+               {"t": 3.0, "event": "heard", "text": "how many reps"}]
+    assert (_lag(records, 2.0), _lag(records, 3.0), _lag(records, 4.0)) == (0.18, 0.0, 0.0)

@@ -294,9 +294,11 @@ class PromptedModel:
     def encode_prompt(self, text: str) -> tuple[int, ...]:
         return (1, 2, 3)
 
-    def decode(self, audio: object, prompt: tuple[int, ...], beam: int = 1,
-               hypotheses: int = 1, max_tokens: int | None = None,
-               words: bool = False) -> whisper_model.Decoded:
+    def encode(self, audio: object, beam: int = 1) -> object:
+        return audio
+
+    def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
+               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
         text = " I feel dizzy." if prompt else self.unprompted
         sure = tuple((w, 0.9) for w in whisper_model.plain_words(text)) if words else ()
         return whisper_model.Decoded((text,), (self.logprob,), 0.0, sure)

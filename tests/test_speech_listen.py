@@ -90,6 +90,29 @@ def test_finals_carry_audio_time_and_intent() -> None:
     assert events[0].start == 0.1 and events[0].confidence == 0.9
 
 
+class SlowRecognizer(ScriptedRecognizer):
+    """Takes ``cost`` seconds of a fake clock on each chunk (each chunk is 0.1 s of audio)."""
+
+    def __init__(self, costs: dict[int, float], **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.costs, self.now = costs, 0.0
+
+    def accept(self, chunk: bytes) -> Transcript | None:
+        self.now += self.costs.get(self.count + 1, 0.01)
+        return super().accept(chunk)
+
+
+def test_the_lag_is_the_work_queued_behind_the_audio() -> None:
+    """A 0.35 s decode of chunk 3 (known at 0.3 s of audio) is done 0.35 s later; chunks
+    after it wait for it, then take 0.01 s each (0.5 s of audio is known at 0.67 s); without
+    a clock the lag is 0 (a recording replays exactly)."""
+    script = {"finals": {3: final("yes"), 5: final("no")}}
+    rec = SlowRecognizer({3: 0.35}, **script)
+    events = run(rec, clock=lambda: rec.now)  # type: ignore[arg-type]
+    assert [(e.t, e.lag) for e in events] == [(0.3, 0.35), (0.5, 0.17)]
+    assert [e.lag for e in run(SlowRecognizer({3: 0.35}, **script))] == [0.0, 0.0]
+
+
 def test_halting_acts_from_a_stable_partial_and_is_not_repeated() -> None:
     rec = ScriptedRecognizer(partials={3: "stop", 9: ""}, finals={9: final("stop")})
     events = run(rec)

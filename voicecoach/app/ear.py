@@ -11,8 +11,8 @@ own) -> the intent matcher (:func:`voicecoach.speech.listen.listen`). The live m
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 
 from voicecoach.app.settings import EngineSettings
 from voicecoach.audio.echo import EchoCanceller
@@ -37,6 +37,9 @@ class Ear:
     """The coach's voice removed from the microphone, one per session (None: no playback)."""
     reason: str = ""
     """Why this recognizer runs (one line for the user)."""
+    clock: Callable[[], float] | None = None
+    """Measures how far behind the audio the chain runs (:attr:`Heard.lag`): benchmarks set
+    it (:meth:`timed`); a replayed recording leaves it out, and replays exactly."""
 
     def clean(self, pairs: Iterable[tuple[bytes, bytes]]) -> Iterator[bytes]:
         """Microphone blocks with the coach's voice removed, from ``(microphone, what the
@@ -55,7 +58,13 @@ class Ear:
 
     def hear(self, chunks: Iterable[bytes], matcher: Matcher | None = None) -> Iterator[Heard]:
         """What ``chunks`` (echo already removed) say: front-end, recognizer, matcher."""
-        return listen(chunks, self.recognizer, matcher, frontend=self.frontend)
+        return listen(chunks, self.recognizer, matcher, frontend=self.frontend, clock=self.clock)
+
+    def timed(self) -> Ear:
+        """This chain, measuring its lag behind the audio with the wall clock."""
+        import time
+
+        return replace(self, clock=time.perf_counter)
 
     def describe(self) -> str:
         """One line: recognizer, front-end, echo cancelling."""

@@ -85,13 +85,18 @@ class Session:
         partial: bool = False,
         doubt: str = "",
         guess: str = "",
+        lag: float = 0.0,
     ) -> IntentMatch:
-        """The user said ``text`` at ``t``; speech passes the ``match`` it already made, and
-        the intent it heard but was unsure of (:attr:`Utterance.doubt`, :attr:`.guess`)."""
+        """The user said ``text`` at ``t``; speech passes the ``match`` it already made, the
+        intent it heard but was unsure of (:attr:`Utterance.doubt`, :attr:`.guess`) and how
+        far behind the audio it ran (:attr:`voicecoach.speech.listen.Heard.lag`: recorded for
+        the benchmarks)."""
         text = clean_text(text)
         record: dict[str, Any] = {"t": round(t, 3), "event": "heard", "text": text}
         if partial:
             record["partial"] = True
+        if lag:
+            record["lag"] = round(lag, 3)
         self.sink(record)
         match = match or self.matcher.match(text)
         found: dict[str, Any] = {"t": round(t, 3), "event": "intent", "intent": match.intent,

@@ -12,7 +12,9 @@ do not use (flite and espeak-ng variants, one voice per session, in turn).
 
 Reports, overall and per voice: halting commands caught (halted, or heard unsure so that the
 coach paused the count to check in: ``halting_halted`` counts halts alone), stop latency (end
-of the utterance -> ``halt`` or the check-in), how long the voice went on after a halt,
+of the utterance -> ``halt`` or the check-in, plus the time the front-end and recognizer took
+on this machine, queued as in real time: :attr:`voicecoach.speech.listen.Heard.lag`; the
+simulated room itself runs in audio time), how long the voice went on after a halt,
 self-triggers (intents acted on that nobody said), end of a question -> first audio of its
 answer, counts skipped, count audio against its beat, and drift between the coach's timeline
 and the audio played. ``--json``:
@@ -181,7 +183,7 @@ def play_session(cond: Condition, commands: list[UserLine], seed: int, recognize
     coach = Coach(Dialog.load(), random.Random(seed), CoachConfig(target=cond.reps),
                   durations=lines.duration)
     # the recognizer through the engine choice (reset), unless the oracle stands in for it
-    ear = open_ear(EngineSettings(cond.engine), playback=cond.aec, recognizer=recognizer)
+    ear = open_ear(EngineSettings(cond.engine), playback=cond.aec, recognizer=recognizer).timed()
     run = RoomRun(coach, IntentMatcher.load(), ear, lines, room, BenchUser(list(commands), rng),
                   text_check=cond.text_check, limit=cond.limit)
     if cond.oracle:
@@ -259,7 +261,8 @@ def _measure_command(run: RoomRun, said: Said, halts: list[dict], out: dict) -> 
         halted = any(h["event"] == "halt" for h in window)
         out["halting"].append((voice, bool(window), said.over_coach, halted))
         if window:
-            out["latency"].append((voice, round(1000 * (window[0]["t"] - said.end))))
+            acted = window[0]["t"] + _lag(run.records, window[0]["t"])
+            out["latency"].append((voice, round(1000 * (acted - said.end))))
     elif intent in QUESTIONS:
         start = _answer_start(run, said)
         out["questions"].append((voice, start is not None))
@@ -267,11 +270,21 @@ def _measure_command(run: RoomRun, said: Said, halts: list[dict], out: dict) -> 
             out["answer"].append((voice, round(1000 * (start - said.end))))
 
 
+def _lag(records: list[dict], t: float) -> float:
+    """How far behind the audio the ear was with what the coach acted on at ``t`` (the time
+    the front-end and recognizer took here: :attr:`voicecoach.speech.listen.Heard.lag`)."""
+    return max((r.get("lag", 0.0) for r in records if r["event"] == "heard" and r["t"] == t),
+               default=0.0)
+
+
 def _answer_start(run: RoomRun, said: Said) -> float | None:
+    """When the answer began to sound, the ear's lag included (the room's coach answers at
+    the audio time it was heard)."""
     prefix = ANSWER_KEYS[said.line.intent]
     for clip in run.speaker.log:
         if clip.key.startswith(prefix) and clip.due >= said.start and not clip.dropped:
-            return clip.start if clip.start <= said.end + 10 else None
+            start = clip.start + _lag(run.records, clip.due)
+            return start if start <= said.end + 10 else None
     return None
 
 

@@ -8,9 +8,10 @@ through the real streaming path (:func:`voicecoach.speech.listen.listen`, front-
 the whole clip 20 or 30 dB down over a fixed microphone hiss (a person 2-3 m away, or speaking
 softly). Reports, per voice and condition: intent accuracy, halting "caught" (halted, or heard
 unsure so that the coach would pause and check in while twisting), halting outright, false
-halts, false check-ins, out-of-domain rejection; and overall real-time factor (CPU time of one
-core / audio time, front-end included), the front-end's added latency, model load time and
-peak resident memory. ``--json`` prints the lot.
+halts, false check-ins, out-of-domain rejection, stop latency (end of the speech -> the halt,
+with the time the front-end and recognizer took here, queued as in real time); and overall
+real-time factor (CPU time of one core / audio time, front-end included), the front-end's added
+latency, model load time and peak resident memory. ``--json`` prints the lot.
 Exit status 0 when every target is met, 1 when one is not, 2 on bad input.
 
 Needs ``espeak-ng`` and (for its voices) ``flite`` on PATH: ``apt-get install espeak-ng flite``.
@@ -144,7 +145,8 @@ class Outcome:
     cpu: float
     """CPU seconds the path took."""
     halted_at: float | None = None
-    """Audio seconds at which the first halting intent was acted on."""
+    """Audio seconds at which the first halting intent was acted on, the time the front-end
+    and recognizer took on this machine included (:attr:`Heard.lag`)."""
 
 
 def run_clip(recognizer: Any, matcher: Any, pcm: bytes, frontend: Any = None) -> Outcome:
@@ -152,9 +154,10 @@ def run_clip(recognizer: Any, matcher: Any, pcm: bytes, frontend: Any = None) ->
 
     chunks = [pcm[i : i + 3200] for i in range(0, len(pcm), 3200)]
     begin = time.process_time()
-    events = list(listen(chunks, recognizer, matcher, frontend=frontend))
+    events = list(listen(chunks, recognizer, matcher, frontend=frontend,
+                         clock=time.perf_counter))
     cpu = time.process_time() - begin
-    halts = [h.t for h in events if h.halting]
+    halts = [h.t + h.lag for h in events if h.halting]
     return Outcome([h.intent for h in events if h.intent != "none"],
                    [h.doubt for h in events if h.doubt], cpu, halts[0] if halts else None)
 

@@ -29,8 +29,8 @@ is kept as ``doubt``, so that the coach can pause and ask rather than count on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,6 +80,10 @@ class Heard:
     guess: str = ""
     """Any other intent heard too unsure to act on (``intent`` is then ``none``), else "":
     the coach confirms it at a safety question, never acts on it."""
+    lag: float = 0.0
+    """Seconds after ``t`` at which a real-time machine would have known it: the time the
+    front-end and recognizer took, queued as audio arrives (measured only when :func:`listen`
+    is given a clock; 0 otherwise, so a recording replays exactly)."""
 
     @property
     def halting(self) -> bool:
@@ -96,6 +100,7 @@ def listen(
     trust: Trust | None = None,
     stable: int | None = None,
     frontend: Chain | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> Iterator[Heard]:
     """Feed ``chunks`` to ``recognizer``; yield what was heard, in audio time.
 
@@ -103,6 +108,7 @@ def listen(
     none), ``trust`` to the engine's ``trust`` (:class:`Trust`'s defaults if it has none).
     ``frontend`` (noise suppression, gain: :mod:`voicecoach.audio.frontend`) processes each
     chunk first; it starts afresh with the stream and adapts for as long as the stream lasts.
+    ``clock`` (seconds, e.g. :func:`time.perf_counter`) measures each event's :attr:`Heard.lag`.
     """
     from voicecoach.nlu.matcher import HALTING, IntentMatcher
 
@@ -113,18 +119,40 @@ def listen(
     if frontend is not None:
         frontend.reset()
     consumed = 0
+    lag = _Lag(clock)
     for chunk in chunks:
         consumed += len(chunk)
         t = round(consumed / (2 * RATE), 3)
+        lag.begin()
         result = recognizer.accept(frontend.process(chunk) if frontend else chunk)
         heard = stream.final(result, t) if result else stream.partial(recognizer.partial(), t)
+        behind = lag.end(t)
         if heard is not None:
-            yield heard
+            yield replace(heard, lag=behind) if behind else heard
     last = recognizer.finish()
     if last is not None:
         heard = stream.final(last, round(consumed / (2 * RATE), 3))
         if heard is not None:
             yield heard
+
+
+class _Lag:
+    """How far a real-time machine would be behind the audio: each chunk is worked on from when
+    it arrives (its end, ``t``) or when the work before it is done, whichever is later."""
+
+    def __init__(self, clock: Callable[[], float] | None) -> None:
+        self.clock, self.began, self.ready = clock, 0.0, 0.0
+
+    def begin(self) -> None:
+        if self.clock is not None:
+            self.began = self.clock()
+
+    def end(self, t: float) -> float:
+        """Seconds behind ``t`` once this chunk's work is done (0 without a clock)."""
+        if self.clock is None:
+            return 0.0
+        self.ready = max(self.ready, t) + (self.clock() - self.began)
+        return round(self.ready - t, 3)
 
 
 class _Stream:

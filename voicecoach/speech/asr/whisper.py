@@ -124,6 +124,8 @@ class _Utterance:
 
     size: int = 0
     """Bytes of audio so far (kept as it grows: ``seconds`` is read every frame)."""
+    encoding: tuple[tuple[int, bool], Any] = ((-1, False), None)
+    """The last encoding (see :meth:`encoded`) and the size and window it was made for."""
 
     def __post_init__(self) -> None:
         self.size = sum(len(a) for a in self.audio)
@@ -141,6 +143,14 @@ class _Utterance:
         import numpy as np
 
         return np.frombuffer(b"".join(self.audio), dtype="<i2").astype(np.float32) / 32768.0
+
+    def encoded(self, model: WhisperModel, beam: int) -> Any:
+        """The audio so far through Whisper's encoder, once per size and window (a final's
+        prompted decode and its check without the prompt share one encoding)."""
+        key = (self.size, beam > 1)
+        if self.encoding[0] != key:
+            self.encoding = (key, model.encode(self.samples(), beam))
+        return self.encoding[1]
 
     @property
     def voiced(self) -> float:
@@ -251,7 +261,9 @@ class WhisperRecognizer:
         """Whether a greedy decode without the prompt has at least half the words of ``text``
         (kitchen noise at the start of a session came out as the prompt's "I feel dizzy",
         surely, and halted it; without the prompt, "see if it's either")."""
-        plain = self._model.decode(utt.samples(), (), 1, 1, token_budget(utt.seconds)).texts
+        encoded = utt.encoding[1] if utt.encoding[0][0] == utt.size else utt.encoded(
+            self._model, 1)
+        plain = self._model.decode(encoded, (), token_budget(utt.seconds)).texts
         heard = set(plain_words(plain[0])) if plain else set()
         if 2 * sum(word in heard for word in text.split()) >= len(text.split()):
             return True
@@ -293,7 +305,8 @@ class WhisperRecognizer:
 
     def _decode(self, utt: _Utterance, beam: int, max_tokens: int) -> Decoded:
         """The utterance so far, with per-word probabilities."""
-        return self._model.decode(utt.samples(), self._prompt(), beam, HYPOTHESES, max_tokens, True)
+        encoded = utt.encoded(self._model, beam)
+        return self._model.decode(encoded, self._prompt(), max_tokens, beam, HYPOTHESES, True)
 
     def _prompt(self) -> tuple[int, ...]:
         if self._wanted not in self._prompts:

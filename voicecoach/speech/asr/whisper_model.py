@@ -135,38 +135,60 @@ class WhisperModel:
     def encode_prompt(self, text: str) -> tuple[int, ...]:
         return tuple(self.tokenizer.encode(" " + text.strip()))
 
+    def encode(self, audio: Any, beam: int = 1) -> Any:
+        """``audio`` (float32 at 16 kHz) through the encoder, in the window a decode with
+        ``beam`` wants (a final's is longer: :data:`MIN_WINDOW`); one encoding serves every
+        decode of the same audio."""
+        import numpy as np
+
+        shortest = MIN_WINDOW if beam > 1 else PARTIAL_WINDOW
+        window = max(len(audio) + int(TAIL * RATE), int(shortest * RATE))
+        padded = np.zeros(window, dtype=np.float32)
+        padded[: len(audio)] = audio
+        mel = self._features(padded)
+        mel = mel[:, : mel.shape[-1] - mel.shape[-1] % 2]
+        return self.handle.encode(self._storage.from_array(np.ascontiguousarray(mel[None])))
+
     def decode(
         self,
-        audio: Any,
+        encoded: Any,
         prompt: tuple[int, ...],
+        max_tokens: int,
         beam: int = 1,
         hypotheses: int = 1,
-        max_tokens: int | None = None,
         words: bool = False,
     ) -> Decoded:
-        """Whisper on ``audio`` (float32 at 16 kHz), biased by ``prompt``; at most
-        ``max_tokens`` of text (default: :func:`token_budget` of the whole audio); ``words``
-        asks for per-word probabilities."""
-        budget = token_budget(len(audio) / RATE) if max_tokens is None else max_tokens
-        encoded = self._encode(audio, MIN_WINDOW if beam > 1 else PARTIAL_WINDOW)
+        """Whisper's text for ``encoded`` audio (:meth:`encode`), biased by ``prompt``; at
+        most ``max_tokens`` of it (:func:`token_budget`); ``words`` asks for per-word
+        probabilities."""
         tok = self.tokenizer
         start = [tok.sot_prev, *prompt] if prompt else []
         start += [*tok.sot_sequence, tok.no_timestamps]
+        greedy_words = words and beam == 1
         result = self.handle.generate(
             encoded, [start], beam_size=beam, num_hypotheses=min(beam, hypotheses),
             return_scores=True, return_no_speech_prob=True, no_repeat_ngram_size=3,
-            max_length=len(start) + budget,
+            max_length=len(start) + max_tokens, return_logits_vocab=greedy_words,
         )[0]
         best = [[t for t in ids if t < tok.eot] for ids in result.sequences_ids]
         texts = tuple(tok.decode(ids) for ids in best)
-        scored = self._word_probs(encoded, start, best[0]) if words and best and best[0] else ()
+        scored: tuple[tuple[str, float], ...] = ()
+        if words and best and best[0]:
+            probs = _chosen(result.logits[0], best[0]) if greedy_words else self._aligned(
+                encoded, start, best[0])
+            scored = self._word_probs(best[0], probs)
         return Decoded(texts, tuple(result.scores), float(result.no_speech_prob), scored)
 
-    def _word_probs(
-        self, encoded: Any, start: list[int], tokens: list[int]
-    ) -> tuple[tuple[str, float], ...]:
+    def _aligned(self, encoded: Any, start: list[int], tokens: list[int]) -> list[float]:
+        """Each token's probability, from one more pass of the decoder (beam search does not
+        return them)."""
         frames = encoded.shape[1] * 2
-        probs = self.handle.align(encoded, start, [tokens], frames)[0].text_token_probs
+        return list(self.handle.align(encoded, start, [tokens], frames)[0].text_token_probs)
+
+    def _word_probs(
+        self, tokens: list[int], probs: list[float]
+    ) -> tuple[tuple[str, float], ...]:
+        """The words of ``tokens``, each with its least sure token's probability."""
         words: list[tuple[str, float]] = []
         for token, prob in zip(tokens, probs, strict=False):
             piece = self.tokenizer.decode([token])
@@ -176,15 +198,18 @@ class WhisperModel:
                 words[-1] = (words[-1][0] + piece, min(words[-1][1], prob))
         return tuple((w, p) for raw, p in words if (w := " ".join(plain_words(raw))))
 
-    def _encode(self, audio: Any, shortest: float) -> Any:
-        import numpy as np
 
-        window = max(len(audio) + int(TAIL * RATE), int(shortest * RATE))
-        padded = np.zeros(window, dtype=np.float32)
-        padded[: len(audio)] = audio
-        mel = self._features(padded)
-        mel = mel[:, : mel.shape[-1] - mel.shape[-1] % 2]
-        return self.handle.encode(self._storage.from_array(np.ascontiguousarray(mel[None])))
+def _chosen(logits: list[Any], tokens: list[int]) -> list[float]:
+    """The probability greedy search gave each token it chose (the softmax of its step's
+    logits: no second pass of the decoder)."""
+    import numpy as np
+
+    probs = []
+    for step, token in zip(logits, tokens, strict=False):
+        row = np.asarray(step, dtype=np.float64)
+        row = np.exp(row - row.max())
+        probs.append(float(row[token] / row.sum()))
+    return probs
 
 
 def token_budget(seconds: float) -> int:
