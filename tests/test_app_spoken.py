@@ -55,7 +55,7 @@ def test_echo_never_swallows_a_halt(text: str, intent: str, passed: bool) -> Non
 
         def heard(
             self, t: float, said: str, match: object = None, partial: bool = False, doubt: str = "",
-            guess: str = "",
+            guess: str = "", lag: float = 0.0,
         ) -> None:
             heard.append(said)
 
@@ -260,7 +260,7 @@ def test_understand_reports_the_early_halt_the_session_acts_on(
 ) -> None:
     """The halt came from a partial; the final saying the same is dropped: still a stop."""
     wav = recording(tmp_path / "quiet.wav", [2.0])
-    rec = ScriptedRecognizer(partials={3: "stop"}, finals={12: final("stop")})
+    rec = ScriptedRecognizer(partials={3: "stop"}, finals={30: final("stop")})  # 40 ms chunks
     record = _understood(monkeypatch, rec, wav)
     assert record["intent"] == "stop" and record["early"] is True
     assert record["partial"] == "stop" and "doubt" not in record

@@ -11,6 +11,7 @@ from fakesd import FakePortAudioError, FakeSoundDevice
 from test_audio_devices import finishes
 
 from voicecoach.audio.duplex import Duplex, open_duplex
+from voicecoach.audio.wav import CHUNK_SAMPLES
 from voicecoach.errors import AudioError
 
 
@@ -39,10 +40,11 @@ def test_each_microphone_block_comes_with_exactly_what_was_played() -> None:
     clip = noise_clip(0.5)
     try:
         duplex.player.play(clip, 16000, "a line")
-        pairs = take(duplex, 10)
+        pairs = take(duplex, 16000 // CHUNK_SAMPLES)  # one second: the clip and silence after
     finally:
         duplex.close()
-    assert {len(m) for m, _ in pairs} == {3200} and {len(r) for _, r in pairs} == {3200}
+    block = 2 * CHUNK_SAMPLES
+    assert {len(m) for m, _ in pairs} == {block} and {len(r) for _, r in pairs} == {block}
     played = b"".join(r for _, r in pairs)
     start = played.find(clip[:640])  # the stream ran a few silent blocks before the clip
     assert start % 640 == 0 and not any(played[:start])

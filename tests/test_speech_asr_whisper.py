@@ -239,7 +239,7 @@ def test_listen_takes_the_engines_partial_stability(
 ) -> None:
     pcm = padded(read_pcm16k(speak("stop", tmp_path / "s.wav")))
     early = [e for e in listen(chunks_of(pcm), recognizer, matcher) if not e.final]
-    late = [e for e in listen(chunks_of(pcm), recognizer, matcher, stable=50) if not e.final]
+    late = [e for e in listen(chunks_of(pcm), recognizer, matcher, hold=5.0) if not e.final]
     assert [e.intent for e in early] == ["stop"] and late == []
 
 

@@ -24,6 +24,7 @@ from voicecoach.app.ear import Ear
 from voicecoach.app.session import Session
 from voicecoach.app.spoken import echo_guard, stream_session
 from voicecoach.audio.room import RATE, Room, as_samples
+from voicecoach.audio.wav import CHUNK_SAMPLES
 from voicecoach.coach.machine import Coach
 from voicecoach.errors import AudioError
 from voicecoach.nlu.matcher import Matcher
@@ -31,8 +32,8 @@ from voicecoach.speech.tts import LineAudio
 
 log = logging.getLogger(__name__)
 
-BLOCK = 1600
-"""Microphone block: 0.1 s, as the real microphone's."""
+BLOCK = CHUNK_SAMPLES
+"""Microphone block, as the real microphone's."""
 STOPS = ("halt", "hush")
 """Events that cut the coach's voice at once."""
 

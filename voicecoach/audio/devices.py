@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from voicecoach.audio.wav import CHUNK_SAMPLES
 from voicecoach.errors import AudioError
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ def check_microphone(device: Device = None, rate: int = 16000, *, sd: Any = None
 def microphone_chunks(
     device: Device = None,
     rate: int = 16000,
-    block_seconds: float = 0.1,
+    block_seconds: float = CHUNK_SAMPLES / 16000,
     stop: threading.Event | None = None,
     *,
     sd: Any = None,

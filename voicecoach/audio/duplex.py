@@ -36,6 +36,7 @@ from voicecoach.audio.devices import (
     load_sounddevice,
     wait_idle,
 )
+from voicecoach.audio.wav import CHUNK_SAMPLES
 from voicecoach.errors import AudioError
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,8 @@ log = logging.getLogger(__name__)
 RATE = 16000
 STREAM_BLOCK = 320
 """Frames per callback (20 ms): a stop cuts the voice within one of these."""
-PAIR_BLOCKS = 5
-"""Callbacks per microphone block handed on (0.1 s, as the two-stream microphone's)."""
+PAIR_BLOCKS = CHUNK_SAMPLES // STREAM_BLOCK
+"""Callbacks per microphone block handed on (as the two-stream microphone's)."""
 _ENDED = object()
 
 

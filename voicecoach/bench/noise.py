@@ -17,11 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from voicecoach.audio.wav import CHUNK_SAMPLES
 from voicecoach.bench.guard import guarded
 from voicecoach.bench.noises import NAMES, make
 from voicecoach.bench.voices import SHARED
 
-CHUNK = 3200
+CHUNK = 2 * CHUNK_SAMPLES
+"""Bytes per chunk: the microphone's block."""
 
 
 def run_noise(name: str, minutes: float, recognizer: Any, matcher: Any, frontend: Any,

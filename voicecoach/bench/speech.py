@@ -35,6 +35,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from voicecoach.audio.wav import CHUNK_SAMPLES
 from voicecoach.bench.guard import guarded
 from voicecoach.bench.intents import DEFAULT_TABLE, Row, read_table
 from voicecoach.bench.voices import (
@@ -152,7 +153,8 @@ class Outcome:
 def run_clip(recognizer: Any, matcher: Any, pcm: bytes, frontend: Any = None) -> Outcome:
     from voicecoach.speech.listen import listen
 
-    chunks = [pcm[i : i + 3200] for i in range(0, len(pcm), 3200)]
+    size = 2 * CHUNK_SAMPLES
+    chunks = [pcm[i : i + size] for i in range(0, len(pcm), size)]
     begin = time.process_time()
     events = list(listen(chunks, recognizer, matcher, frontend=frontend,
                          clock=time.perf_counter))

@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from voicecoach.audio.wav import CHUNK_SAMPLES
 from voicecoach.bench.sessionplan import Command, Expect, Plan
 from voicecoach.nlu.rules import HALTING, NONE
 
@@ -43,8 +44,8 @@ if TYPE_CHECKING:
     from voicecoach.coach.machine import Coach
 
 RATE = 16000
-CHUNK = 1600
-"""Samples per chunk: 0.1 s, the microphone's and ``--audio-in``'s block."""
+CHUNK = CHUNK_SAMPLES
+"""Samples per chunk: the microphone's and ``--audio-in``'s block."""
 GAP = 0.6
 """Seconds a user waits after the coach's question before answering."""
 DURING = 1.0

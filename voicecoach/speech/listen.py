@@ -7,11 +7,11 @@ It touches no device and no clock, so a WAV file replays a session exactly.
 
 Halting words (stop / pain / dizzy) act from *partial* results: as soon as the recognizer's
 running guess for a short utterance (at most ``trust.early_words`` words) matches a halting
-intent on ``stable`` consecutive chunks (the engine's ``stable_partials``: pocketsphinx's
-partials flicker, Whisper's come from a whole decode that is only given when sure), an early
-event goes out, without waiting for the
-endpoint (partials of long sentences flicker onto "hurt" or "woozy" in noise: measured). The
-final result of that utterance is then dropped if it says the same thing (never acted on twice).
+intent and has held it for ``hold`` seconds of audio (the engine's ``partial_hold``:
+pocketsphinx's partials flicker, Whisper's come from a whole decode that is only given when
+sure), an early event goes out, without waiting for the endpoint (partials of long sentences
+flicker onto "hurt" or "woozy" in noise: measured). The final result of that utterance is then
+dropped if it says the same thing (never acted on twice).
 When the engine gives an n-best list (:attr:`Transcript.alternatives`), the intent is taken
 from the best-scoring hypothesis (:func:`voicecoach.nlu.matcher.ranked_match`: each rank down
 costs a little match confidence), so "pick up the base" can still be faster when the second
@@ -46,8 +46,9 @@ log = logging.getLogger(__name__)
 FUZZY_MATCH = 0.8
 """Below this intent-match confidence a match is loose (``trust.loose``), at or above it
 close (``trust.fuzzy``)."""
-STABLE_PARTIALS = 5
-"""Consecutive chunks a halting partial must hold before it acts."""
+PARTIAL_HOLD = 0.4
+"""Seconds of audio a halting partial must hold before it acts (an engine's ``partial_hold``
+may say otherwise)."""
 EARLY_MATCH = 0.99
 """A partial acts early only if it is a halting phrase this exactly (measured: in kitchen noise,
 partials such as "i have a" fuzzy-match "i have a pain" at 0.84 and halted ordinary speech)."""
@@ -98,13 +99,13 @@ def listen(
     matcher: Matcher | None = None,
     *,
     trust: Trust | None = None,
-    stable: int | None = None,
+    hold: float | None = None,
     frontend: Chain | None = None,
     clock: Callable[[], float] | None = None,
 ) -> Iterator[Heard]:
     """Feed ``chunks`` to ``recognizer``; yield what was heard, in audio time.
 
-    ``stable`` defaults to the engine's ``stable_partials`` (``STABLE_PARTIALS`` if it has
+    ``hold`` defaults to the engine's ``partial_hold`` (``PARTIAL_HOLD`` if it has
     none), ``trust`` to the engine's ``trust`` (:class:`Trust`'s defaults if it has none).
     ``frontend`` (noise suppression, gain: :mod:`voicecoach.audio.frontend`) processes each
     chunk first; it starts afresh with the stream and adapts for as long as the stream lasts.
@@ -112,10 +113,10 @@ def listen(
     """
     from voicecoach.nlu.matcher import HALTING, IntentMatcher
 
-    if stable is None:
-        stable = getattr(recognizer, "stable_partials", STABLE_PARTIALS)
+    if hold is None:
+        hold = getattr(recognizer, "partial_hold", PARTIAL_HOLD)
     trust = trust or getattr(recognizer, "trust", Trust())
-    stream = _Stream(matcher or IntentMatcher.load(), frozenset(HALTING), trust, stable)
+    stream = _Stream(matcher or IntentMatcher.load(), frozenset(HALTING), trust, hold)
     if frontend is not None:
         frontend.reset()
     consumed = 0
@@ -159,12 +160,12 @@ class _Stream:
     """Per-stream state of :func:`listen`: the early halting hit of the current utterance."""
 
     def __init__(
-        self, matcher: Matcher, halting: frozenset[str], trust: Trust, stable: int
+        self, matcher: Matcher, halting: frozenset[str], trust: Trust, hold: float
     ) -> None:
         self.matcher = matcher
         self.halting = halting
         self.trust = trust
-        self.stable = max(1, stable)
+        self.hold = hold
         self.fired: str | None = None
         """The halting intent already sent for the current utterance."""
         self.streak: tuple[str, int] = ("", 0)
@@ -183,7 +184,7 @@ class _Stream:
         self.streak = (match.intent, count)
         if count == 1:
             self.since = t
-        if count < self.stable:
+        if t - self.since < self.hold - 1e-6:
             return None
         self.fired = match.intent
         return Heard(t, text, 0.0, match.intent, match.confidence, False, self.since)

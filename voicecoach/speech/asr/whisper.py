@@ -163,7 +163,7 @@ class WhisperRecognizer:
     """Whisper behind a voice-activity detector, with partials while the user speaks."""
 
     name = "whisper"
-    stable_partials = 1
+    partial_hold = 0.0
     """A partial acts on its first sure decode (each is ``PARTIAL_EVERY`` of speech apart)."""
     trust = Trust(exact=0.3, fuzzy=0.3, loose=0.45, halt_word=0.35, early_words=10,
                   fuzzy_halts=True)
