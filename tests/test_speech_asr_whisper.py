@@ -324,3 +324,35 @@ def test_an_unsure_final_the_prompt_alone_made_is_only_a_doubt(
     fake = WhisperRecognizer(model=PromptedModel(unprompted, logprob=-0.9))  # type: ignore[arg-type]
     finals = [(e.intent, e.doubt) for e in listen(chunks_of(pcm), fake, matcher) if e.final]
     assert finals == [heard]
+
+
+class CountingModel:
+    """The real model, counting its beam searches (finals)."""
+
+    def __init__(self, model: whisper_model.WhisperModel) -> None:
+        self.model, self.beams = model, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.model, name)
+
+    def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
+               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
+        self.beams += beam > 1
+        return self.model.decode(encoded, prompt, max_tokens, beam, hypotheses, words)
+
+
+def test_the_final_is_decoded_ahead_at_the_pause(tmp_path: Path) -> None:
+    """The final of an utterance that ends without more speech is the one decoded at its pause
+    (nothing is left to decode when it ends); speech after a pause makes it stale."""
+    model = CountingModel(whisper_model.load())
+    fake = WhisperRecognizer(model=model)  # type: ignore[arg-type]
+    stop = read_pcm16k(speak("stop", tmp_path / "s.wav"))
+    done = [r for c in chunks_of(padded(stop)) if (r := fake.accept(c)) is not None]
+    assert [r.text for r in done] == ["stop"] and model.beams == 1
+    music = read_pcm16k(speak("the music", tmp_path / "m.wav"))
+    model.beams = 0
+    x = np.abs(np.frombuffer(stop, dtype="<i2"))
+    said = stop[: 2 * (int(np.nonzero(x > 0.05 * x.max())[0][-1]) + 1)]  # without its silence
+    pcm = padded(said, after=0.3) + music + bytes(32000)  # a pause, not an end
+    done = [r for c in chunks_of(pcm) if (r := fake.accept(c)) is not None]
+    assert len(done) == 1 and "music" in done[0].text and model.beams == 2

@@ -65,6 +65,11 @@ PARTIAL_WORDS = 3
 PAUSE_FRAMES = 5
 """Frames (160 ms) below Silero's start threshold that settle a partial (a pause after a word:
 shorter gaps come between words, "stop | sign ahead"); reaching it decodes at once."""
+AHEAD_FRAMES = 8
+"""Frames of pause (256 ms) after which the final is decoded ahead (:meth:`_decode_ahead`): it
+hears most of the silence the final would (0.35 s). Tuning phrases in kitchen noise at 10 dB,
+192 clips: right / wrong intent acted on 108 / 14 with the final decoded at the end, 109 / 12
+ahead at 8 frames, 108 / 16 at 5."""
 AGREE = 3
 PARTIAL_TOKENS = 11
 """Token budget of a partial (three or four short words and their punctuation)."""
@@ -121,6 +126,9 @@ class _Utterance:
     """This continues speech that never paused (a television): no partials at all."""
     confirmed: str = ""
     """The last settled partial that Whisper also heard without the prompt."""
+    ahead: Transcript | None = None
+    """The final, decoded ahead at a pause and kept while no speech follows
+    (:meth:`WhisperRecognizer._decode_ahead`)."""
 
     size: int = 0
     """Bytes of audio so far (kept as it grows: ``seconds`` is read every frame)."""
@@ -188,6 +196,7 @@ class WhisperRecognizer:
     # -- the Recognizer protocol
 
     def accept(self, chunk: bytes) -> Transcript | None:
+        self._decode_ahead()
         done = None
         for frame in self._ep.feed(chunk):
             done = self._frame(frame) or done
@@ -226,6 +235,8 @@ class WhisperRecognizer:
         self._utt.add(frame.audio)
         self._utt.probs.append(frame.prob)
         self._utt.quiet = self._utt.quiet + 1 if frame.prob < START_PROB else 0
+        if not self._utt.quiet:
+            self._utt.ahead = None  # speech again: the final decoded ahead is stale
         if self._utt.seconds >= MAX_UTTERANCE:
             return self._cut(frame.t + FRAME_SAMPLES / RATE)
         self._maybe_partial(self._utt)
@@ -290,7 +301,26 @@ class WhisperRecognizer:
         before it were the silence that closed the utterance."""
         utt, self._utt, self._partial = self._utt, None, ""
         assert utt is not None
-        speech, stop = max(0.3, utt.seconds - trailing), round(end - trailing, 3)
+        stop = round(end - trailing, 3)
+        if utt.ahead is not None and not cut:
+            return replace(utt.ahead, end=stop)
+        return self._final(utt, stop, max(0.3, utt.seconds - trailing), cut)
+
+    def _decode_ahead(self) -> None:
+        """At a pause, the final transcript is made a block after the partial (not in the
+        block whose partial may halt): if the utterance ends without more speech, the final is
+        ready ~100 ms after it ends instead of ~250 ms (the beam search's time on 2 cores,
+        begun at ``AHEAD_FRAMES`` of pause instead of 0.35 s)."""
+        utt = self._utt
+        if (utt is None or utt.ahead is not None or utt.no_partials
+                or utt.quiet < AHEAD_FRAMES or utt.seconds > PAUSE_PARTIALS_UP_TO):
+            return
+        quiet = utt.quiet * FRAME_SAMPLES / RATE
+        stop = round(utt.start + utt.seconds - quiet, 3)
+        utt.ahead = self._final(utt, stop, max(0.3, utt.seconds - quiet), False)
+
+    def _final(self, utt: _Utterance, stop: float, speech: float, cut: bool) -> Transcript:
+        """The transcript of ``utt``, whose ``speech`` seconds end at stream time ``stop``."""
         if utt.voiced < MIN_VOICED:
             log.debug("%.2f-%.2f: not speech enough (Silero %.2f)", utt.start, stop, utt.voiced)
             return Transcript("", 0.0, utt.start, stop)
