@@ -61,10 +61,13 @@ def test_bad_numbers_are_usage_errors(option: str) -> None:
 
 
 def test_the_ears_lag_is_added_to_what_it_acted_on() -> None:
-    """Stop latency counts the time recognition took here (the room runs in audio time)."""
-    from voicecoach.bench.room import _lag
+    """Latencies count the time recognition took here (the room runs in audio time): what
+    the coach did at 2.0 s was known at 2.18 s; at 3.5 s, the last thing heard was known at
+    3.0 s; nothing heard since 4.0 s: the time itself."""
+    from voicecoach.bench.room import _known
 
     records = [{"t": 2.0, "event": "heard", "text": "stop", "lag": 0.18},
                {"t": 2.0, "event": "halt", "reason": "stop"},
                {"t": 3.0, "event": "heard", "text": "how many reps"}]
-    assert (_lag(records, 2.0), _lag(records, 3.0), _lag(records, 4.0)) == (0.18, 0.0, 0.0)
+    assert _known(records, 1.5, 2.0) == 2.18 and _known(records, 2.5, 3.5) == 3.0
+    assert _known(records, 4.0, 4.5) == 4.5

@@ -261,7 +261,7 @@ def _measure_command(run: RoomRun, said: Said, halts: list[dict], out: dict) -> 
         halted = any(h["event"] == "halt" for h in window)
         out["halting"].append((voice, bool(window), said.over_coach, halted))
         if window:
-            acted = window[0]["t"] + _lag(run.records, window[0]["t"])
+            acted = max(window[0]["t"], _known(run.records, said.start, window[0]["t"]))
             out["latency"].append((voice, round(1000 * (acted - said.end))))
     elif intent in QUESTIONS:
         start = _answer_start(run, said)
@@ -270,20 +270,22 @@ def _measure_command(run: RoomRun, said: Said, halts: list[dict], out: dict) -> 
             out["answer"].append((voice, round(1000 * (start - said.end))))
 
 
-def _lag(records: list[dict], t: float) -> float:
-    """How far behind the audio the ear was with what the coach acted on at ``t`` (the time
-    the front-end and recognizer took here: :attr:`voicecoach.speech.listen.Heard.lag`)."""
-    return max((r.get("lag", 0.0) for r in records if r["event"] == "heard" and r["t"] == t),
-               default=0.0)
+def _known(records: list[dict], since: float, t: float) -> float:
+    """When a real machine would have known the last utterance heard from ``since`` to ``t``:
+    its audio time plus the time the front-end and recognizer took here
+    (:attr:`voicecoach.speech.listen.Heard.lag`; the room itself runs in audio time)."""
+    heard = [r for r in records if r["event"] == "heard" and since <= r["t"] <= t]
+    return heard[-1]["t"] + heard[-1].get("lag", 0.0) if heard else t
 
 
 def _answer_start(run: RoomRun, said: Said) -> float | None:
-    """When the answer began to sound, the ear's lag included (the room's coach answers at
-    the audio time it was heard)."""
+    """When the answer began to sound: as played, or later if the ear's lag would have made
+    it later (an answer waiting for the line being said does not wait for the ear too)."""
     prefix = ANSWER_KEYS[said.line.intent]
     for clip in run.speaker.log:
         if clip.key.startswith(prefix) and clip.due >= said.start and not clip.dropped:
-            start = clip.start + _lag(run.records, clip.due)
+            late = clip.start - clip.due  # the speaker's own delay
+            start = max(clip.start, _known(run.records, said.start, clip.due) + late)
             return start if start <= said.end + 10 else None
     return None
 
