@@ -29,7 +29,7 @@ class WordMatcher:
     """Intent = the first word that names one; confidence 1.0 unless the text says 'fuzzy'."""
 
     NAMES = {"stop": "stop", "dizzy": "dizzy", "lightheaded": "dizzy", "yes": "yes", "no": "no",
-             "go": "resume"}
+             "go": "resume", "bye": "quit"}
 
     def match(self, text: str) -> IntentMatch:
         score = 0.82 if "fuzzy" in text else 1.0
@@ -182,6 +182,7 @@ def test_an_unsure_halting_word_is_kept_as_a_doubt(
         ("it's been", "yes", 0.6, ("none", "", "yes")),  # ... but only when surely heard
         ("top it", "stop it", 0.9, ("none", "stop", "")),  # a halt only there is a doubt
         ("yes", "no", 0.6, ("yes", "", "")),  # the best hypothesis wins a tie
+        ("thank you", "bye", 0.9, ("none", "", "quit")),  # an end only there is a guess
     ],
 )
 def test_a_runner_up_hypothesis_needs_a_sure_recognition(

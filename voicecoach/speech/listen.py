@@ -58,6 +58,10 @@ intent by itself (measured: kitchen noise over real "yes"/"no" recordings gave s
 "ow", "ow thank", "ow up": pain on the strength of "ow"). Its final still can halt, if the
 halting word is sure."""
 NONE = "none"
+ENDING = frozenset({"quit"})
+"""Intents that end the session: like halting ones, never taken from a runner-up hypothesis
+alone (in the simulated kitchen, Whisper's "thank you" for the noise's voices had a runner-up
+that meant quit, and the session ended)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +235,7 @@ class _Stream:
         if intent in self.halting and (rank > 0 or (
                 matched < EARLY_MATCH and not self.trust.fuzzy_halts)):
             return False
-        if rank > 0 and result.confidence < self.trust.loose:
+        if rank > 0 and (result.confidence < self.trust.loose or intent in ENDING):
             return False
         return self._trusted(result, intent, matched)
 
