@@ -172,8 +172,8 @@ class _Stream:
         self.hold = hold
         self.fired: str | None = None
         """The halting intent already sent for the current utterance."""
-        self.streak: tuple[str, int] = ("", 0)
-        self.since = 0.0
+        self.streak: tuple[str, float] = ("", 0.0)
+        """The halting intent the partials have held, and since when (audio seconds)."""
         self.last: tuple[str, IntentMatch | None] = ("", None)
         """The last partial matched, and its match (a partial often stays the same)."""
 
@@ -182,16 +182,15 @@ class _Stream:
             return None
         match = self._match_partial(text)
         if match is None or not self._may_act_early(text, match):
-            self.streak = ("", 0)
+            self.streak = ("", 0.0)
             return None
-        count = self.streak[1] + 1 if self.streak[0] == match.intent else 1
-        self.streak = (match.intent, count)
-        if count == 1:
-            self.since = t
-        if t - self.since < self.hold - 1e-6:
+        if self.streak[0] != match.intent:
+            self.streak = (match.intent, t)
+        since = self.streak[1]
+        if t - since < self.hold - 1e-6:
             return None
         self.fired = match.intent
-        return Heard(t, text, 0.0, match.intent, match.confidence, False, self.since)
+        return Heard(t, text, 0.0, match.intent, match.confidence, False, since)
 
     def _may_act_early(self, text: str, match: IntentMatch) -> bool:
         return (
@@ -210,7 +209,7 @@ class _Stream:
         return self.last[1]
 
     def final(self, result: Transcript, t: float) -> Heard | None:
-        fired, self.fired, self.streak = self.fired, None, ("", 0)
+        fired, self.fired, self.streak = self.fired, None, ("", 0.0)
         if not result.text.strip():
             return None
         match, rank = ranked_match(self.matcher, (result.text, *result.alternatives))
