@@ -154,12 +154,15 @@ class _Utterance:
 
         return np.frombuffer(b"".join(self.audio), dtype="<i2").astype(np.float32) / 32768.0
 
-    def encoded(self, model: WhisperModel, beam: int) -> Any:
+    def encoded(self, model: WhisperModel, beam: int | None = None) -> Any:
         """The audio so far through Whisper's encoder, once per size and window (a final's
-        prompted decode and its check without the prompt share one encoding)."""
-        key = (self.size, beam > 1)
-        if self.encoding[0] != key:
-            self.encoding = (key, model.encode(self.samples(), beam))
+        prompted decode and its check without the prompt share one encoding); ``beam`` None
+        takes whichever window this size has (a partial's if none)."""
+        (size, wide), encoded = self.encoding
+        if size == self.size and (beam is None or wide == (beam > 1)):
+            return encoded
+        beam = beam or 1
+        self.encoding = ((self.size, beam > 1), model.encode(self.samples(), beam))
         return self.encoding[1]
 
     @property
@@ -275,9 +278,7 @@ class WhisperRecognizer:
         """Whether a greedy decode without the prompt has at least half the words of ``text``
         (kitchen noise at the start of a session came out as the prompt's "I feel dizzy",
         surely, and halted it; without the prompt, "see if it's either")."""
-        encoded = utt.encoding[1] if utt.encoding[0][0] == utt.size else utt.encoded(
-            self._model, 1)
-        plain = self._model.decode(encoded, (), token_budget(utt.seconds)).texts
+        plain = self._model.decode(utt.encoded(self._model), (), token_budget(utt.seconds)).texts
         heard = set(plain_words(plain[0])) if plain else set()
         if 2 * sum(word in heard for word in text.split()) >= len(text.split()):
             return True
