@@ -13,6 +13,7 @@ from voicecoach.audio.wav import (
     CHUNK_SAMPLES,
     RATE,
     Resampler,
+    blocks,
     iter_chunks,
     read_info,
     read_pcm,
@@ -137,6 +138,12 @@ def test_chunks_are_blocks_and_the_last_is_shorter(tmp_path: Path) -> None:
     sizes = [len(c) for c in iter_chunks(path)]
     whole, rest = divmod(int(RATE * 0.55), CHUNK_SAMPLES)
     assert rest and sizes == [2 * CHUNK_SAMPLES] * whole + [2 * rest]
+
+
+def test_audio_in_memory_comes_in_the_same_blocks(tmp_path: Path) -> None:
+    pcm = np.arange(int(RATE * 0.55), dtype="<i2").tobytes()
+    path = write_wav(tmp_path / "a.wav", pcm)
+    assert blocks(pcm) == list(iter_chunks(path)) and b"".join(blocks(pcm)) == pcm
 
 
 def test_write_wav_round_trip(tmp_path: Path) -> None:

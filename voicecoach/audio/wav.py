@@ -125,6 +125,12 @@ def _info_from(
     return WavInfo(path, rate, channels, width, tag == _FLOAT, frames, offset)
 
 
+def blocks(pcm: bytes) -> list[bytes]:
+    """16 kHz mono int16 audio held in memory, in the microphone's blocks (the last shorter)."""
+    size = 2 * CHUNK_SAMPLES
+    return [pcm[i : i + size] for i in range(0, len(pcm), size)]
+
+
 def iter_chunks(path: str | Path, chunk_samples: int = CHUNK_SAMPLES) -> Iterator[bytes]:
     """Yield the recording as 16 kHz mono int16 chunks of ``chunk_samples`` (the last shorter).
 

@@ -17,13 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from voicecoach.audio.wav import CHUNK_SAMPLES
+from voicecoach.audio.wav import blocks
 from voicecoach.bench.guard import guarded
 from voicecoach.bench.noises import NAMES, make
 from voicecoach.bench.voices import SHARED
-
-CHUNK = 2 * CHUNK_SAMPLES
-"""Bytes per chunk: the microphone's block."""
 
 
 def run_noise(name: str, minutes: float, recognizer: Any, matcher: Any, frontend: Any,
@@ -36,8 +33,7 @@ def run_noise(name: str, minutes: float, recognizer: Any, matcher: Any, frontend
     pcm = np.clip(np.rint(make(name, minutes * 60, cache, shared)), -32768, 32767)
     data = pcm.astype("<i2").tobytes()
     begin = time.process_time()
-    heard = list(listen((data[i : i + CHUNK] for i in range(0, len(data), CHUNK)), recognizer,
-                        matcher, frontend=frontend))
+    heard = list(listen(blocks(data), recognizer, matcher, frontend=frontend))
     cpu = time.process_time() - begin
     acted = [h for h in heard if h.intent != "none"]
     return {

@@ -35,7 +35,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from voicecoach.audio.wav import CHUNK_SAMPLES
+from voicecoach.audio.wav import blocks
 from voicecoach.bench.guard import guarded
 from voicecoach.bench.intents import DEFAULT_TABLE, Row, read_table
 from voicecoach.bench.voices import (
@@ -153,10 +153,8 @@ class Outcome:
 def run_clip(recognizer: Any, matcher: Any, pcm: bytes, frontend: Any = None) -> Outcome:
     from voicecoach.speech.listen import listen
 
-    size = 2 * CHUNK_SAMPLES
-    chunks = [pcm[i : i + size] for i in range(0, len(pcm), size)]
     begin = time.process_time()
-    events = list(listen(chunks, recognizer, matcher, frontend=frontend,
+    events = list(listen(blocks(pcm), recognizer, matcher, frontend=frontend,
                          clock=time.perf_counter))
     cpu = time.process_time() - begin
     halts = [h.t + h.lag for h in events if h.halting]
