@@ -99,6 +99,9 @@ DEV_TABLE: list[tuple[str, str]] = [
     ("i hurt my shoulder last year, is this ok", "pain"),
     ("how many reps, my back hurts", "pain"),
     ("it hurst", "pain"),
+    # stop
+    ("no more", "stop"),
+    ("no more twists please", "stop"),
     # dizzy
     ("i feel dizzy", "dizzy"),
     ("I'm dizzy.", "dizzy"),
@@ -117,6 +120,14 @@ DEV_TABLE: list[tuple[str, str]] = [
     ("i'm feeling a little woozy", "dizzy"),
     ("i feel like i'm gonna fall", "dizzy"),
     ("i'm dizy", "dizzy"),
+    # feeling unwell halts like dizziness (the coach's answer: stop, sit down, breathe)
+    ("i don't feel well", "dizzy"),
+    ("i'm not feeling too good", "dizzy"),
+    ("i feel unwell", "dizzy"),
+    ("i can't breathe", "dizzy"),
+    ("i'm short of breath", "dizzy"),
+    ("i need to sit down", "dizzy"),
+    ("i feel weak", "dizzy"),
     # pause
     ("hold on", "pause"),
     ("pause", "pause"),
@@ -316,6 +327,7 @@ DEV_TABLE: list[tuple[str, str]] = [
     # none: out of domain
     ("thank you", "none"),  # not "no thank you": a yes or no is never left out
     ("thanks", "none"),
+    ("do i need to sit down", "none"),  # a question, not feeling unwell
     ("yes thank you", "yes"),
     ("what's the weather like tomorrow", "none"),
     ("turn on the living room lights", "none"),
