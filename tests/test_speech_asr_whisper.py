@@ -356,3 +356,30 @@ def test_the_final_is_decoded_ahead_at_the_pause(tmp_path: Path) -> None:
     pcm = padded(said, after=0.3) + music + bytes(32000)  # a pause, not an end
     done = [r for c in chunks_of(pcm) if (r := fake.accept(c)) is not None]
     assert len(done) == 1 and "music" in done[0].text and model.beams == 2
+
+
+class SureModel(PromptedModel):
+    """Hears "stop", surely, prompted or not; counts its decodes."""
+
+    def __init__(self) -> None:
+        super().__init__(" Stop.")
+        self.decodes = 0
+
+    def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
+               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
+        self.decodes += 1
+        sure = (("stop", 0.9),) if words else ()
+        return whisper_model.Decoded((" Stop.",), (-0.1,), 0.0, sure)
+
+
+def test_what_silero_does_not_take_for_speech_is_not_decoded() -> None:
+    """A partial of an utterance Silero scores under MIN_VOICED so far could not be sure: kitchen
+    clatter that opened an utterance costs no decode (its final is not decoded either)."""
+    from voicecoach.speech.asr.whisper import _Utterance
+
+    model = SureModel()
+    fake = WhisperRecognizer(model=model)  # type: ignore[arg-type]
+    clatter = _Utterance(0.0, [bytes(16000)], probs=[0.6, 0.3, 0.5, 0.4, 0.55])
+    assert fake._partial_text(clatter, 0.5, False) == "" and model.decodes == 0
+    spoken = _Utterance(0.0, [bytes(16000)], probs=[0.9, 0.95, 0.8, 0.9, 0.85])
+    assert fake._partial_text(spoken, 0.5, False) == "stop" and model.decodes == 1

@@ -255,14 +255,21 @@ class WhisperRecognizer:
         if utt.no_partials or not (paused or (cadence and not utt.long)):
             return
         utt.decoded_at = seconds
-        decoded = self._partial_decode(utt, seconds, paused)
-        text = plain_text(decoded.texts[0]) if decoded.texts else ""
-        utt.long = utt.long or len(text.split()) > PARTIAL_WORDS
-        text = text if _sure(decoded, text, utt.voiced) else ""
+        text = self._partial_text(utt, seconds, paused)
         same = utt.agreeing[1] + 1 if text == utt.agreeing[0] else 1
         utt.agreeing = (text, same)
         settled = (utt.quiet >= PAUSE_FRAMES or same >= AGREE) and self._unbiased(utt, text)
         self._partial = text if settled else ""
+
+    def _partial_text(self, utt: _Utterance, seconds: float, paused: bool) -> str:
+        """The partial's text if it is sure (:func:`_sure`), else "". What Silero does not take
+        for speech so far is not decoded at all (its text could not be sure)."""
+        if utt.voiced < MIN_VOICED:
+            return ""
+        decoded = self._partial_decode(utt, seconds, paused)
+        text = plain_text(decoded.texts[0]) if decoded.texts else ""
+        utt.long = utt.long or len(text.split()) > PARTIAL_WORDS
+        return text if _sure(decoded, text, utt.voiced) else ""
 
     def _unbiased(self, utt: _Utterance, text: str) -> bool:
         """Whether a settled partial may act at once: Whisper hears at least half its words
