@@ -328,6 +328,8 @@ DEV_TABLE: list[tuple[str, str]] = [
     ("thank you", "none"),  # not "no thank you": a yes or no is never left out
     ("thanks", "none"),
     ("do i need to sit down", "none"),  # a question, not feeling unwell
+    ("i'm stopping by the shop later", "none"),  # to visit, not to stop
+    ("stop motion films are fun", "none"),
     ("yes thank you", "yes"),
     ("what's the weather like tomorrow", "none"),
     ("turn on the living room lights", "none"),
