@@ -86,6 +86,7 @@ def _load_error(tmp_path: Path, text: str) -> DataError:
     ("text", "key", "problem"),
     [
         ("intents: {start: [start]\n", None, "malformed YAML"),
+        ("intents:\n  start: [go]\n  start: [begin]\n", None, "'start' written twice"),
         ("- start\n", None, "mapping"),
         ("phrases: {}\n", "phrases", "unknown section"),
         ("intents: {stretch: [go]}\n", "intents.stretch", "unknown intent"),

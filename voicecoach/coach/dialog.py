@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voicecoach.data import data_dir
+from voicecoach.data import data_dir, load_yaml
 from voicecoach.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as err:
         raise DataError(str(path), None, f"cannot read: {err}") from err
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError as err:
         raise DataError(str(path), None, f"not valid YAML: {err}") from err
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from voicecoach.data import load_yaml
 from voicecoach.errors import DataError
 from voicecoach.nlu import soundalike, templates
 from voicecoach.nlu.rules import (
@@ -87,7 +88,7 @@ def read(path: str | Path) -> IntentData:
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(source, None, f"cannot read the file: {exc}") from exc
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise DataError(source, None, f"malformed YAML: {exc}") from exc
     if not isinstance(data, Mapping):

@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from voicecoach.data import data_dir
+from voicecoach.data import data_dir, load_yaml
 from voicecoach.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def read(path: Path, vocabulary: Collection[str] = ()) -> dict[str, str]:
     """The sound-alike table of a file; ``DataError`` names the file and key of a bad entry.
     Every word meant must be in ``vocabulary`` (when given)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise DataError(str(path), None, f"cannot read the file: {exc}") from exc
     return parse(data, str(path), vocabulary)
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO)
     lang = (argv if argv is not None else sys.argv[1:] or ["en"])[0]
     path = data_dir(lang) / FILE_NAME
-    old = yaml.safe_load(path.read_text(encoding="utf-8"))
+    old = load_yaml(path.read_text(encoding="utf-8"))
     words, safety = list(old["words"]), list(old["safety_words"])
     table = build_from_cmudict(words, safety)
     if table is None:
