@@ -1,10 +1,12 @@
-"""Where the language data lives, in a source checkout and in an installed wheel."""
+"""Where the language data lives, in a source checkout and in an installed wheel, and how its
+YAML is read."""
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -21,28 +23,23 @@ def data_dir(lang: str = "en") -> Path:
     return _PACKAGE_DIR / "_data" / "intents" / lang
 
 
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key written twice in one mapping."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} written twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def load_yaml(text: str) -> Any:
     """``text`` parsed as YAML, like ``yaml.safe_load``, but a key written twice in one mapping
     is an error (``yaml.YAMLError`` naming the key and line), not the second silently winning:
     a second ``ready:`` under ``paraphrases`` once hid the first one's phrases."""
-    import yaml
-
-    return yaml.load(text, Loader=_unique_keys_loader())  # noqa: S506 (a SafeLoader)
-
-
-@functools.cache
-def _unique_keys_loader() -> type:
-    import yaml
-
-    class UniqueKeyLoader(yaml.SafeLoader):
-        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            seen: set[Any] = set()
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=deep)
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"key {key!r} written twice", key_node.start_mark)
-                seen.add(key)
-            return super().construct_mapping(node, deep)
-
-    return UniqueKeyLoader
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)

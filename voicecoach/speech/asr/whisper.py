@@ -270,13 +270,13 @@ class WhisperRecognizer:
 
     def _partial_text(self, utt: _Utterance, seconds: float, paused: bool) -> str:
         """The partial's text if it is sure (:func:`_sure`), else "". What Silero does not take
-        for speech so far is not decoded at all (its text could not be sure)."""
+        for speech so far (``MIN_VOICED``) is not decoded at all: never sure."""
         if utt.voiced < MIN_VOICED:
             return ""
         decoded = self._partial_decode(utt, seconds, paused)
         text = plain_text(decoded.texts[0]) if decoded.texts else ""
         utt.long = utt.long or len(text.split()) > PARTIAL_WORDS
-        return text if _sure(decoded, text, utt.voiced) else ""
+        return text if _sure(decoded, text) else ""
 
     def _unbiased(self, utt: _Utterance, text: str) -> bool:
         """Whether a settled partial may act at once: Whisper hears at least half its words
@@ -378,13 +378,13 @@ def _transcript(decoded: Decoded, start: float, end: float, speech: float, cut: 
     return Transcript(texts[0], round(confidence, 3), start, end, words, tuple(texts[1:]))
 
 
-def _sure(partial: Decoded, text: str, voiced: float) -> bool:
-    """Whether a partial decode may act: speech by Silero, and Whisper sure of every word of
-    its ``text`` (what a loop added after it does not count: greedy decodes of a short window
-    loop, "I feel pain. I feel Pain. I")."""
+def _sure(partial: Decoded, text: str) -> bool:
+    """Whether a partial decode (of what Silero took for speech) may act: Whisper sure of every
+    word of its ``text`` (what a loop added after it does not count: greedy decodes of a short
+    window loop, "I feel pain. I feel Pain. I")."""
     sure = min((p for _, p in kept(partial.words, text)), default=0.0)
-    return (voiced >= MIN_VOICED and partial.no_speech < PARTIAL_NO_SPEECH
-            and partial.logprobs[0] >= PARTIAL_LOGPROB and sure >= PARTIAL_WORD)
+    return (partial.no_speech < PARTIAL_NO_SPEECH and partial.logprobs[0] >= PARTIAL_LOGPROB
+            and sure >= PARTIAL_WORD)
 
 
 def kept(words: tuple[tuple[str, float], ...], text: str) -> list[tuple[str, float]]:
