@@ -196,7 +196,7 @@ def test_a_barely_heard_stop_while_twisting_pauses_the_count() -> None:
     assert reps and all(float(r["t"]) <= 130.0 for r in reps)  # type: ignore[arg-type]
     assert not [r for r in records if r["event"] == "halt"]
     said = [r["key"] for r in records if r["event"] == "say"]
-    assert "pause.check" in said and coach.step == "paused"
+    assert "check.stop" in said and coach.step == "checking"
 
 
 def test_the_microphone_path_cancels_the_coachs_voice(

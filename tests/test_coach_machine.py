@@ -417,13 +417,19 @@ def test_nothing_is_favoured_while_counting_paused_stopped_or_after_the_end(last
 # -- a halting word heard but not surely (speech)
 
 
+def unsure(session: Session, doubt: str, at: float | None = None) -> None:
+    """A halting word heard but not surely ("ow maybe")."""
+    at = session.coach.now if at is None else at
+    session.heard(at, "ow maybe", match=IntentMatch("none", 0.0, "ow maybe"), doubt=doubt)
+
+
 @pytest.mark.parametrize("doubt", ["stop", "pain", "dizzy"])
 def test_an_unsure_halt_while_twisting_pauses_and_asks(doubt: str) -> None:
     session, records = counting_session()
     at = session.coach.now
-    session.heard(at, "ow maybe", match=IntentMatch("none", 0.0, "ow maybe"), doubt=doubt)
-    assert session.coach.step == "paused"
-    assert keys(records)[-1] == "pause.check"
+    unsure(session, doubt, at)
+    assert session.coach.step == "checking"
+    assert keys(records)[-1] == f"check.{doubt}"
     assert not of(records, "halt")
     session.tick(at + 20)
     assert not [r for r in of(records, "rep") if r["t"] > at]
@@ -432,6 +438,76 @@ def test_an_unsure_halt_while_twisting_pauses_and_asks(doubt: str) -> None:
     assert [r for r in of(records, "rep") if r["t"] > at + 20]
     intent = next(r for r in records if r["event"] == "intent" and r["t"] == round(at, 3))
     assert intent["doubt"] == doubt and intent["intent"] == "none"
+
+
+@pytest.mark.parametrize(("doubt", "step"), [("stop", "stopped"), ("pain", "halted"),
+                                             ("dizzy", "halted")])
+def test_yes_to_did_you_say_stop_halts_as_the_word_would(doubt: str, step: str) -> None:
+    """"Did you say stop?" - "yes": never taken as "yes, carry on"."""
+    session, records = counting_session()
+    unsure(session, doubt)
+    session.heard(session.coach.now + 4, "yes")
+    assert [r["reason"] for r in of(records, "halt")] == [doubt]
+    assert session.coach.step == step
+    session.tick(session.coach.now + 20)
+    assert not [r for r in of(records, "rep") if r["t"] > session.coach.now - 24]
+
+
+def test_an_unsure_no_to_the_check_asks_again_and_counts_nothing() -> None:
+    session, records = counting_session()
+    at = session.coach.now
+    unsure(session, "pain", at)
+    say(session, "no?")
+    assert keys(records)[-1] == "check.again" and session.coach.step == "checking"
+    say(session, "no")
+    assert keys(records)[-1] == "pause.resumed" and session.coach.step == "pacing"
+    assert not of(records, "halt")
+
+
+@pytest.mark.parametrize("doubt", ["stop", "pain", "dizzy"])
+def test_an_unsure_halt_while_the_coach_explains_stops_talking_and_asks(doubt: str) -> None:
+    """Not "sorry, I didn't catch that" while the explanation goes on."""
+    records: list[Record] = []
+    session = Session(make_coach(), IntentNameMatcher(), records.append)
+    session.begin(0.0)
+    for intent in FULL:
+        _settle(session)
+        say(session, intent)
+    session.tick(session.coach.now + 2)
+    assert session.coach.step == "explain"
+    unsure(session, doubt)
+    assert session.coach.step == "checking" and keys(records)[-1] == f"check.{doubt}"
+    assert of(records, "hush")
+    checked = len(keys(records))
+    session.tick(session.coach.now + 20)
+    assert set(keys(records)[checked:]) <= {"silence.reprompt"} and not of(records, "rep")
+    say(session, "resume")
+    assert keys(records)[-1] == "twist.intro"
+
+
+@pytest.mark.parametrize(("answer", "step"), [("yes", None), ("quit?", None),
+                                            ("resume", "pacing"), ("no?", "checking")])
+def test_an_unsure_quit_while_twisting_asks_before_it_ends(answer: str, step: str | None) -> None:
+    """Noise heard as "bye" must not end the session; the user's "yes" (or "quit" again) does."""
+    session, records = counting_session()
+    session.heard(session.coach.now, "bye", match=IntentMatch("none", 0.0, "bye"), guess="quit")
+    assert session.coach.step == "checking" and keys(records)[-1] == "check.quit"
+    assert not session.coach.ended
+    say(session, answer)
+    if step is None:
+        session.tick(session.coach.now + 10)
+    assert (session.coach.step if step else end_reason(records)) == (step or "quit")
+
+
+def test_an_unsure_halt_in_the_cooldown_asks_and_carries_on_with_it() -> None:
+    session, records = counting_session()
+    say(session, "skip")
+    session.tick(session.coach.now + 3)
+    assert session.coach.step == "cooldown"
+    unsure(session, "dizzy")
+    assert session.coach.step == "checking"
+    say(session, "yes")
+    assert [r["reason"] for r in of(records, "halt")] == ["dizzy"]
 
 
 @pytest.mark.parametrize("doubt", ["stop", "pain", "dizzy"])

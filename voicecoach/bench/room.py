@@ -11,7 +11,7 @@ WAVs of any rate) or, by default, from the held-out paraphrases rendered with vo
 do not use (flite and espeak-ng variants, one voice per session, in turn).
 
 Reports, overall and per voice: halting commands caught (halted, or heard unsure so that the
-coach paused the count to check in: ``halting_halted`` counts halts alone), stop latency (end
+coach paused to ask "did you say stop?": ``halting_halted`` counts halts alone), stop latency (end
 of the utterance -> ``halt`` or the check-in, plus the time the front-end and recognizer took
 on this machine, queued as in real time: :attr:`voicecoach.speech.listen.Heard.lag`; the
 simulated room itself runs in audio time), how long the voice went on after a halt,
@@ -45,8 +45,11 @@ ANSWER_KEYS = {"ask_reps": "reps.", "ask_duration": "duration.", "ask_benefits":
                "ask_precautions": "precautions", "ask_technique": "technique."}
 REPLIES = {"idle": "start back twist", "safety": "no", "safety_confirm": "yes",
            "setup": "ready", "explain": "ready", "stopped": "keep going",
-           "paused": "keep going", "halted": "i feel fine now", "halt_confirm": "yes"}
+           "paused": "keep going", "checking": "keep going",
+           "halted": "i feel fine now", "halt_confirm": "yes"}
 """What the user types when the coach waits at each step."""
+CHECK_KEYS = tuple(f"check.{intent}" for intent in sorted(HALTING))
+"""The coach's "did you say stop?" after a halting word heard unsure (caught, not halted)."""
 HALT_WINDOW = 2.5
 """Seconds after the end of a command within which its effect counts as its own."""
 TARGETS = {
@@ -237,7 +240,7 @@ class OracleRecognizer:
 def measure(run: RoomRun) -> dict[str, Any]:
     """Everything the benchmark reports about one finished run."""
     records = run.records
-    halts = [r for r in records if r["event"] == "halt" or r.get("key") == "pause.check"]
+    halts = [r for r in records if r["event"] == "halt" or r.get("key") in CHECK_KEYS]
     spoken = [s for s in run.said if not s.typed]
     out: dict[str, Any] = defaultdict(list)
     for said in spoken:

@@ -83,7 +83,7 @@ class Core(Timeline):
         self._listen()
 
     def _resumable_step(self) -> str:
-        if self.step in ("stopped", "halted", "halt_confirm", "halt_check"):
+        if self.step in ("stopped", "checking", "halted", "halt_confirm", "halt_check"):
             return self._resume_step
         return "pacing" if self.step in ("pacing", "paused") else self.step
 

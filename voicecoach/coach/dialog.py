@@ -26,7 +26,8 @@ SCRIPT_LIST_KEYS = ("setup", "twisting", "reminders", "reminders_short", "benefi
 COOLDOWN_KEYS = ("slow_down", "start_position", "arms", "breathe", "next")
 DOSE_KEYS = ("beginner_min", "beginner_max", "build_min", "build_max", "minutes")
 STEPS = ("idle", "safety", "safety_check", "safety_confirm", "cleared_check", "setup", "explain",
-         "pacing", "paused", "stopped", "halted", "halt_confirm", "halt_check", "cooldown")
+         "pacing", "paused", "checking", "stopped", "halted", "halt_confirm", "halt_check",
+         "cooldown")
 """The coach's dialogue steps: each has its own ``help.*`` and ``options.*`` lines."""
 RESPONSE_KEYS = (
     "greeting", "intro", "done", "benefits", "benefits.more", "precautions", "technique.general",
@@ -40,10 +41,11 @@ RESPONSE_KEYS = (
     "twist.halfway", "twist.halfway_short", "twist.last_short",
     "twist.last", "twist.reminder", "twist.target_reached", "twist.time_up", "twist.going",
     "tempo.faster", "tempo.slower", "tempo.fastest", "tempo.slowest", "tempo.not_now",
-    "pause.paused", "pause.check", "pause.resumed", "pause.not_now",
+    "pause.paused", "pause.resumed", "pause.not_now",
     "halt.stop", "halt.stop_idle", "halt.pain", "halt.dizzy", "halt.wait_fine", "halt.confirm",
     "halt.need_confirm", "halt.resume_ok", "halt.not_fine", "halt.stopped_cooldown",
-    "halt.check", "halt.not_sure",
+    "halt.check", "halt.not_sure", "check.stop", "check.pain", "check.dizzy", "check.quit",
+    "check.again",
     "cooldown.intro", "cooldown.slower", "cooldown.step", "cooldown.breathe_in",
     "cooldown.breathe_out", "cooldown.right", "cooldown.left",
     "reps.before", "reps.before_time", "reps.during", "reps.during_time", "reps.after",

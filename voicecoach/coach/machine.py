@@ -21,7 +21,7 @@ from voicecoach.coach.events import (
     Utterance,
 )
 from voicecoach.coach.recall import Recall
-from voicecoach.coach.steps import ANSWERS, UNSURE_STEPS
+from voicecoach.coach.steps import ANSWERS, CHECKED_STEPS, UNSURE_STEPS
 from voicecoach.coach.timeline import Line
 
 __all__ = ["Coach", "CoachConfig"]
@@ -86,7 +86,8 @@ class Coach(Recall):
     def _on_utterance(self, event: Utterance) -> None:
         # a halting word heard unsure while the count is paused (after "are you okay?", as a
         # spoken session's "ouch my back" said three times was) halts: the safe reading wins
-        intent = event.doubt if event.doubt and self.step == "paused" else event.intent
+        asking = self.step in ("paused", "checking")
+        intent = event.doubt if event.doubt and asking else event.intent
         self._present()
         if intent in ("pain", "dizzy"):
             self._halt_unwell(intent)
@@ -94,8 +95,8 @@ class Coach(Recall):
             self._halt_stop()
         elif intent == "quit":
             self._quit()
-        elif event.doubt and self.step == "pacing":
-            self._pause_counting("pause.check")  # maybe "ouch": never count on regardless
+        elif (event.doubt or event.guess == "quit") and self.step in CHECKED_STEPS:
+            self._check_doubt(event.doubt or event.guess)  # maybe "ouch": never go on regardless
         else:
             self._on_request(*self._meaning(event), event.text)
 

@@ -36,8 +36,14 @@ The halting intents are not in it: the recognizer keeps their usual share of pro
 (favouring them too doubled false halts, measured)."""
 
 UNSURE_STEPS = frozenset({"safety", "safety_check", "safety_confirm", "cleared_check",
-                          "halted", "halt_confirm", "halt_check"})
+                          "checking", "halted", "halt_confirm", "halt_check"})
 """Steps where an answer heard but not surely (:attr:`Steps._sure`) is confirmed, never taken."""
+CHECKED_STEPS = frozenset({"setup", "explain", "pacing", "cooldown"})
+"""Steps where the user moves (or gets into position) while the coach talks or counts: a
+halting word (or "quit") heard unsure there stops everything and asks
+(:meth:`Steps._check_doubt`), never "sorry, I didn't catch that" while the coach goes on, nor
+an end on a word barely heard. Elsewhere nothing is moving: at a
+yes/no question an unclear answer has its own cautious branch; after a halt the coach waits."""
 
 
 class Steps(Core):
@@ -48,6 +54,8 @@ class Steps(Core):
     """
 
     _sure = True
+    _doubt = "stop"
+    """The halting intent (or "quit") a check-in asks about (:meth:`_check_doubt`)."""
 
     # -- idle and the safety check -------------------------------------------------------
 
@@ -220,6 +228,42 @@ class Steps(Core):
         else:
             return False
         return True
+
+    # -- a halting word heard unsure -------------------------------------------------------
+
+    def _check_doubt(self, doubt: str) -> None:
+        """Stop talking and counting, and ask whether ``doubt`` was said ("did you say
+        stop?"); where the coach was is kept, as for a halt."""
+        self._resume_step = self._resumable_step()
+        self._doubt = doubt
+        self._interrupt()
+        self._next_beat = None
+        self._cooling = 0
+        self._ask("checking", f"check.{doubt}")
+
+    def _step_checking(self, intent: str) -> bool:
+        """A yes halts as the word would have; only a sure no or "carry on" goes on, an
+        unsure one is asked again (a misheard "no" must not restart the count)."""
+        if intent in ("yes", self._doubt):
+            self._confirmed_doubt()
+        elif intent in GO_ON | {"no"} and self._sure:
+            self._resume()
+        elif intent in GO_ON | {"no"}:
+            self._ask("checking", "check.again")
+        elif intent == "skip" and self._resume_step == "pacing":
+            self._wait = None
+            self._begin_cooldown()
+        else:
+            return False
+        return True
+
+    def _confirmed_doubt(self) -> None:
+        if self._doubt == "quit":
+            self._quit()
+        elif self._doubt == "stop":
+            self._halt_stop()
+        else:
+            self._halt_unwell(self._doubt)
 
     # -- after a halt ----------------------------------------------------------------------
 

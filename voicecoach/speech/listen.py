@@ -61,7 +61,11 @@ NONE = "none"
 ENDING = frozenset({"quit"})
 """Intents that end the session: like halting ones, never taken from a runner-up hypothesis
 alone (in the simulated kitchen, Whisper's "thank you" for the noise's voices had a runner-up
-that meant quit, and the session ended)."""
+that meant quit, and the session ended), and acted on only as surely as a loose match
+(``trust.loose``), exact phrase or not: an end cannot be undone. Below that the intent is kept
+as ``guess`` and the coach asks (in the simulated kitchen, Whisper heard "bye" in the noise
+twice and the session ended). Tuning phrases (8 voices): every quit said clean came with at
+least 0.49 from Whisper; in kitchen noise at 10 dB, 2 of 25 with 0.38 and 0.43 (asked)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +249,8 @@ class _Stream:
             needed = trust.exact
         else:
             needed = trust.fuzzy if matched >= FUZZY_MATCH else trust.loose
+        if intent in ENDING:
+            needed = max(needed, trust.loose)
         if result.confidence < max(needed, trust.exact):
             return False
         return intent not in self.halting or self._halt_words_sure(result, intent)
