@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("intents", "speech", "session", "room", "spoken", "noise")
+BENCHMARKS = ("intents", "speech", "session", "room", "spoken", "noise", "confusions")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -148,6 +148,8 @@ class Outcome:
     halted_at: float | None = None
     """Audio seconds at which the first halting intent was acted on, the time the front-end
     and recognizer took on this machine included (:attr:`Heard.lag`)."""
+    texts: tuple[str, ...] = ()
+    """What the recognizer wrote, utterance by utterance (finals)."""
 
 
 def run_clip(recognizer: Any, matcher: Any, pcm: bytes, frontend: Any = None) -> Outcome:
@@ -159,7 +161,8 @@ def run_clip(recognizer: Any, matcher: Any, pcm: bytes, frontend: Any = None) ->
     cpu = time.process_time() - begin
     halts = [h.t + h.lag for h in events if h.halting]
     return Outcome([h.intent for h in events if h.intent != "none"],
-                   [h.doubt for h in events if h.doubt], cpu, halts[0] if halts else None)
+                   [h.doubt for h in events if h.doubt], cpu, halts[0] if halts else None,
+                   tuple(h.text for h in events if h.final))
 
 
 def speech_end(pcm: bytes) -> float:

@@ -203,7 +203,7 @@ class IntentMatcher:
         """``norm`` with the unknown words that sound like a word that matters replaced."""
         table = self._data.soundalike
         return " ".join(
-            table.get(word, word) if not self._known(word) else word for word in norm.split()
+            table.get(word, word) if not self.knows(word) else word for word in norm.split()
         )
 
     def _match(self, norm: str, safety: bool = True) -> IntentMatch:
@@ -259,7 +259,7 @@ class IntentMatcher:
         self, core: str, words: list[str], cancelled: frozenset[str], best: float
     ) -> tuple[str, float]:
         """Step 6: the classifier's intent, if it is sure and every word is known."""
-        if self._classifier is None or not all(self._known(word) for word in words):
+        if self._classifier is None or not all(self.knows(word) for word in words):
             return NONE, best
         guess = self._classifier.guess(core, (self._open - cancelled) | {NONE})
         if (guess.intent != NONE and guess.probability >= CLASSIFIER_ACCEPT
@@ -267,7 +267,8 @@ class IntentMatcher:
             return guess.intent, 100.0 * guess.probability
         return NONE, best
 
-    def _known(self, word: str) -> bool:
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` is in the phrase data (or a keyword's stem): never respelled."""
         return self._words.knows(word) or stem(word) in self._keyword_words
 
     def _ratios(self, core: str, cancelled: frozenset[str]) -> dict[str, tuple[float, str]]:

@@ -96,7 +96,9 @@ def read(path: Path, vocabulary: Collection[str] = ()) -> dict[str, str]:
 
 
 def parse(data: Any, source: str, vocabulary: Collection[str] = ()) -> dict[str, str]:
-    """Validate parsed sound-alike data (``words``, ``safety_words`` and ``sounds_like``)."""
+    """Validate parsed sound-alike data (``words``, ``safety_words``, ``sounds_like`` and the
+    optional ``heard_as``: slips learnt from a recognizer, :mod:`voicecoach.nlu.confusions`);
+    the table is both mappings in one."""
     if not isinstance(data, Mapping) or not isinstance(data.get("sounds_like"), Mapping):
         raise DataError(source, "sounds_like", "expected a mapping of word: word meant")
     words: list[str] = []
@@ -105,9 +107,23 @@ def parse(data: Any, source: str, vocabulary: Collection[str] = ()) -> dict[str,
         if not isinstance(listed, list) or not all(isinstance(w, str) for w in listed):
             raise DataError(source, part, "expected a list of words (quote yes and no)")
         words += listed
+    table = _section(data, "sounds_like", source, words, vocabulary)
+    learnt = _section(data, "heard_as", source, words, vocabulary)
+    for heard, meant in learnt.items():
+        if table.setdefault(heard, meant) != meant:
+            raise DataError(source, f"heard_as.{heard}", "already a sound-alike of another word")
+    return table
+
+
+def _section(data: Mapping[str, Any], part: str, source: str, words: Collection[str],
+             vocabulary: Collection[str]) -> dict[str, str]:
+    """One mapping of heard word -> word meant (an absent ``heard_as`` is empty)."""
+    mapping = data.get(part) or {}
+    if not isinstance(mapping, Mapping):
+        raise DataError(source, part, "expected a mapping of word: word meant")
     table: dict[str, str] = {}
-    for heard, meant in data["sounds_like"].items():
-        key = f"sounds_like.{heard}"
+    for heard, meant in mapping.items():
+        key = f"{part}.{heard}"
         if not isinstance(heard, str) or not heard.isalpha() or not heard.islower():
             raise DataError(source, key, "a sound-alike is one lowercase word (quote yes/no)")
         if meant not in words or (vocabulary and meant not in vocabulary):
@@ -116,14 +132,25 @@ def parse(data: Any, source: str, vocabulary: Collection[str] = ()) -> dict[str,
     return table
 
 
-def render(words: list[str], safety: list[str], table: Mapping[str, str]) -> str:
+def render(words: list[str], safety: list[str], table: Mapping[str, str],
+           heard_as: Mapping[str, str] | None = None) -> str:
     """The file's text."""
     head = (
         "# Sound-alike words (voicecoach/nlu/soundalike.py): `sounds_like` is generated from\n"
         "# CMUdict by `python -m voicecoach.nlu.soundalike`; edit the two lists, then run it.\n"
+        "# `heard_as`: slips learnt from the recognizer on the development phrases, written by\n"
+        "# `python -m voicecoach.bench confusions --write` (voicecoach/nlu/confusions.py).\n"
     )
-    body = {"words": words, "safety_words": safety, "sounds_like": dict(table)}
+    body = {"words": words, "safety_words": safety, "sounds_like": dict(table),
+            "heard_as": dict(sorted((heard_as or {}).items()))}
     return head + yaml.safe_dump(body, sort_keys=False, width=100)
+
+
+def write_heard_as(path: Path, heard_as: Mapping[str, str]) -> None:
+    """Replace the learnt slips of the file at ``path``, keeping everything else."""
+    old = load_yaml(path.read_text(encoding="utf-8"))
+    text = render(old["words"], old["safety_words"], old["sounds_like"], heard_as)
+    path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     if table is None:
         log.error("pocketsphinx's CMUdict is not installed")
         return 1
-    path.write_text(render(words, safety, table), encoding="utf-8")
+    path.write_text(render(words, safety, table, old.get("heard_as")), encoding="utf-8")
     log.info("%s: %d sound-alike words", path, len(table))
     return 0
 
