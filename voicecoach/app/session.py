@@ -86,17 +86,20 @@ class Session:
         doubt: str = "",
         guess: str = "",
         lag: float = 0.0,
+        asr: float = 0.0,
     ) -> IntentMatch:
         """The user said ``text`` at ``t``; speech passes the ``match`` it already made, the
         intent it heard but was unsure of (:attr:`Utterance.doubt`, :attr:`.guess`) and how
         far behind the audio it ran (:attr:`voicecoach.speech.listen.Heard.lag`: recorded for
-        the benchmarks)."""
+        the benchmarks) and how sure the recognizer was (``asr``: recorded, for the same)."""
         text = clean_text(text)
         record: dict[str, Any] = {"t": round(t, 3), "event": "heard", "text": text}
         if partial:
             record["partial"] = True
         if lag:
             record["lag"] = round(lag, 3)
+        if asr:
+            record["asr"] = round(asr, 3)
         self.sink(record)
         match = match or self.matcher.match(text)
         found: dict[str, Any] = {"t": round(t, 3), "event": "intent", "intent": match.intent,

@@ -46,7 +46,7 @@ def feed(session: Session, heard: Heard, echo: Callable[[], str | None] | None =
         return
     match = IntentMatch(heard.intent, heard.intent_confidence, heard.text)
     session.heard(heard.t, heard.text, match=match, partial=not heard.final, doubt=heard.doubt,
-                  guess=heard.guess, lag=heard.lag)
+                  guess=heard.guess, lag=heard.lag, asr=heard.confidence)
 
 
 def is_echo(text: str, saying: str | None) -> bool:
