@@ -100,11 +100,16 @@ RESPELLED = [
     ("reddy", "ready"),
     ("i'm reddy", "ready"),
     ("no pane", "yes"),  # a negated safety word is not a halt, respelled or not
+    ("top please", "stop"),  # learnt from Whisper's slips (heard_as)
+    ("boss", "pause"),
 ]
 NOT_RESPELLED = [
     ("the window pane is cracked", "none"),  # a keyword found by respelling does not halt
     ("i don't know what to say", "help"),  # "know" is a phrase word: never taken for "no"
     ("the cat's paws are muddy", "none"),
+    ("the boss is here", "none"),  # respelled, only a loose match: not enough
+    ("top it up", "none"),
+    ("on top of the world", "none"),
 ]
 
 

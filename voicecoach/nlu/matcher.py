@@ -95,6 +95,11 @@ BLEND_MARGIN = 3.0
 """... with at least this lead over the second-best intent."""
 SOUNDALIKE_FACTOR = 0.9
 """Confidence of a match found only after respelling sound-alike words, relative to it."""
+SOUNDALIKE_CLOSE = 0.9
+"""A respelled sentence counts only if it matches this closely (a guess on a guess): with the
+slips learnt from Whisper (:mod:`voicecoach.nlu.confusions`), "the boss is here" matched pause
+at 0.86 and "top it up" stop at 0.82 once respelled, "what is on top" stop at 0.67; "top
+please" matches stop at 0.95, "i'm reddy" ready at 0.99."""
 ANSWERS = frozenset({"yes", "no"})
 """Words that are the point of a phrase they stand in: a close match may not leave them out."""
 RANK_PENALTY = 0.05
@@ -190,7 +195,7 @@ class IntentMatcher:
         if respelled == norm:
             return found
         again = self._match(respelled, safety=False)
-        if again.intent == NONE:
+        if again.intent == NONE or again.confidence < SOUNDALIKE_CLOSE:
             return found
         log.debug("%r understood as %r", norm, respelled)
         return IntentMatch(again.intent, round(again.confidence * SOUNDALIKE_FACTOR, 3), norm)
