@@ -250,11 +250,8 @@ class Steps(Core):
             self._resume()
         elif intent in GO_ON | {"no"}:
             self._ask("checking", "check.again")
-        elif intent == "skip" and self._resume_step == "pacing":
-            self._wait = None
-            self._begin_cooldown()
         else:
-            return False
+            return self._skip_to_cooldown(intent)
         return True
 
     def _confirmed_doubt(self) -> None:
@@ -272,11 +269,16 @@ class Steps(Core):
             self._resume()
         elif intent == "no":
             self._quit()
-        elif intent == "skip" and self._resume_step == "pacing":
-            self._wait = None
-            self._begin_cooldown()
         else:
+            return self._skip_to_cooldown(intent)
+        return True
+
+    def _skip_to_cooldown(self, intent: str) -> bool:
+        """"Skip" while the count is held (stopped, or asking): on to the cool-down."""
+        if intent != "skip" or self._resume_step != "pacing":
             return False
+        self._wait = None
+        self._begin_cooldown()
         return True
 
     def _step_halted(self, intent: str) -> bool:
