@@ -178,8 +178,9 @@ def test_an_unsure_halting_word_is_kept_as_a_doubt(
 @pytest.mark.parametrize(
     ("best", "runner_up", "confidence", "heard"),
     [
-        ("it's been", "yes", 0.9, ("yes", "", "")),  # the runner-up means something: taken
-        ("it's been", "yes", 0.6, ("none", "", "yes")),  # ... but only when surely heard
+        ("it's been", "go", 0.9, ("resume", "", "")),  # the runner-up means something: taken
+        ("it's been", "go", 0.6, ("none", "", "resume")),  # ... but only when surely heard
+        ("it's been", "yes", 0.9, ("none", "", "yes")),  # a yes or no there is only a guess
         ("top it", "stop it", 0.9, ("none", "stop", "")),  # a halt only there is a doubt
         ("yes", "no", 0.6, ("yes", "", "")),  # the best hypothesis wins a tie
         ("thank you", "bye", 0.9, ("none", "", "quit")),  # an end only there is a guess

@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voicecoach.nlu.matcher import ranked_match
+from voicecoach.nlu.matcher import ANSWERS, ranked_match
 from voicecoach.speech.asr.base import RATE, Recognizer, Transcript, Trust
 
 if TYPE_CHECKING:
@@ -66,6 +66,11 @@ that meant quit, and the session ended), and acted on only as surely as a loose 
 as ``guess`` and the coach asks (in the simulated kitchen, Whisper heard "bye" in the noise
 twice and the session ended). Tuning phrases (8 voices): every quit said clean came with at
 least 0.49 from Whisper; in kitchen noise at 10 dB, 2 of 25 with 0.38 and 0.43 (asked)."""
+RUNNER_UP_GUESSES = ENDING | ANSWERS
+"""Intents never acted on from a runner-up hypothesis alone, only kept as a ``guess``: an end,
+and yes and no, the answers to the safety questions (a runner-up "no" would otherwise be a sure
+"no back problems"; in the simulated kitchen Whisper's best "thank you" for the noise had a
+runner-up "yes")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +243,7 @@ class _Stream:
         if intent in self.halting and (rank > 0 or (
                 matched < EARLY_MATCH and not self.trust.fuzzy_halts)):
             return False
-        if rank > 0 and (result.confidence < self.trust.loose or intent in ENDING):
+        if rank > 0 and (result.confidence < self.trust.loose or intent in RUNNER_UP_GUESSES):
             return False
         return self._trusted(result, intent, matched)
 
