@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voicecoach.speech.asr.bias import examples, prompt_text, sentence_case, spread
+from voicecoach.speech.asr.bias import examples, prompt_text, sentence_case
 from voicecoach.speech.asr.grammar import load_phrases
 
 PHRASES = {
@@ -16,13 +16,6 @@ def test_first_and_shortest_sentence_per_intent() -> None:
     assert examples(PHRASES["stop"]) == ["stop it right now", "stop"]
     assert examples(PHRASES["yes"], extra=2) == ["yes", "yeah", "yes please"]
     assert examples([]) == []
-
-
-def test_halting_examples_bring_new_words_not_the_same_template_again() -> None:
-    pain = ["ouch", "ow", "it hurts", "that hurts", "this hurts", "back pain", "back ache"]
-    assert spread(pain, 3) == ["ouch", "ow", "it hurts", "back pain", "that hurts"]
-    assert spread(["stop it", "stop", "stop that"], 4) == ["stop it", "stop", "stop that"]
-    assert spread(["stop it", "stop", "stop it"], 4) == ["stop it", "stop"]
 
 
 def test_expected_answers_then_halting_phrases_come_last_with_more_examples() -> None:

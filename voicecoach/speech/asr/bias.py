@@ -5,8 +5,7 @@ words and style: the coach's own short phrases turn "spot right now" back into "
 now". The prompt is built from the phrase data (``intents/<lang>/intents.yaml`` expanded):
 per intent the sentence the data writes first and its shortest, never a list in code. The
 intents the coach is waiting for, then the halting ones (stop, pain, dizzy: never to be missed),
-go last, with more examples, next to the speech, where Whisper weighs the prompt most; the
-halting ones' examples are chosen to span their words ("pain", "light headed", "spinning").
+go last, with more examples, next to the speech, where Whisper weighs the prompt most.
 """
 
 from __future__ import annotations
@@ -17,8 +16,6 @@ from voicecoach.nlu.rules import HALTING
 
 PREFERRED_EXTRA = 2
 """More sentences (the data's next ones) for the intents the coach is waiting for."""
-HALTING_EXTRA = 4
-"""More sentences for the halting intents, each bringing new words (:func:`spread`)."""
 
 
 def prompt_text(
@@ -29,38 +26,17 @@ def prompt_text(
     order = sorted(phrases, key=lambda intent: (intent in weighed, intent in HALTING, intent))
     picked: list[str] = []
     for intent in order:
-        if intent in HALTING:
-            picked += spread(phrases[intent], HALTING_EXTRA)
-        else:
-            picked += examples(phrases[intent], PREFERRED_EXTRA if intent in weighed else 0)
+        picked += examples(phrases[intent], PREFERRED_EXTRA if intent in weighed else 0)
     return " ".join(sentence_case(s) for s in dict.fromkeys(picked))
 
 
 def examples(sentences: Iterable[str], extra: int = 0) -> list[str]:
     """The first sentence, the shortest, and ``extra`` more in the data's order."""
-    distinct = _distinct(sentences)
+    distinct = list(dict.fromkeys(" ".join(s.split()) for s in sentences if s.strip()))
     if not distinct:
         return []
     short = min(distinct, key=lambda s: (len(s.split()), len(s)))
     return list(dict.fromkeys([distinct[0], short, *distinct[1 : 1 + extra]]))
-
-
-def spread(sentences: Iterable[str], extra: int) -> list[str]:
-    """:func:`examples` with no extra, then up to ``extra`` more, each the sentence that brings
-    the most words not yet picked (the shorter on a tie): "back pain", "I'm going to pass out",
-    not the next expansion of the same template ("stop that right now")."""
-    distinct, picked = _distinct(sentences), examples(sentences)
-    for _ in range(extra):
-        seen = {word for sentence in picked for word in sentence.split()}
-        best = max(distinct, key=lambda s: (len(set(s.split()) - seen), -len(s.split())))
-        if not set(best.split()) - seen:
-            break
-        picked.append(best)
-    return picked
-
-
-def _distinct(sentences: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(" ".join(s.split()) for s in sentences if s.strip()))
 
 
 def sentence_case(sentence: str) -> str:
