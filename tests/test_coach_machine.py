@@ -479,8 +479,8 @@ def test_an_unsure_halt_while_the_coach_explains_stops_talking_and_asks(doubt: s
     assert session.coach.step == "checking" and keys(records)[-1] == f"check.{doubt}"
     assert of(records, "hush")
     checked = len(keys(records))
-    session.tick(session.coach.now + 20)
-    assert set(keys(records)[checked:]) <= {"silence.reprompt"} and not of(records, "rep")
+    session.tick(session.coach.now + 50)  # waits as long as a pause: no reprompt yet
+    assert keys(records)[checked:] == [] and not of(records, "rep")
     say(session, "resume")
     assert keys(records)[-1] == "twist.intro"
 

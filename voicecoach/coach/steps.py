@@ -239,7 +239,13 @@ class Steps(Core):
         self._interrupt()
         self._next_beat = None
         self._cooling = 0
-        self._ask("checking", f"check.{doubt}")
+        self._ask_check(f"check.{doubt}")
+
+    def _ask_check(self, key: str) -> None:
+        """Ask, and wait as long as a pause does (someone hurting may take a while)."""
+        self.step = "checking"
+        self._say(key)
+        self._listen(self.config.pause_timeout)
 
     def _step_checking(self, intent: str) -> bool:
         """A yes halts as the word would have; only a sure no or "carry on" goes on, an
@@ -249,7 +255,7 @@ class Steps(Core):
         elif intent in GO_ON | {"no"} and self._sure:
             self._resume()
         elif intent in GO_ON | {"no"}:
-            self._ask("checking", "check.again")
+            self._ask_check("check.again")
         else:
             return self._skip_to_cooldown(intent)
         return True
