@@ -23,7 +23,6 @@ def data_dir(lang: str = "en") -> Path:
     return _PACKAGE_DIR / "_data" / "intents" / lang
 
 
-
 class _UniqueKeyLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` that refuses a key written twice in one mapping."""
 

@@ -84,8 +84,9 @@ class Coach(Recall):
         return self._out
 
     def _on_utterance(self, event: Utterance) -> None:
-        # a halting word heard unsure while the count is paused (after "are you okay?", as a
-        # spoken session's "ouch my back" said three times was) halts: the safe reading wins
+        # a halting word heard unsure again while the coach asks "did you say stop?" (or while
+        # paused: a spoken session's "ouch my back" was said three times) halts: the safe
+        # reading wins
         asking = self.step in ("paused", "checking")
         intent = event.doubt if event.doubt and asking else event.intent
         self._present()

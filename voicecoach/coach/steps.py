@@ -42,8 +42,8 @@ CHECKED_STEPS = frozenset({"setup", "explain", "pacing", "cooldown"})
 """Steps where the user moves (or gets into position) while the coach talks or counts: a
 halting word (or "quit") heard unsure there stops everything and asks
 (:meth:`Steps._check_doubt`), never "sorry, I didn't catch that" while the coach goes on, nor
-an end on a word barely heard. Elsewhere nothing is moving: at a
-yes/no question an unclear answer has its own cautious branch; after a halt the coach waits."""
+an end on a word barely heard. Elsewhere nothing is moving: at a yes/no question an unclear
+answer has its own cautious branch; after a halt the coach waits."""
 
 
 class Steps(Core):
