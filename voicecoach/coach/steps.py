@@ -92,10 +92,10 @@ class Steps(Core):
             return False
         return True
 
-    def _ask(self, step: str, key: str, **slots: object) -> None:
+    def _ask(self, step: str, key: str, timeout: float | None = None, **slots: object) -> None:
         self.step = step
         self._say(key, **slots)
-        self._listen()
+        self._listen(timeout)
 
     def _safety_advice(self) -> None:
         """The cautious branch: see a health professional first; have you been cleared?"""
@@ -243,9 +243,7 @@ class Steps(Core):
 
     def _ask_check(self, key: str) -> None:
         """Ask, and wait as long as a pause does (someone hurting may take a while)."""
-        self.step = "checking"
-        self._say(key)
-        self._listen(self.config.pause_timeout)
+        self._ask("checking", key, self.config.pause_timeout)
 
     def _step_checking(self, intent: str) -> bool:
         """A yes halts as the word would have; only a sure no or "carry on" goes on, an
