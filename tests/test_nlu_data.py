@@ -59,6 +59,22 @@ def test_parse_expands_templates_and_keywords() -> None:
     assert data.common_words == ()
 
 
+def test_mentions_become_exceptions_of_every_safety_rule() -> None:
+    """Stop 22: "how do you spell ouch" mentions the word; "ouch, spell it" says it."""
+    data = intent_data.parse(yaml.safe_load(SMALL + 'mentions: ["how do you spell"]\n'))
+    pain, stop = data.safety
+    assert pain.check(" how do you spell ouch ", frozenset({"ouch"}), data.negation) is False
+    assert stop.check(" how do you spell stop ", frozenset({"stop"}), data.negation) is False
+    assert pain.check(" ouch how do you spell it ", frozenset({"ouch"}), data.negation)
+
+
+def test_containment_word_lists() -> None:
+    text = SMALL + "containment: {clause_starts: [i], bound_after: [to]}\n"
+    data = intent_data.parse(yaml.safe_load(text))
+    assert data.clause_starts == {"i"}
+    assert data.bound_after == {"to", "not"}  # the negation words bind too
+
+
 def test_the_shipped_file_loads() -> None:
     data = intent_data.read(data_dir("en") / "intents.yaml")
     assert set(data.phrases) == set(INTENTS) - {"none"}
@@ -155,6 +171,15 @@ def _load_error(tmp_path: Path, text: str) -> DataError:
         ("soundalike: {words: go, safety_words: [], sounds_like: {}}\n"
          "intents: {start: [go]}\n", "words", "a list of words"),
         ("soundalike: {words: [go]}\nintents: {start: [go]}\n", "sounds_like", "a mapping"),
+        # stop 22: mentions of safety words and the word lists of containment
+        ("mentions: ['(spell']\nintents: {start: [go]}\n", "mentions[0]", "missing ')'"),
+        ("mentions: spell\nintents: {start: [go]}\n", "mentions", "non-empty list"),
+        ("containment: {starts: [i]}\nintents: {start: [go]}\n", "containment.starts",
+         "unknown field"),
+        ("containment: {clause_starts: [I'm]}\nintents: {start: [go]}\n",
+         "containment.clause_starts[0]", "one lowercase word"),
+        ("containment: {bound_after: [on]}\nintents: {start: [go]}\n",
+         "containment.bound_after[0]", "non-empty string"),
     ],
 )  # fmt: skip
 def test_loader_errors_name_file_and_key(

@@ -4,9 +4,11 @@
 :func:`read` parses a file, :func:`parse` already parsed data; both return an
 :class:`IntentData` or raise :class:`~voicecoach.errors.DataError` naming the file and key.
 Sections: ``lists`` (for templates), ``spellings``, ``fillers``, ``common_words``,
-``negation``, ``safety``, ``intents`` (templates per intent, see :mod:`voicecoach.nlu.templates`)
-and ``keywords`` (per intent, a template of one or a few words → a weight, for
-:class:`voicecoach.nlu.evidence.WordEvidence`).
+``negation``, ``mentions`` (a safety word right after one is mentioned, not said), ``safety``,
+``intents`` (templates per intent, see :mod:`voicecoach.nlu.templates`), ``keywords`` (per
+intent, a template of one or a few words → a weight, for
+:class:`voicecoach.nlu.evidence.WordEvidence`) and ``containment`` (the word lists of
+:mod:`voicecoach.nlu.containment`).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ MAX_KEYWORD_WEIGHT = 5.0
 """Highest weight a keyword may have (a word only one intent holds weighs about 3)."""
 SECTIONS = (
     "lists", "spellings", "fillers", "common_words", "negation", "safety", "intents", "keywords",
-    "out_of_domain", "soundalike", "paraphrases",
+    "out_of_domain", "soundalike", "paraphrases", "mentions", "containment",
 )  # fmt: skip
 
 
@@ -71,6 +73,11 @@ class IntentData:
     out_of_domain: tuple[str, ...] = ()
     """Sentences that are none (other topics, our words in other senses): the classifier's
     examples of ``none`` (:mod:`voicecoach.nlu.classifier`)."""
+    clause_starts: frozenset[str] = frozenset()
+    """Words that begin a clause of their own: a phrase before one stands alone."""
+    bound_after: frozenset[str] = frozenset()
+    """Words that bind the phrase after them into a bigger clause ("to", "will"; negations
+    too, from the ``negation`` section)."""
 
 
 def parse(data: Any, source: str = "<dict>") -> IntentData:
@@ -128,11 +135,16 @@ class _Loader:
         fillers = self.load_fillers(
             data.get("fillers", {}), self.load_spellings(data.get("spellings", {}))
         )
+        negation = self.load_negation(data.get("negation", {}))
+        mentions = self.strings(data.get("mentions", []), "mentions", allow_empty=True)
+        if mentions:
+            self.regex(mentions, "mentions")  # each template checked on its own
+        clause_starts, bound_after = self.load_containment(data.get("containment", {}))
         log.debug("%s: %d phrases", self.source, sum(len(p) for p in phrases.values()))
         return IntentData(
             phrases=phrases,
-            safety=self.load_safety(data.get("safety", {})),
-            negation=self.load_negation(data.get("negation", {})),
+            safety=self.load_safety(data.get("safety", {}), mentions),
+            negation=negation,
             fillers=fillers,
             common_words=tuple(self.words(data.get("common_words", []), "common_words")),
             keywords=self.load_keywords(data.get("keywords", {})),
@@ -141,7 +153,20 @@ class _Loader:
             soundalike=soundalike.parse(data["soundalike"], self.source, _vocabulary(phrases))
             if "soundalike" in data
             else {},
+            clause_starts=clause_starts,
+            bound_after=bound_after | negation.words,
         )
+
+    def load_containment(self, value: Any) -> tuple[frozenset[str], frozenset[str]]:
+        section = self.mapping(value, "containment")
+        unknown = set(section) - {"clause_starts", "bound_after"}
+        if unknown:
+            raise self.error(f"containment.{sorted(unknown)[0]}", "unknown field")
+        starts, bound = (
+            frozenset(self.words(section.get(part, []), f"containment.{part}"))
+            for part in ("clause_starts", "bound_after")
+        )
+        return starts, bound
 
     def load_out_of_domain(self, value: Any, owner: Mapping[str, str]) -> tuple[str, ...]:
         sentences = self.strings(value, "out_of_domain", allow_empty=True)
@@ -275,7 +300,9 @@ class _Loader:
             else None,
         )
 
-    def load_safety(self, value: Any) -> tuple[SafetyRule, ...]:
+    def load_safety(self, value: Any, mentions: list[str]) -> tuple[SafetyRule, ...]:
+        """The rules; a keyword right after one of ``mentions`` is an exception of its rule
+        ("how do you spell dizzy")."""
         rules = []
         for intent, rule in self.mapping(value, "safety").items():
             key = f"safety.{intent}"
@@ -290,6 +317,8 @@ class _Loader:
             if not isinstance(negatable, bool):
                 raise self.error(f"{key}.negatable", "expected true or false")
             keywords = self.strings(rule.get("keywords"), f"{key}.keywords")
+            if mentions:
+                exceptions = [*exceptions, f"({' | '.join(mentions)}) ({' | '.join(keywords)})"]
             rules.append(SafetyRule(
                 intent=intent,
                 keywords=self.regex(keywords, f"{key}.keywords"),

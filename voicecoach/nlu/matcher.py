@@ -3,12 +3,13 @@
 The phrase data (``intents/<lang>/intents.yaml``, loaded by :mod:`voicecoach.nlu.data`)
 holds, per intent, sentence templates (:mod:`voicecoach.nlu.templates`) and weighted keywords,
 plus the keyword lists of the safety intents, filler words and casual spellings.
-:meth:`IntentMatcher.match` works in five steps:
+:meth:`IntentMatcher.match` works in these steps:
 
 1. **Safety first.** A keyword of ``dizzy``, ``pain`` or ``stop`` anywhere in the sentence wins
    over everything (in the order the data lists them), unless an exception covers it
    ("bus stop", "don't stop") or, for negatable rules, a negation stands just before it
-   ("no pain", "it doesn't hurt"). A cancelled safety intent cannot come out of later steps.
+   ("no pain", "it doesn't hurt"), or it is mentioned, not said (the data's ``mentions``: "how
+   do you spell dizzy"). A cancelled safety intent cannot come out of later steps.
 2. **Exact phrase.** The normalized sentence, or its core (respelled, fillers dropped,
    repeated words collapsed), is one of the expanded phrases.
 3. **Spelling.** ``rapidfuzz.fuzz.ratio`` of the core against every phrase, best per intent
@@ -28,7 +29,11 @@ plus the keyword lists of the safety intents, filler words and casual spellings.
    ``out_of_domain`` sentences) picks an intent if it is sure of it (:data:`CLASSIFIER_ACCEPT`,
    :data:`CLASSIFIER_MARGIN`) and every word of the sentence is one the data knows (a phrase
    word, a keyword or an everyday word): the classifier alone cannot tell an unrelated sentence
-   from a paraphrase, so an unknown word keeps ``none``. Else ``none``.
+   from a paraphrase, so an unknown word keeps ``none``.
+7. **Contained phrase.** Otherwise a phrase the sentence starts or ends with
+   (:mod:`voicecoach.nlu.containment`: "hang on, i think the kettle's boiling") stands, at
+   :data:`CONTAINED`, if it stands apart from the rest of the sentence and the rest is not
+   close to another intent's phrase (steps 2-4 on the rest alone). Else ``none``.
 
 When the sentence as written matches nothing, its words that the data does not know but that
 sound like one of the words that matter (``soundalike.yaml``, built from CMUdict by
@@ -41,9 +46,10 @@ keeps the best intent, less :data:`RANK_PENALTY` per rank, with that hypothesis'
 
 In steps 3 and 4 a spelling match gives way when the word evidence clearly picks another
 intent ("definitely not" is not "definitely"). Steps 5 and 6 never pick a safety intent: those
-come from step 1 (or from a phrase, steps 2-4). The thresholds were tuned on the development
-tables in ``tests/test_nlu_matcher.py`` and ``benchmarks/dev/dev_a.tsv`` (issue 16 also used
-``dev_b.tsv``; ``dev_c.tsv`` was measured once, untuned).
+come from step 1 (or from a phrase, steps 2-4 and 7). The thresholds were tuned on the
+development tables in ``tests/test_nlu_matcher.py`` and ``benchmarks/dev/dev_a.tsv`` (issue 16
+also used ``dev_b.tsv``; ``dev_c.tsv`` was measured once, untuned; stop 22's principles were
+tuned on ``dev_a.tsv`` to ``dev_e.tsv``).
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ from rapidfuzz import fuzz, process
 from voicecoach.data import data_dir
 from voicecoach.nlu import data as intent_data
 from voicecoach.nlu.classifier import NgramClassifier
+from voicecoach.nlu.containment import Containment
 from voicecoach.nlu.data import IntentData
 from voicecoach.nlu.evidence import PhraseIndex, WordEvidence, stem
 from voicecoach.nlu.rules import HALTING, INTENTS, NONE, POSSESSIVE_S, normalize
@@ -108,6 +115,8 @@ CLASSIFIER_ACCEPT = 0.5
 """Step 6: lowest probability of the classifier's best label ..."""
 CLASSIFIER_MARGIN = 0.3
 """... and its lowest lead over the second-best label (both tuned on benchmarks/dev/)."""
+CONTAINED = 0.7
+"""Confidence of a phrase found at one end of a longer sentence (step 7): a loose match."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +155,9 @@ class IntentMatcher:
         """The intents word evidence may pick: not the safety intents."""
         self._keyword_words = frozenset(
             stem(word) for table in data.keywords.values() for cue in table for word in cue.split()
+        )
+        self._contained = Containment.build(
+            self._phrases, data.fillers.core, data.keywords, data.clause_starts, data.bound_after
         )
         self._classifier = (
             NgramClassifier.train({**self._phrases, NONE: data.out_of_domain})
@@ -212,7 +224,7 @@ class IntentMatcher:
         )
 
     def _match(self, norm: str, safety: bool = True) -> IntentMatch:
-        """Steps 1-6 (step 1's keywords only with ``safety``; its negations always)."""
+        """Steps 1-7 (step 1's keywords only with ``safety``; its negations always)."""
         halt, cancelled = self._check_safety(norm)
         if halt is not None and safety:
             return IntentMatch(halt, 1.0, norm)
@@ -223,8 +235,32 @@ class IntentMatcher:
                 return IntentMatch(intent, 1.0, norm)
         intent, score = self._fuzzy(core, cancelled)
         if intent == NONE:
+            intent = self._contains(core, cancelled)
+            if intent != NONE:
+                return IntentMatch(intent, CONTAINED, norm)
             return IntentMatch(NONE, round(1.0 - score / 100.0, 3), norm)
         return IntentMatch(intent, round(score / 100.0, 3), norm)
+
+    def _phrase_of(self, core: str, cancelled: frozenset[str]) -> str:
+        """Steps 2-4 on ``core`` alone: the intent of a phrase it is or is close to, or
+        ``none``."""
+        intent = self._exact.get(core)
+        if intent is not None and intent not in cancelled:
+            return intent
+        return self._fuzzy(core, cancelled, phrases_only=True)[0]
+
+    def _contains(self, core: str, cancelled: frozenset[str]) -> str:
+        """Step 7: the intent of a phrase at one end of the sentence, if the rest of it does
+        not mean another intent and stands apart from the phrase or means the same
+        (:mod:`voicecoach.nlu.containment`); two ends that disagree mean ``none``."""
+        found = set()
+        for part in self._contained.parts(core.split()):
+            if part.intent in cancelled:
+                continue
+            rest = self._phrase_of(part.rest, cancelled)
+            if rest == part.intent or (rest == NONE and part.detached):
+                found.add(part.intent)
+        return found.pop() if len(found) == 1 else NONE
 
     def _check_safety(self, norm: str) -> tuple[str | None, frozenset[str]]:
         padded = " " + POSSESSIVE_S.sub("", norm) + " "
@@ -238,8 +274,11 @@ class IntentMatcher:
                 cancelled.add(rule.intent)
         return None, frozenset(cancelled)
 
-    def _fuzzy(self, core: str, cancelled: frozenset[str]) -> tuple[str, float]:
-        """The best intent and its score (0..100), or ``none`` and the best score seen."""
+    def _fuzzy(
+        self, core: str, cancelled: frozenset[str], phrases_only: bool = False
+    ) -> tuple[str, float]:
+        """The best intent and its score (0..100), or ``none`` and the best score seen; with
+        ``phrases_only``, steps 3 and 4 alone (a phrase close to ``core``)."""
         if not core or len(core) > MAX_FUZZY_FACTOR * self._longest:
             return NONE, 0.0
         ratios = self._ratios(core, cancelled)
@@ -256,6 +295,8 @@ class IntentMatcher:
             if intent != NONE and (intent in HALTING or verdict.intent in (None, intent)):
                 return intent, score
             best = max(best, score)
+        if phrases_only:
+            return NONE, best
         if verdict.intent is not None:
             return verdict.intent, 100.0 * verdict.coverage
         return self._classify(core, words, cancelled, best)

@@ -1,0 +1,49 @@
+"""voicecoach.nlu.containment: which phrase a sentence starts or ends with, and whether the
+rest stands apart from it (the matcher's use of it is tested in tests/test_nlu_matcher.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicecoach.nlu.containment import Containment, Part
+
+SENTENCES = {
+    "pause": ("pause", "hold on", "just a moment"),
+    "slower": ("slow down",),
+    "ready": ("i'm ready", "ready"),
+    "skip": ("skip this", "next"),
+}
+KEYWORDS = {"pause": {"pause": 3.0}, "ready": {"ready": 2.0}, "skip": {"next": 2.0}}
+
+
+def _core(sentence: str) -> str:
+    return sentence.removeprefix("just ")
+
+
+@pytest.fixture(scope="module")
+def contained() -> Containment:
+    return Containment.build(SENTENCES, _core, KEYWORDS, ["i'm", "let"], ["to", "not"])
+
+
+def test_phrases_and_their_cores(contained: Containment) -> None:
+    assert contained.phrases["just a moment"] == contained.phrases["a moment"] == "pause"
+    assert contained.strong == {"pause"}  # "ready" and "next" weigh less than STRONG
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("hold on let me think", [Part("pause", 2, "let me think", True)]),
+        ("a moment i'm on the phone", [Part("pause", 2, "i'm on the phone", True)]),
+        ("pause the tv", [Part("pause", 1, "the tv", False)]),
+        ("skip this song", [Part("skip", 2, "song", False)]),
+        ("whoa there slow down", [Part("slower", 2, "whoa there", True)]),
+        ("tell him to slow down", [Part("slower", 2, "tell him to", False)]),
+        ("next i'm ready", [Part("ready", 2, "next", True)]),  # "next" alone is not strong
+        ("ready i'm here", []),  # one word ends nothing, starts only if strong
+        ("dinner is ready", []),
+        ("hold on", []),  # a phrase alone is not contained: the exact step finds it
+    ],
+)
+def test_parts(contained: Containment, text: str, parts: list[Part]) -> None:
+    assert contained.parts(text.split()) == parts
