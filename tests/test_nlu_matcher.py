@@ -23,6 +23,7 @@ from voicecoach.data import data_dir
 from voicecoach.errors import DataError
 from voicecoach.nlu import data as intent_data
 from voicecoach.nlu.matcher import (
+    CONTAINED,
     HALTING,
     INTENTS,
     MAX_INPUT_CHARS,
@@ -570,6 +571,58 @@ NOT_A_HALT = [
     "he paints houses",
     "the faint sound of music",
     "i'm going to fall asleep",
+    # stop 22: a safety word mentioned, not said, and the idiom of annoyance
+    "how do you spell nauseous",
+    "how would i pronounce vertigo",
+    "the word stop is painted on the road",
+    "he's a pain in the neck",
+    "this homework is a real pain in the butt",
+    "what a pain in the neck",
+]
+
+# Stop 22: what still halts next to those exceptions (the safe error is to halt).
+STILL_HALTS: list[tuple[str, str]] = [
+    ("i have a pain in the neck", "pain"),
+    ("i've got a sharp pain in the neck", "pain"),
+    ("my neck is a pain", "pain"),
+    ("how do you spell it ouch that hurts", "pain"),
+    ("stop how do you spell that", "stop"),
+    ("i hurt my back last year", "pain"),  # past: the coach asks, which is harmless
+]
+
+# Stop 22: a known phrase at the start or the end of a longer sentence carries it ...
+CONTAINED_PHRASES: list[tuple[str, str]] = [
+    ("hang on i think the kettle's boiling", "pause"),
+    ("give me a moment i need to tie my shoe", "pause"),
+    ("hold on let me move the chair", "pause"),
+    ("pause i need to answer the door", "pause"),
+    ("sorry folks slow down a bit", "slower"),
+    ("whoa there slow it down", "slower"),
+    ("my legs are wide and i'm ready", "ready"),
+    ("skip this one i don't like it", "skip"),
+    ("keep going you're doing great", "resume"),
+    ("carry on i'm alright", "resume"),
+    ("that's fine no problems here", "no"),
+    ("stop the music i'm ready", "ready"),
+]
+
+# ... unless what follows is its object, or what comes before binds it into a bigger clause.
+CONTAINED_NONE = [
+    "pause the music",
+    "pause the video for a second",
+    "skip this podcast",
+    "resume the download",
+    "continue the movie",
+    "hold the door for me",
+    "wait for the bus",
+    "wait until tomorrow",
+    "hold on to your hat",
+    "the dinner is ready",
+    "is dinner ready yet",
+    "tell the kids to slow down",
+    "the traffic needs to slow down",
+    "i'll be right back",
+    "let me grab a towel",
 ]
 
 # A negated safety word is not a halt; a confirmation of feeling fine is yes.
@@ -639,6 +692,23 @@ def test_safety_words_win(matcher: IntentMatcher, text: str, intent: str) -> Non
 @pytest.mark.parametrize("text", NOT_A_HALT)
 def test_other_senses_do_not_halt(matcher: IntentMatcher, text: str) -> None:
     assert matcher.match(text).intent not in HALTING
+
+
+@pytest.mark.parametrize(("text", "intent"), STILL_HALTS + CONTAINED_PHRASES)
+def test_stop_22_principles(matcher: IntentMatcher, text: str, intent: str) -> None:
+    _check(matcher, text, intent)
+
+
+@pytest.mark.parametrize("text", CONTAINED_NONE)
+def test_a_phrase_with_an_object_or_bound_is_not_contained(
+    matcher: IntentMatcher, text: str
+) -> None:
+    _check(matcher, text, "none")
+
+
+def test_a_contained_phrase_is_a_loose_match(matcher: IntentMatcher) -> None:
+    got = matcher.match("hold on let me move the chair")
+    assert (got.intent, got.confidence) == ("pause", CONTAINED)
 
 
 @pytest.mark.parametrize(("text", "intent"), NEGATION)
