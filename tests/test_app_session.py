@@ -66,6 +66,17 @@ def test_timed_lines_interrupt_and_questions_fit(tmp_path: Path, capsys) -> None
     assert events(records, "end")[-1]["reason"] == "done"
 
 
+def test_typed_talk_about_the_body_pauses_and_asks(tmp_path: Path, capsys) -> None:  # type: ignore
+    records = run_json(tmp_path, capsys,
+                       "start back twist\nno\nready\n@140 i did something to my lower back\n"
+                       "no\n")
+    heard = events(records, "intent")[3]
+    assert (heard["intent"], heard["doubt"]) == ("none", "pain")
+    asked = [r for r in events(records, "say") if r["t"] == 140]
+    assert [r["key"] for r in asked] == ["check.pain"]
+    assert not events(records, "halt")
+
+
 @pytest.mark.parametrize(
     "junk",
     ["", "x" * 10_000, "\x00\x01\xff\ufffd\x1b[31m", "今日はいい天気ですね", "안녕하세요",

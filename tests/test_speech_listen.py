@@ -427,3 +427,12 @@ def test_ten_minutes_stream_through_the_front_end_holding_a_frame_at_most(
         assert heard.intent == "none"
     held = [len(getattr(stage, "_rest", b"")) for stage in chain.stages]
     assert max(held) < 320  # no stage keeps more than a frame
+
+
+def test_talk_about_the_body_that_means_nothing_is_a_pain_doubt() -> None:
+    """"i bought my back" (for "i hurt my back" in kitchen noise): the coach asks."""
+    from voicecoach.nlu.matcher import IntentMatcher
+
+    rec = ScriptedRecognizer(finals={4: final("i bought my back", 0.8)})
+    events = list(listen([CHUNK] * 20, rec, IntentMatcher.load()))
+    assert [(e.intent, e.doubt) for e in events] == [("none", "pain")]

@@ -101,7 +101,9 @@ class Session:
         if asr:
             record["asr"] = round(asr, 3)
         self.sink(record)
-        match = match or self.matcher.match(text)
+        if match is None:
+            match = self.matcher.match(text)
+            doubt = doubt or match.doubt
         found: dict[str, Any] = {"t": round(t, 3), "event": "intent", "intent": match.intent,
                                  "confidence": round(match.confidence, 3)}
         if doubt:

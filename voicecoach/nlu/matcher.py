@@ -56,14 +56,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from rapidfuzz import fuzz, process
 
 from voicecoach.data import data_dir
+from voicecoach.nlu import body
 from voicecoach.nlu import data as intent_data
+from voicecoach.nlu.body import BodyTalk
 from voicecoach.nlu.classifier import NgramClassifier
 from voicecoach.nlu.containment import Containment
 from voicecoach.nlu.data import IntentData
@@ -130,6 +132,9 @@ class IntentMatch:
     fuzzy score, so empty or foreign input is ``none`` with confidence 0."""
     text: str
     """The normalized input (see :func:`normalize`)."""
+    doubt: str = ""
+    """For ``none``: a halting intent the sentence may mean, talk about one's body
+    (:mod:`voicecoach.nlu.body`: "i did something to my back"), to ask about, never to act on."""
 
 
 class Matcher(Protocol):
@@ -141,10 +146,14 @@ class Matcher(Protocol):
 class IntentMatcher:
     """Phrases and keywords per intent plus the safety rules; :meth:`match` never raises."""
 
-    def __init__(self, data: IntentData, classifier: bool = False) -> None:
+    def __init__(
+        self, data: IntentData, classifier: bool = False, body: tuple[BodyTalk, ...] = ()
+    ) -> None:
         """``classifier``: add step 6, the n-gram classifier (trained here, ~0.1 s). Off by
-        default: on the benchmarks it gained nothing and let unrelated sentences through."""
+        default: on the benchmarks it gained nothing and let unrelated sentences through.
+        ``body``: what makes a ``none`` a doubt (:mod:`voicecoach.nlu.body`)."""
         self._data = data
+        self._body = body
         self._phrases = _merged(data.phrases, data.paraphrases)
         """Every sentence the matcher knows: the grammar phrases and the paraphrases."""
         self._exact = {sentence: intent for intent, ps in self._phrases.items() for sentence in ps}
@@ -174,8 +183,10 @@ class IntentMatcher:
 
     @classmethod
     def from_yaml(cls, path: str | Path, classifier: bool = False) -> IntentMatcher:
-        """Load a phrase file; raise ``DataError`` if it is missing, unreadable or invalid."""
-        return cls(intent_data.read(path), classifier)
+        """Load a phrase file (and ``body.yaml`` beside it); raise ``DataError`` if it is
+        missing, unreadable or invalid."""
+        talk = body.read(Path(path).parent / body.FILE_NAME)
+        return cls(intent_data.read(path), classifier, talk)
 
     @classmethod
     def load(cls, lang: str = "en", classifier: bool = False) -> IntentMatcher:
@@ -201,8 +212,15 @@ class IntentMatcher:
         if not norm:
             return IntentMatch(NONE, 0.0, norm)
         found = self._match(norm)
-        if found.intent != NONE:
-            return found
+        if found.intent == NONE:
+            found = self._respelled(norm, found)
+        if found.intent == NONE and self._body:
+            return replace(found, doubt=body.doubt(self._body, norm))
+        return found
+
+    def _respelled(self, norm: str, found: IntentMatch) -> IntentMatch:
+        """``norm`` matched again with its unknown words respelled (see the module), or
+        ``found``."""
         respelled = self._respell(norm)
         if respelled == norm:
             return found

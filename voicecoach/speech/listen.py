@@ -23,7 +23,9 @@ needs ``trust.exact``, a fuzzy intent match needs more (``trust.fuzzy``, ``trust
 a halting word inside it must itself be sure (``trust.halt_word``). Otherwise it is reported
 with intent ``none``: never act on what was barely heard. (Measured: garbage recognized from
 noise or unrelated speech fuzzy-matches some phrase at 0.67-0.83.) A halting intent so reported
-is kept as ``doubt``, so that the coach can pause and ask rather than count on.
+is kept as ``doubt``, so that the coach can pause and ask rather than count on; so is the
+matcher's own doubt about a sentence it understood as nothing (talk about one's body: "i did
+something to my back", :mod:`voicecoach.nlu.body`).
 """
 
 from __future__ import annotations
@@ -225,7 +227,7 @@ class _Stream:
         intent, score = match.intent, match.confidence
         if fired is not None and intent == fired:
             return None  # already acted on from a partial
-        doubt = guess = ""
+        doubt, guess = (match.doubt if intent == NONE else ""), ""
         if intent != NONE and not self._acted_on(result, intent, score, rank):
             log.debug("ignoring %r (%s, hypothesis %d): recognizer %.2f, match %.2f",
                       result.text, intent, rank, result.confidence, score)
