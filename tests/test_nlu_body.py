@@ -29,6 +29,7 @@ MATCHER = IntentMatcher.load()
         ("the car is parked out back", ""),  # no "my"
         ("i left my phone on the sofa", ""),  # not a part of the body
         ("i hurt my back", ""),  # a halt already, no doubt needed
+        ("i did something to my neck", "pain"),  # "did" is no question word second
     ],
 )
 def test_body_talk_that_means_nothing_else_is_a_doubt(text: str, doubt: str) -> None:
@@ -47,8 +48,8 @@ def test_without_the_file_there_is_no_body_talk(tmp_path: Path) -> None:
         ("- a list\n", "mapping"),
         ("ready: {own: [my]}\n", "ready"),
         ("pain: {own: [my]}\n", "pain"),
-        ("pain: {own: [], before_part: [x], parts: [x], questions: [x], not_the_body: [x], "
-         "fine: [x]}\n", "pain.own"),
+        ("pain: {own: [], before_part: [x], parts: [x], questions: [x], lead_in: [x], "
+         "not_the_body: [x], fine: [x]}\n", "pain.own"),
         ("pain: [unclosed\n", "body.yaml"),
     ],
 )
@@ -57,3 +58,4 @@ def test_bad_body_talk_names_the_file_and_key(tmp_path: Path, text: str, where: 
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DataError, match=where):
         body.read(path)
+

@@ -436,3 +436,23 @@ def test_talk_about_the_body_that_means_nothing_is_a_pain_doubt() -> None:
     rec = ScriptedRecognizer(finals={4: final("i bought my back", 0.8)})
     events = list(listen([CHUNK] * 20, rec, IntentMatcher.load()))
     assert [(e.intent, e.doubt) for e in events] == [("none", "pain")]
+
+
+@pytest.mark.parametrize(
+    ("text", "heard"),
+    [
+        ("thank you", []),  # Whisper's noise: nothing heard, no "sorry"
+        ("Thanks for watching!", []),
+        ("bye", [("none", "", "quit")]),  # an exact phrase: only a guess, the coach asks
+        ("bye now", [("quit", "", "")]),  # more than the noise phrase: acted on
+        ("thank you coach", [("none", "", "")]),
+    ],
+)
+def test_phrases_recognizers_write_for_noise_are_never_acted_on(
+    text: str, heard: list[tuple[str, str, str]]
+) -> None:
+    from voicecoach.nlu.matcher import IntentMatcher
+
+    rec = ScriptedRecognizer(finals={4: final(text, 0.9)})
+    events = list(listen([CHUNK] * 20, rec, IntentMatcher.load()))
+    assert [(e.intent, e.doubt, e.guess) for e in events] == heard

@@ -23,7 +23,7 @@ from voicecoach.errors import DataError
 from voicecoach.nlu.rules import HALTING
 
 FILE_NAME = "body.yaml"
-FIELDS = ("own", "before_part", "parts", "questions", "not_the_body", "fine")
+FIELDS = ("own", "before_part", "parts", "questions", "lead_in", "not_the_body", "fine")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +33,17 @@ class BodyTalk:
     intent: str
     mention: re.Pattern[str]
     questions: frozenset[str]
-    """Words that make a question of a sentence they begin (after a filler: "um how do i")."""
+    """Words that make a question of a sentence they begin ..."""
+    lead_in: frozenset[str]
+    """... after these ("um how do i")."""
     not_the_body: re.Pattern[str]
     fine: frozenset[str]
 
     def holds(self, norm: str) -> bool:
         """Whether the normalized sentence ``norm`` is such talk."""
         words = norm.split()
-        return (self.questions.isdisjoint(words[:2]) and self.fine.isdisjoint(words)
+        first = next((w for w in words if w not in self.lead_in), "")
+        return (first not in self.questions and self.fine.isdisjoint(words)
                 and self.mention.search(self.not_the_body.sub(" ", norm)) is not None)
 
 
@@ -77,8 +80,8 @@ def _talk(intent: str, fields: Any, source: str) -> BodyTalk:
     mention = re.compile(rf"\b({_any(words['own'])}) (({_any(words['before_part'])}) )?"
                          rf"({_any(words['parts'])})\b")
     other = re.compile(rf"\b({_any(words['not_the_body'])})\b")
-    return BodyTalk(intent, mention, frozenset(words["questions"]), other,
-                    frozenset(words["fine"]))
+    return BodyTalk(intent, mention, frozenset(words["questions"]),
+                    frozenset(words["lead_in"]), other, frozenset(words["fine"]))
 
 
 def _words(value: Any, source: str, key: str) -> list[str]:

@@ -63,7 +63,7 @@ from typing import Any, Protocol
 from rapidfuzz import fuzz, process
 
 from voicecoach.data import data_dir
-from voicecoach.nlu import body
+from voicecoach.nlu import body, noise
 from voicecoach.nlu import data as intent_data
 from voicecoach.nlu.body import BodyTalk
 from voicecoach.nlu.classifier import NgramClassifier
@@ -132,6 +132,9 @@ class IntentMatch:
     fuzzy score, so empty or foreign input is ``none`` with confidence 0."""
     text: str
     """The normalized input (see :func:`normalize`)."""
+    noise: bool = False
+    """The whole sentence is a phrase recognizers write for noise (:mod:`voicecoach.nlu.noise`:
+    "thank you", "bye")."""
     doubt: str = ""
     """For ``none``: a halting intent the sentence may mean, talk about one's body
     (:mod:`voicecoach.nlu.body`: "i did something to my back"), to ask about, never to act on."""
@@ -147,13 +150,18 @@ class IntentMatcher:
     """Phrases and keywords per intent plus the safety rules; :meth:`match` never raises."""
 
     def __init__(
-        self, data: IntentData, classifier: bool = False, body: tuple[BodyTalk, ...] = ()
+        self,
+        data: IntentData,
+        classifier: bool = False,
+        body: tuple[BodyTalk, ...] = (),
+        noise: frozenset[str] = frozenset(),
     ) -> None:
         """``classifier``: add step 6, the n-gram classifier (trained here, ~0.1 s). Off by
         default: on the benchmarks it gained nothing and let unrelated sentences through.
         ``body``: what makes a ``none`` a doubt (:mod:`voicecoach.nlu.body`)."""
         self._data = data
         self._body = body
+        self._noise = noise
         self._phrases = _merged(data.phrases, data.paraphrases)
         """Every sentence the matcher knows: the grammar phrases and the paraphrases."""
         self._exact = {sentence: intent for intent, ps in self._phrases.items() for sentence in ps}
@@ -183,10 +191,11 @@ class IntentMatcher:
 
     @classmethod
     def from_yaml(cls, path: str | Path, classifier: bool = False) -> IntentMatcher:
-        """Load a phrase file (and ``body.yaml`` beside it); raise ``DataError`` if it is
-        missing, unreadable or invalid."""
-        talk = body.read(Path(path).parent / body.FILE_NAME)
-        return cls(intent_data.read(path), classifier, talk)
+        """Load a phrase file (and ``body.yaml`` and ``noise.yaml`` beside it); raise
+        ``DataError`` if it is missing, unreadable or invalid."""
+        folder = Path(path).parent
+        talk, heard = body.read(folder / body.FILE_NAME), noise.read(folder / noise.FILE_NAME)
+        return cls(intent_data.read(path), classifier, talk, heard)
 
     @classmethod
     def load(cls, lang: str = "en", classifier: bool = False) -> IntentMatcher:
@@ -212,6 +221,8 @@ class IntentMatcher:
         if not norm:
             return IntentMatch(NONE, 0.0, norm)
         found = self._match(norm)
+        if norm in self._noise:
+            found = replace(found, noise=True)
         if found.intent == NONE:
             found = self._respelled(norm, found)
         if found.intent == NONE and self._body:

@@ -227,6 +227,8 @@ class _Stream:
         intent, score = match.intent, match.confidence
         if fired is not None and intent == fired:
             return None  # already acted on from a partial
+        if match.noise and rank == 0:
+            return self._noise(result, match, t)
         doubt, guess = (match.doubt if intent == NONE else ""), ""
         if intent != NONE and not self._acted_on(result, intent, score, rank):
             log.debug("ignoring %r (%s, hypothesis %d): recognizer %.2f, match %.2f",
@@ -236,6 +238,16 @@ class _Stream:
             intent, score = NONE, 0.0
         return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt,
                      guess)
+
+    def _noise(self, result: Transcript, match: IntentMatch, t: float) -> Heard | None:
+        """A phrase recognizers write for noise ("thank you", "bye"): nothing, or at most a
+        guess if it is an intent's exact phrase (:mod:`voicecoach.nlu.noise`)."""
+        if match.intent == NONE or match.confidence < EARLY_MATCH:
+            log.debug("ignoring %r: a phrase recognizers write for noise", result.text)
+            return None
+        doubt = match.intent if match.intent in self.halting else ""
+        return Heard(t, result.text, result.confidence, NONE, 0.0, True, result.start, doubt,
+                     "" if doubt else match.intent)
 
     def _acted_on(self, result: Transcript, intent: str, matched: float, rank: int) -> bool:
         """Trusted, and (for a halting intent) matched exactly enough to halt at once, in the
