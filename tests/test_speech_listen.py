@@ -456,3 +456,13 @@ def test_phrases_recognizers_write_for_noise_are_never_acted_on(
     rec = ScriptedRecognizer(finals={4: final(text, 0.9)})
     events = list(listen([CHUNK] * 20, rec, IntentMatcher.load()))
     assert [(e.intent, e.doubt, e.guess) for e in events] == heard
+
+
+def test_a_noise_phrase_with_a_runner_up_command_is_still_nothing() -> None:
+    """The simulated kitchen: Whisper's "thank you" for the noise had a runner-up "yes"."""
+    from voicecoach.nlu.matcher import IntentMatcher
+
+    result = replace(final("thank you", 0.9), alternatives=("yes",))
+    events = list(listen([CHUNK] * 20, ScriptedRecognizer(finals={4: result}),
+                         IntentMatcher.load()))
+    assert events == []

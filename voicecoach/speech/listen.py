@@ -227,8 +227,9 @@ class _Stream:
         intent, score = match.intent, match.confidence
         if fired is not None and intent == fired:
             return None  # already acted on from a partial
-        if match.noise and rank == 0:
-            return self._noise(result, match, t)
+        first = match if rank == 0 else self.matcher.match(result.text)
+        if first.noise:  # runner-ups of "thank you" for noise are noise too
+            return self._noise(result, first, t)
         doubt, guess = (match.doubt if intent == NONE else ""), ""
         if intent != NONE and not self._acted_on(result, intent, score, rank):
             log.debug("ignoring %r (%s, hypothesis %d): recognizer %.2f, match %.2f",
