@@ -192,7 +192,7 @@ DEV_TABLE: list[tuple[str, str]] = [
     ("i have arthritis can i do this", "ask_precautions"),
     ("is this okay with osteoporosis", "ask_precautions"),
     ("am i too old for this", "ask_precautions"),
-    ("can i hurt myself", "pain"),  # safety word: halting wins
+    ("can i hurt myself", "ask_precautions"),  # a risk asked about (stop 22): no halt
     # ask_technique
     ("what do i do with my arms", "ask_technique"),
     ("what should i do with my hands", "ask_technique"),
@@ -654,6 +654,45 @@ VOCABULARY: list[tuple[str, str]] = [
     ("list my options", "help"),
 ]
 
+# Stop 22, round two: the sensations of dizziness and of a sudden pain, not only their names
+# (groups of words in the safety section), and the questions about a risk that do not halt.
+SENSATIONS: list[tuple[str, str]] = [
+    ("the whole room is swaying", "dizzy"),
+    ("my head keeps going round", "dizzy"),
+    ("i think i'm going to keel over", "dizzy"),
+    ("i got a bit of a head rush", "dizzy"),
+    ("i can see stars everywhere", "dizzy"),
+    ("i might pass out", "dizzy"),
+    ("the ceiling is tilting", "dizzy"),
+    ("something just twanged in my lower back", "pain"),
+    ("my neck just locked up", "pain"),
+    ("my knee is giving me grief today", "pain"),
+    ("it popped in my shoulder", "pain"),
+    # what must still halt next to the new exceptions
+    ("it's a real pain", "pain"),
+    ("i've got a real pain in my back", "pain"),
+    ("i hurt myself", "pain"),
+    ("i think i hurt my back", "pain"),
+    ("can i stop it hurts", "pain"),
+    ("it hurts when i turn", "pain"),
+    ("how do i stop", "stop"),
+]
+
+# ... and what is not a halt: the same words about something else, a nuisance, a risk asked
+# about ("can i hurt myself" asks for precautions).
+SENSATIONS_NOT_A_HALT: list[tuple[str, str]] = [
+    ("the band was swaying on stage", "none"),
+    ("the earth goes round the sun", "none"),
+    ("the sofa looks like it is swaying", "none"),
+    ("my boss is giving me grief", "none"),
+    ("the balloon popped", "none"),
+    ("something popped up on my phone", "none"),
+    ("the commute was a total pain today", "none"),
+    ("that meeting was a real pain", "none"),
+    ("could i injure my back doing this", "ask_precautions"),
+    ("will i hurt myself if i twist too far", "ask_precautions"),
+]
+
 # A negated safety word is not a halt; a confirmation of feeling fine is yes.
 NEGATION: list[tuple[str, str]] = [
     ("no pain", "yes"),
@@ -725,6 +764,11 @@ def test_other_senses_do_not_halt(matcher: IntentMatcher, text: str) -> None:
 
 @pytest.mark.parametrize(("text", "intent"), STILL_HALTS + CONTAINED_PHRASES + VOCABULARY)
 def test_stop_22_principles(matcher: IntentMatcher, text: str, intent: str) -> None:
+    _check(matcher, text, intent)
+
+
+@pytest.mark.parametrize(("text", "intent"), SENSATIONS + SENSATIONS_NOT_A_HALT)
+def test_stop_22_round_two(matcher: IntentMatcher, text: str, intent: str) -> None:
     _check(matcher, text, intent)
 
 
