@@ -693,6 +693,63 @@ SENSATIONS_NOT_A_HALT: list[tuple[str, str]] = [
     ("will i hurt myself if i twist too far", "ask_precautions"),
 ]
 
+# Round two: more synonym groups (keywords, common words, trailing fillers), each with
+# sentences that must stay none.
+ROUND_TWO_VOCABULARY: list[tuple[str, str]] = [
+    ("let's get things underway", "start"),
+    ("start us off", "start"),
+    ("can we get the workout going", "start"),
+    ("give me a jiffy", "pause"),
+    ("wait two ticks", "pause"),
+    ("hold your thought a moment", "pause"),
+    ("hang on a mo", "pause"),
+    ("what number of repetitions should i do", "ask_reps"),
+    ("how many in a full set", "ask_reps"),
+    ("how many should someone my age do", "ask_reps"),
+    ("how many minutes should i twist for", "ask_duration"),
+    ("will stretching help my posture", "ask_benefits"),
+    ("how does this stretch help my spine", "ask_benefits"),
+    ("help me", "help"),
+    ("is it safe for anyone with a bad knee", "ask_precautions"),
+    ("should anyone with back problems avoid this", "ask_precautions"),
+    ("what pace should i twist at", "ask_technique"),
+    ("how should i hold my arms while turning", "ask_technique"),
+    ("how do i stop my knees bending", "ask_technique"),  # not a halt either
+    ("could you run that past me again", "repeat"),
+    ("go over that again please", "repeat"),
+    ("tell me again", "repeat"),
+    ("what things can i say", "help"),
+    ("what stuff do you understand", "help"),
+    ("aye that's fine", "yes"),
+    ("up the pace a bit", "faster"),
+    ("increase the tempo", "faster"),
+    ("bring the pace down a touch", "slower"),
+    ("lower the tempo", "slower"),
+    ("i'll skip this one", "skip"),
+    ("we'll skip the cool down", "skip"),
+    ("i'm off now cheers", "quit"),
+    ("right we're heading off", "quit"),
+    ("that'll do bye", "quit"),
+    ("you can carry on", "resume"),
+]
+
+ROUND_TWO_NONE = [
+    "how many people live in paris",
+    "can you help my mum with her shopping",
+    "is it safe to swim after eating",
+    "is the car safe to drive",
+    "what speed is the train",
+    "run that by your manager",
+    "list the things in the fridge",
+    "turn the music down",
+    "turn it down",
+    "i'm off to the shops later",
+    "that'll do nicely thanks",
+    "cheers",
+    "i'll nip out and be right back",
+    "aye aye captain",
+]
+
 # A negated safety word is not a halt; a confirmation of feeling fine is yes.
 NEGATION: list[tuple[str, str]] = [
     ("no pain", "yes"),
@@ -767,9 +824,16 @@ def test_stop_22_principles(matcher: IntentMatcher, text: str, intent: str) -> N
     _check(matcher, text, intent)
 
 
-@pytest.mark.parametrize(("text", "intent"), SENSATIONS + SENSATIONS_NOT_A_HALT)
+@pytest.mark.parametrize(
+    ("text", "intent"), SENSATIONS + SENSATIONS_NOT_A_HALT + ROUND_TWO_VOCABULARY
+)
 def test_stop_22_round_two(matcher: IntentMatcher, text: str, intent: str) -> None:
     _check(matcher, text, intent)
+
+
+@pytest.mark.parametrize("text", ROUND_TWO_NONE)
+def test_stop_22_round_two_stays_none(matcher: IntentMatcher, text: str) -> None:
+    _check(matcher, text, "none")
 
 
 @pytest.mark.parametrize("text", CONTAINED_NONE)
