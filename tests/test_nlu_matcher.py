@@ -192,7 +192,7 @@ DEV_TABLE: list[tuple[str, str]] = [
     ("i have arthritis can i do this", "ask_precautions"),
     ("is this okay with osteoporosis", "ask_precautions"),
     ("am i too old for this", "ask_precautions"),
-    ("can i hurt myself", "pain"),  # safety word: halting wins
+    ("can i hurt myself", "ask_precautions"),  # a risk asked about (stop 22): no halt
     # ask_technique
     ("what do i do with my arms", "ask_technique"),
     ("what should i do with my hands", "ask_technique"),
@@ -654,6 +654,102 @@ VOCABULARY: list[tuple[str, str]] = [
     ("list my options", "help"),
 ]
 
+# Stop 22, round two: the sensations of dizziness and of a sudden pain, not only their names
+# (groups of words in the safety section), and the questions about a risk that do not halt.
+SENSATIONS: list[tuple[str, str]] = [
+    ("the whole room is swaying", "dizzy"),
+    ("my head keeps going round", "dizzy"),
+    ("i think i'm going to keel over", "dizzy"),
+    ("i got a bit of a head rush", "dizzy"),
+    ("i can see stars everywhere", "dizzy"),
+    ("i might pass out", "dizzy"),
+    ("the ceiling is tilting", "dizzy"),
+    ("something just twanged in my lower back", "pain"),
+    ("my neck just locked up", "pain"),
+    ("my knee is giving me grief today", "pain"),
+    ("it popped in my shoulder", "pain"),
+    # what must still halt next to the new exceptions
+    ("it's a real pain", "pain"),
+    ("i've got a real pain in my back", "pain"),
+    ("i hurt myself", "pain"),
+    ("i think i hurt my back", "pain"),
+    ("can i stop it hurts", "pain"),
+    ("it hurts when i turn", "pain"),
+    ("how do i stop", "stop"),
+]
+
+# ... and what is not a halt: the same words about something else, a nuisance, a risk asked
+# about ("can i hurt myself" asks for precautions).
+SENSATIONS_NOT_A_HALT: list[tuple[str, str]] = [
+    ("the band was swaying on stage", "none"),
+    ("the earth goes round the sun", "none"),
+    ("the sofa looks like it is swaying", "none"),
+    ("my boss is giving me grief", "none"),
+    ("the balloon popped", "none"),
+    ("something popped up on my phone", "none"),
+    ("the commute was a total pain today", "none"),
+    ("that meeting was a real pain", "none"),
+    ("could i injure my back doing this", "ask_precautions"),
+    ("will i hurt myself if i twist too far", "ask_precautions"),
+]
+
+# Round two: more synonym groups (keywords, common words, trailing fillers), each with
+# sentences that must stay none.
+ROUND_TWO_VOCABULARY: list[tuple[str, str]] = [
+    ("let's get things underway", "start"),
+    ("start us off", "start"),
+    ("can we get the workout going", "start"),
+    ("give me a jiffy", "pause"),
+    ("wait two ticks", "pause"),
+    ("hold your thought a moment", "pause"),
+    ("hang on a mo", "pause"),
+    ("what number of repetitions should i do", "ask_reps"),
+    ("how many in a full set", "ask_reps"),
+    ("how many should someone my age do", "ask_reps"),
+    ("how many minutes should i twist for", "ask_duration"),
+    ("will stretching help my posture", "ask_benefits"),
+    ("how does this stretch help my spine", "ask_benefits"),
+    ("help me", "help"),
+    ("is it safe for anyone with a bad knee", "ask_precautions"),
+    ("should anyone with back problems avoid this", "ask_precautions"),
+    ("what pace should i twist at", "ask_technique"),
+    ("how should i hold my arms while turning", "ask_technique"),
+    ("how do i stop my knees bending", "ask_technique"),  # not a halt either
+    ("could you run that past me again", "repeat"),
+    ("go over that again please", "repeat"),
+    ("tell me again", "repeat"),
+    ("what things can i say", "help"),
+    ("what stuff do you understand", "help"),
+    ("aye that's fine", "yes"),
+    ("up the pace a bit", "faster"),
+    ("increase the tempo", "faster"),
+    ("bring the pace down a touch", "slower"),
+    ("lower the tempo", "slower"),
+    ("i'll skip this one", "skip"),
+    ("we'll skip the cool down", "skip"),
+    ("i'm off now cheers", "quit"),
+    ("right we're heading off", "quit"),
+    ("that'll do bye", "quit"),
+    ("you can carry on", "resume"),
+]
+
+ROUND_TWO_NONE = [
+    "how many people live in paris",
+    "can you help my mum with her shopping",
+    "is it safe to swim after eating",
+    "is the car safe to drive",
+    "what speed is the train",
+    "run that by your manager",
+    "list the things in the fridge",
+    "turn the music down",
+    "turn it down",
+    "i'm off to the shops later",
+    "that'll do nicely thanks",
+    "cheers",
+    "i'll nip out and be right back",
+    "aye aye captain",
+]
+
 # A negated safety word is not a halt; a confirmation of feeling fine is yes.
 NEGATION: list[tuple[str, str]] = [
     ("no pain", "yes"),
@@ -726,6 +822,18 @@ def test_other_senses_do_not_halt(matcher: IntentMatcher, text: str) -> None:
 @pytest.mark.parametrize(("text", "intent"), STILL_HALTS + CONTAINED_PHRASES + VOCABULARY)
 def test_stop_22_principles(matcher: IntentMatcher, text: str, intent: str) -> None:
     _check(matcher, text, intent)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"), SENSATIONS + SENSATIONS_NOT_A_HALT + ROUND_TWO_VOCABULARY
+)
+def test_stop_22_round_two(matcher: IntentMatcher, text: str, intent: str) -> None:
+    _check(matcher, text, intent)
+
+
+@pytest.mark.parametrize("text", ROUND_TWO_NONE)
+def test_stop_22_round_two_stays_none(matcher: IntentMatcher, text: str) -> None:
+    _check(matcher, text, "none")
 
 
 @pytest.mark.parametrize("text", CONTAINED_NONE)
