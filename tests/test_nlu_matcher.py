@@ -685,6 +685,7 @@ SENSATIONS_NOT_A_HALT: list[tuple[str, str]] = [
     ("the earth goes round the sun", "none"),
     ("the sofa looks like it is swaying", "none"),
     ("my boss is giving me grief", "none"),
+    ("i'm off work tomorrow", "none"),  # "i'm off" is no goodbye: an end cannot be undone
     ("the balloon popped", "none"),
     ("something popped up on my phone", "none"),
     ("the commute was a total pain today", "none"),
@@ -727,7 +728,6 @@ ROUND_TWO_VOCABULARY: list[tuple[str, str]] = [
     ("lower the tempo", "slower"),
     ("i'll skip this one", "skip"),
     ("we'll skip the cool down", "skip"),
-    ("i'm off now cheers", "quit"),
     ("right we're heading off", "quit"),
     ("that'll do bye", "quit"),
     ("you can carry on", "resume"),
