@@ -34,6 +34,9 @@ from voicecoach.nlu.matcher import IntentMatcher
      ("stop", "Left, 4.", False),
      ("i feel dizzy", "Stop if you experience pain or dizziness.", False),
      ("stop", None, False),
+     ("hi and you're back to this coach hey half back this when you're ready",
+      "Hi, I'm your Back Twist coach. Say \"start back twist\" when you're ready.", True),
+     ("what do i do with my arms", "Slightly bend your knees.", False),
      ("", "Right.", False)],
 )
 def test_echo_is_only_what_the_coach_is_saying(heard: str, saying: str | None, echo: bool) -> None:
