@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from voicecoach.errors import DataError
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -42,3 +44,19 @@ def load_yaml(text: str) -> Any:
     is an error (``yaml.YAMLError`` naming the key and line), not the second silently winning:
     a second ``ready:`` under ``paraphrases`` once hid the first one's phrases."""
     return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+
+
+def read_yaml(path: Path) -> Any:
+    """The YAML file ``path`` parsed (:func:`load_yaml`); ``DataError`` naming it if it is
+    missing, unreadable or malformed."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(source, None, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(source, None, f"cannot read the file: {exc}") from exc
+    try:
+        return load_yaml(text)
+    except yaml.YAMLError as exc:
+        raise DataError(source, None, f"malformed YAML: {exc}") from exc

@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from voicecoach.data import load_yaml
+from voicecoach.data import read_yaml
 from voicecoach.errors import DataError
 from voicecoach.nlu.rules import HALTING
 
@@ -57,10 +55,7 @@ def read(path: Path) -> tuple[BodyTalk, ...]:
     and key if it is malformed."""
     if not path.is_file():
         return ()
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataError(str(path), None, str(exc)) from exc
+    data = read_yaml(path) or {}
     return parse(data, str(path))
 
 

@@ -21,9 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from voicecoach.data import load_yaml
+from voicecoach.data import read_yaml
 from voicecoach.errors import DataError
 from voicecoach.nlu import soundalike, templates
 from voicecoach.nlu.rules import (
@@ -88,16 +86,7 @@ def parse(data: Any, source: str = "<dict>") -> IntentData:
 def read(path: str | Path) -> IntentData:
     """Load a phrase file; raise ``DataError`` if it is missing, unreadable or invalid."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(source, None, "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(source, None, f"cannot read the file: {exc}") from exc
-    try:
-        data = load_yaml(text)
-    except yaml.YAMLError as exc:
-        raise DataError(source, None, f"malformed YAML: {exc}") from exc
+    data = read_yaml(Path(path))
     if not isinstance(data, Mapping):
         raise DataError(source, None, "the file must hold a mapping of sections")
     parsed = parse(data, source)
