@@ -527,3 +527,26 @@ def test_an_unsure_halt_elsewhere_is_just_not_understood() -> None:
     session.tick(session.coach.now + 15)
     assert session.coach.step == "safety"
     assert "sorry" in keys(records)[-2:]
+
+
+def test_another_unsure_halt_while_asking_is_asked_about_not_taken_as_said() -> None:
+    """Kitchen noise says "i feel dizzy" at 0.1-0.2 while the coach asks "did you say stop?":
+    a question about dizziness, not a halt; the same word heard unsure again halts."""
+    session, records = counting_session()
+    at = session.coach.now
+    unsure(session, "stop", at)
+    session.heard(at + 3, "i feel dizzy", match=IntentMatch("none", 0.0, "i feel dizzy"),
+                  doubt="dizzy")
+    assert not of(records, "halt") and keys(records)[-1] == "check.dizzy"
+    session.heard(at + 6, "dizzy", match=IntentMatch("none", 0.0, "dizzy"), doubt="dizzy")
+    assert [r["reason"] for r in of(records, "halt")] == ["dizzy"]
+
+
+def test_an_unsure_halt_while_paused_is_asked_about() -> None:
+    session, records = counting_session()
+    say(session, "pause")
+    assert session.coach.step == "paused"
+    session.heard(session.coach.now + 2, "ow", match=IntentMatch("none", 0.0, "ow"), doubt="pain")
+    assert not of(records, "halt") and keys(records)[-1] == "check.pain"
+    say(session, "resume")
+    assert session.coach.step == "pacing"

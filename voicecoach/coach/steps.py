@@ -44,6 +44,9 @@ halting word (or "quit") heard unsure there stops everything and asks
 (:meth:`Steps._check_doubt`), never "sorry, I didn't catch that" while the coach goes on, nor
 an end on a word barely heard. Elsewhere nothing is moving: at a yes/no question an unclear
 answer has its own cautious branch; after a halt the coach waits."""
+ASKABLE_STEPS = CHECKED_STEPS | {"paused", "checking"}
+"""Where a halting word (or "quit") heard unsure is asked about: the steps above, and while
+the count is already held (paused, or asking about another word)."""
 
 
 class Steps(Core):
