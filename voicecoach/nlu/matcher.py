@@ -159,7 +159,8 @@ class IntentMatcher:
     ) -> None:
         """``classifier``: add step 6, the n-gram classifier (trained here, ~0.1 s). Off by
         default: on the benchmarks it gained nothing and let unrelated sentences through.
-        ``body``: what makes a ``none`` a doubt (:mod:`voicecoach.nlu.body`)."""
+        ``body``: what makes a ``none`` a doubt (:mod:`voicecoach.nlu.body`); ``noise``: the
+        sentences recognizers write for noise (:mod:`voicecoach.nlu.noise`)."""
         self._data = data
         self._body = body
         self._noise = noise
@@ -260,8 +261,8 @@ class IntentMatcher:
             return IntentMatch(halt, 1.0, norm)
         core = self._data.fillers.core(norm)
         for candidate in (norm, core):
-            intent = self._exact.get(candidate)
-            if intent is not None and intent not in cancelled:
+            intent = self._exact_intent(candidate, cancelled)
+            if intent is not None:
                 return IntentMatch(intent, 1.0, norm)
         intent, score = self._fuzzy(core, cancelled)
         if intent == NONE:
@@ -274,10 +275,15 @@ class IntentMatcher:
     def _phrase_of(self, core: str, cancelled: frozenset[str]) -> str:
         """Steps 2-4 on ``core`` alone: the intent of a phrase it is or is close to, or
         ``none``."""
-        intent = self._exact.get(core)
-        if intent is not None and intent not in cancelled:
+        intent = self._exact_intent(core, cancelled)
+        if intent is not None:
             return intent
         return self._fuzzy(core, cancelled, phrases_only=True)[0]
+
+    def _exact_intent(self, sentence: str, cancelled: frozenset[str]) -> str | None:
+        """Step 2: the intent whose phrase ``sentence`` is, unless a safety rule cancelled it."""
+        intent = self._exact.get(sentence)
+        return intent if intent is not None and intent not in cancelled else None
 
     def _contains(self, core: str, cancelled: frozenset[str]) -> str:
         """Step 7: the intent of a phrase at one end of the sentence, if the rest of it does
