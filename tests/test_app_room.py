@@ -212,10 +212,12 @@ def test_a_device_error_mid_session_goes_on_typed() -> None:
 
 def test_without_echo_cancelling_the_text_check_still_guards() -> None:
     """The echo guard: text checking until the canceller has heard enough of the coach."""
-    from voicecoach.app.spoken import echo_guard
+    from voicecoach.app.spoken import Saying, echo_guard
 
     fresh = EchoCanceller()
-    assert echo_guard("Right, 3.", None) == "Right, 3."
-    assert echo_guard("Right, 3.", fresh) == "Right, 3."
+    assert echo_guard("Right, 3.", None) == Saying("Right, 3.")
+    assert echo_guard("Right, 3.", fresh) == Saying("Right, 3.")
+    assert echo_guard(None, fresh) is None
     fresh.reference_seconds = 5.0
-    assert echo_guard("Right, 3.", fresh) is None
+    assert echo_guard("Right, 3.", fresh) == Saying("Right, 3.", converged=True)
+    assert not Saying("Right, 3.", converged=True).own_voice("right")

@@ -17,7 +17,7 @@ from test_speech_listen import ScriptedRecognizer, final
 
 from voicecoach.app.ear import Ear
 from voicecoach.app.session import Session
-from voicecoach.app.spoken import is_echo, stream_session, ticked
+from voicecoach.app.spoken import Saying, is_echo, stream_session, ticked
 from voicecoach.audio.stage import Chain
 from voicecoach.cli import main
 from voicecoach.coach.dialog import Dialog
@@ -43,6 +43,25 @@ def test_echo_is_only_what_the_coach_is_saying(heard: str, saying: str | None, e
     assert is_echo(heard, saying) is echo
 
 
+GREETING = "Hi, I'm your Back Twist coach. Say \"start back twist\" when you're ready."
+
+
+@pytest.mark.parametrize(
+    ("heard", "saying", "converged", "invited", "own"),
+    [("hi and you're back to this coach hey half back this when you're ready", GREETING,
+      True, True, True),  # the line again: the canceller is no excuse, nor what it waits for
+     ("start back twist", GREETING, False, True, False),  # the answer it asks for
+     ("okay start back twist when you're ready", GREETING, True, True, False),
+     ("how many reps", "You can ask how many reps are left.", True, False, False),
+     ("you can ask how many reps are left", "You can ask how many reps are left.", True, False,
+      True),
+     ("right", "Right.", False, False, True), ("right", "Right.", True, False, False)],
+)
+def test_the_line_said_again_is_always_the_coachs_own(
+        heard: str, saying: str, converged: bool, invited: bool, own: bool) -> None:
+    assert Saying(saying, converged).own_voice(heard, invited) is own
+
+
 @pytest.mark.parametrize(("text", "intent", "passed"),
                          [("right", "none", False), ("stop", "stop", True),
                           ("say stop", "stop", True), ("how many reps", "ask_reps", True),
@@ -64,7 +83,7 @@ def test_echo_never_swallows_a_halt(text: str, intent: str, passed: bool) -> Non
 
     event = Heard(1.0, text, 0.9, intent, 0.9, True, 0.5)
     Recorder.coach.handle(Begin(0.0))
-    echo = 'Right. Say stop at any time, or "start back twist".'
+    echo = Saying('Right. Say stop at any time, or "start back twist".')
     feed(Recorder(), event, lambda: echo)  # type: ignore[arg-type]
     assert (heard == [text]) is passed
 

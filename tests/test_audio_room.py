@@ -37,6 +37,8 @@ def test_clips_start_at_their_time_and_never_overlap() -> None:
     assert (first.start, second.start, third.start) == (0.5, 1.5, 3.0)
     assert second.offset == pytest.approx(0.3)
     assert speaker.saying(1.6).text == "two" and speaker.saying(2.7) is None
+    assert speaker.saying(2.7, tail=0.5).text == "two"  # ended at 2.5: its echo may follow
+    assert speaker.saying(3.1, tail=0.5).text == "three"
 
 
 def test_a_cut_silences_within_one_block_and_drops_what_is_queued() -> None:

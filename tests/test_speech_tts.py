@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import wave
 from array import array
 from pathlib import Path
@@ -150,6 +151,8 @@ class FakePlayer:
         self.starts: list[float | None] = []
         self.playing: list[str] = []
         self.closed = False
+        self.last_text: str | None = None
+        self.ended_at = float("-inf")
 
     @property
     def current_text(self) -> str | None:
@@ -161,6 +164,8 @@ class FakePlayer:
         self.playing.append(text)
 
     def stop(self) -> None:
+        if self.playing:
+            self.last_text, self.ended_at = self.playing[0], time.monotonic()
         self.playing.clear()
 
     def busy(self) -> bool:
@@ -215,6 +220,7 @@ def test_voice_speaker_is_interrupted_at_once() -> None:
     assert speaker.busy() and speaker.now_saying() == "Twist right and look behind you."
     speaker.stop()
     assert not speaker.busy() and speaker.now_saying() is None
+    assert speaker.now_saying(tail=60.0) == "Twist right and look behind you."  # echo follows
     speaker.say("   ")  # nothing to say: nothing played
     assert len(player.clips) == 2
     speaker.close()

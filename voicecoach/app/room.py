@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from voicecoach.app.ear import Ear
 from voicecoach.app.session import Session
-from voicecoach.app.spoken import echo_guard, stream_session
+from voicecoach.app.spoken import ECHO_TAIL, Saying, echo_guard, stream_session
 from voicecoach.audio.room import RATE, Room, as_samples
 from voicecoach.audio.wav import CHUNK_SAMPLES
 from voicecoach.coach.machine import Coach
@@ -167,8 +167,8 @@ class RoomRun:
             return False
         return all(clip.end <= self.now for clip in self.speaker.log)
 
-    def _echo(self) -> str | None:
-        clip = self.speaker.saying(self.now)
+    def _echo(self) -> Saying | None:
+        clip = self.speaker.saying(self.now, ECHO_TAIL)
         if clip is None or not self.text_check:
             return None
         return echo_guard(clip.text, self.ear.canceller)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from voicecoach.app.ear import Ear, open_ear
@@ -33,15 +34,16 @@ def ticked(chunks: Iterable[bytes], tick: Callable[[float], None]) -> Iterator[b
     tick(consumed / (2 * RATE))
 
 
-def feed(session: Session, heard: Heard, echo: Callable[[], str | None] | None = None) -> None:
+def feed(session: Session, heard: Heard, echo: Callable[[], Saying | None] | None = None) -> None:
     """Hand one heard utterance to the session, unless it is the coach's own voice.
 
     A halting utterance always goes through: a false halt is safe, a missed one is not; so
     does an answer the coach is waiting for (its line may well say the words to answer with:
-    'Say "start back twist" when you're ready').
+    'Say "start back twist" when you're ready'), unless it is most of that line again.
     """
     invited = heard.intent in session.coach.likely_intents
-    if echo is not None and not heard.halting and not invited and is_echo(heard.text, echo()):
+    line = echo() if echo is not None else None
+    if line is not None and not heard.halting and line.own_voice(heard.text, invited):
         log.info("ignoring %r: the coach is saying it", heard.text)
         return
     match = IntentMatch(heard.intent, heard.intent_confidence, heard.text)
@@ -52,8 +54,18 @@ def feed(session: Session, heard: Heard, echo: Callable[[], str | None] | None =
 ECHO_SHARE = 0.5
 """Share of the words heard that, found in the line the coach is saying, make it its echo: the
 recognizer garbles the rest ("hi and you're back to this coach hey half back this when you're
-ready" for the greeting). The simulated room's case came 4.8 s into the session, after the
-3 s of :data:`CONVERGED`, so this did not stop it: measured, still there."""
+ready" for the greeting)."""
+
+REPEAT_WORDS = 4
+"""Words heard, at least, for :func:`repeats` to call them the coach's line said again."""
+
+REPEAT_START = 3
+"""The line said again begins with one of its first words, among the first words heard (the
+utterance opened when the line began)."""
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c if c.isalnum() or c == "'" else " " for c in text.lower()).split()
 
 
 def is_echo(text: str, saying: str | None) -> bool:
@@ -61,33 +73,68 @@ def is_echo(text: str, saying: str | None) -> bool:
     words = text.lower().split()
     if not saying or not words:
         return False
-    said = set("".join(c if c.isalnum() or c == "'" else " " for c in saying.lower()).split())
+    said = set(_words(saying))
     return sum(word in said for word in words) >= ECHO_SHARE * len(words)
+
+
+def repeats(text: str, saying: str | None) -> bool:
+    """True when the words heard are the coach's line again: :func:`is_echo`, they begin as
+    it begins (:data:`REPEAT_START`) and hold half of its words. A user answers in a few words
+    of a line, or speaks over it and is heard with its end, never from its start."""
+    words = text.lower().split()
+    said = _words(saying or "")
+    if len(words) < REPEAT_WORDS or not is_echo(text, saying):
+        return False
+    begins = bool(set(words[:REPEAT_START]) & set(said[:REPEAT_START]))
+    return begins and len(set(words) & set(said)) >= ECHO_SHARE * len(set(said))
 
 
 CONVERGED = 3.0
 """Seconds of the coach's voice an echo canceller needs before it is trusted alone (it removes
 ~6 dB in its first 2 s, ~30 dB after 8 s: FIELD_NOTES and the room benchmark)."""
 
+ECHO_TAIL = 1.5
+"""Seconds after a line ends during which heard text is still checked against it: the
+utterance that carries its echo is heard ~0.5 s after the line, once the pause is long enough
+(the room's garbled greeting was heard at 4.8 s, the line ended at 4.3 s)."""
 
-def echo_guard(saying: str | None, canceller: Any = None) -> str | None:
-    """The line to check heard text against (:func:`is_echo`), or None for no text check.
+
+@dataclass(frozen=True)
+class Saying:
+    """The coach's line being said (or just said), for the text-based echo check."""
+
+    text: str
+    converged: bool = False
+    """True once an echo canceller is trusted alone: only the line said again is its echo."""
+
+    def own_voice(self, heard: str, invited: bool = False) -> bool:
+        """True when ``heard`` is this line's echo. While the canceller converges, most words
+        in the line make it so, unless they mean what the coach waits for; afterwards, and
+        for what it waits for, only most of the line said again (:func:`repeats`) does."""
+        if repeats(heard, self.text):
+            return True
+        return not (self.converged or invited) and is_echo(heard, self.text)
+
+
+def echo_guard(saying: str | None, canceller: Any = None) -> Saying | None:
+    """The line to check heard text against (:class:`Saying`), or None when nothing is said.
 
     Without an echo canceller the text check is the only defence against the coach's own
-    voice. With one, the text check stays only while it is still converging: afterwards it
+    voice. With one, the full check stays only while it is still converging: afterwards it
     could only swallow a user who repeats the coach's words ("how many reps" while the coach
-    says "ask how many reps").
+    says "ask how many reps"), so only the line said again is taken for its echo.
     """
-    if canceller is not None and canceller.reference_seconds >= CONVERGED:
+    if not saying:
         return None
-    return saying
+    converged = canceller is not None and canceller.reference_seconds >= CONVERGED
+    return Saying(saying, converged)
 
 
 def stream_session(
     session: Session,
     chunks: Iterable[bytes],
     ear: Ear,
-    echo: Callable[[], str | None] | None = None,
+    echo: Callable[[], Saying | None] | None = None,
 ) -> float:
     """Run the session on an audio stream (echo already removed) heard through ``ear``;
     returns the audio time reached."""
@@ -191,11 +238,11 @@ def _echo_stage(tap: Any, ear: Ear) -> Any:
     return EchoPath(tap, ear)
 
 
-def _echo_of(speaker: Any, ear: Ear) -> Callable[[], str | None]:
+def _echo_of(speaker: Any, ear: Ear) -> Callable[[], Saying | None]:
     """What the text-based echo check compares heard text with (see :func:`echo_guard`)."""
     if speaker is None:
         return lambda: None
-    return lambda: echo_guard(speaker.now_saying(), ear.canceller)
+    return lambda: echo_guard(speaker.now_saying(ECHO_TAIL), ear.canceller)
 
 
 # -- understand / transcribe -----------------------------------------------------------

@@ -287,6 +287,8 @@ class Player:
         self._current: _Clip | None = None
         self.last_text: str | None = None
         """The text of the clip played most recently (or playing now)."""
+        self.ended_at = float("-inf")
+        """When the last clip played ended or was cut (``time.monotonic()``)."""
         self.error: AudioError | None = None
         """The output failure that stopped playback, if any; :meth:`play` raises it."""
         self._thread = threading.Thread(target=self._run, name="voicecoach-player", daemon=True)
@@ -371,6 +373,7 @@ class Player:
                     self._current = clip
                     self.last_text = clip.text
                     self._play_one(clip)
+                    self.ended_at = time.monotonic()
             except AudioError as exc:
                 log.warning("%s", exc)
                 self.error = exc

@@ -67,6 +67,8 @@ class DuplexPlayer:
         self._current: _Clip | None = None
         self._pos = 0
         self.last_text: str | None = None
+        self.ended_at = float("-inf")
+        """When the last clip ended or was cut (``time.monotonic()``)."""
         self.error: AudioError | None = None
         self.closed = False
         self.gone = False
@@ -97,6 +99,8 @@ class DuplexPlayer:
         """Silence from the next block on; everything queued dropped."""
         with self._lock:
             self._clips.clear()
+            if self._current is not None:
+                self.ended_at = time.monotonic()
             self._current = None
 
     def busy(self) -> bool:
@@ -120,7 +124,7 @@ class DuplexPlayer:
                 out += piece
                 self._pos += len(piece)
                 if self._pos >= len(self._current.pcm):
-                    self._current = None
+                    self._current, self.ended_at = None, now
         return bytes(out) + bytes(size - len(out))
 
     def _next(self, now: float) -> bool:

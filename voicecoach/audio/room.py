@@ -146,10 +146,10 @@ class VirtualSpeaker:
             silent = max(silent, clip.end)
         return silent
 
-    def saying(self, t: float) -> Played | None:
-        """The clip sounding at ``t``, if any."""
+    def saying(self, t: float, tail: float = 0.0) -> Played | None:
+        """The clip sounding at ``t``, or the latest one that ended less than ``tail`` s before."""
         for clip in reversed(self.log):
-            if not clip.dropped and clip.start <= t < clip.end:
+            if not clip.dropped and clip.start <= t < clip.end + tail:
                 return clip
         return None
 

@@ -56,8 +56,9 @@ class Speaker(Protocol):
     def busy(self) -> bool:
         """True while a line is being said or waits to be said."""
 
-    def now_saying(self) -> str | None:
-        """The line being said now (for echo suppression), or None."""
+    def now_saying(self, tail: float = 0.0) -> str | None:
+        """The line being said now, or the last one if it ended less than ``tail`` seconds
+        ago (for echo suppression), or None."""
 
     def close(self) -> None:
         """Stop and release the audio device."""
@@ -68,6 +69,10 @@ class ClipPlayer(Protocol):
 
     @property
     def current_text(self) -> str | None: ...
+
+    last_text: str | None
+    ended_at: float
+    """When the last clip ended or was cut (``time.monotonic()``)."""
 
     def play(self, pcm: bytes, rate: int, text: str = "", at: float | None = None) -> None: ...
 
@@ -96,7 +101,7 @@ class TextSpeaker:
     def busy(self) -> bool:
         return False
 
-    def now_saying(self) -> str | None:
+    def now_saying(self, tail: float = 0.0) -> str | None:
         return None
 
     def close(self) -> None:
@@ -434,8 +439,11 @@ class VoiceSpeaker:
     def busy(self) -> bool:
         return self._player.busy()
 
-    def now_saying(self) -> str | None:
-        return self._player.current_text
+    def now_saying(self, tail: float = 0.0) -> str | None:
+        player = self._player
+        if player.current_text is None and time.monotonic() - player.ended_at < tail:
+            return player.last_text
+        return player.current_text
 
     def close(self) -> None:
         self._player.stop()
