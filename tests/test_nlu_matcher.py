@@ -836,6 +836,52 @@ def test_stop_22_round_two_stays_none(matcher: IntentMatcher, text: str) -> None
     _check(matcher, text, "none")
 
 
+STOP_23_UNWELL: list[tuple[str, str]] = [
+    # stop 23: feeling unwell and pain described in everyday words, a word of degree between
+    ("i'm feeling really sick all of a sudden", "dizzy"),
+    ("oh i think i'm going to be sick", "dizzy"),
+    ("i feel a bit funny actually", "dizzy"),
+    ("i've gone all shaky", "dizzy"),
+    ("my knees are buckling", "dizzy"),
+    ("my legs feel like jelly", "dizzy"),
+    ("everything's gone a bit fuzzy", "dizzy"),
+    ("my eyes are going blurry", "dizzy"),
+    ("i can't stay on my feet", "dizzy"),
+    ("i feel proper poorly", "dizzy"),
+    ("there's a burning sensation in my lower back", "pain"),
+    ("i've got a shooting pain in my hip", "pain"),
+    ("my neck's burning", "pain"),
+    ("my shoulders are really pulling", "pain"),
+    ("my fingers are tingling", "pain"),
+    ("i think i've put my back out", "pain"),
+    ("this is really uncomfortable", "pain"),
+    ("oi knock it off", "stop"),
+]
+STOP_23_NOT_A_HALT = [
+    # ... not: fed up, someone else's pain told about, a nuisance, another assistant, a quote
+    "i'm sick of this weather",
+    "my dad had awful knee pain after his operation",
+    "she gets dizzy on boats",
+    "my sister hurt her ankle at netball",
+    "that form was a pain to fill in",
+    "alexa stop",
+    "ok google stop the music",
+    "my mum shouted stop at the telly",
+    "the nausea has completely passed",
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), STOP_23_UNWELL)
+def test_stop_23_how_it_feels_halts(matcher: IntentMatcher, text: str, intent: str) -> None:
+    _check(matcher, text, intent)
+
+
+@pytest.mark.parametrize("text", STOP_23_NOT_A_HALT)
+def test_stop_23_someone_else_or_something_else_does_not_halt(
+        matcher: IntentMatcher, text: str) -> None:
+    assert matcher.match(text).intent not in HALTING
+
+
 @pytest.mark.parametrize("text", CONTAINED_NONE)
 def test_a_phrase_with_an_object_or_bound_is_not_contained(
     matcher: IntentMatcher, text: str
