@@ -77,7 +77,7 @@ def test_echo_never_swallows_a_halt(text: str, intent: str, passed: bool) -> Non
 
         def heard(
             self, t: float, said: str, match: object = None, partial: bool = False, doubt: str = "",
-            guess: str = "", lag: float = 0.0, asr: float = 0.0,
+            guess: str = "", lag: float = 0.0, asr: float = 0.0, unclear: bool = False,
         ) -> None:
             heard.append(said)
 

@@ -40,6 +40,7 @@ def test_a_tiny_run_prints_the_table_and_one_json_line(tmp_path: Path, capsys) -
     assert result["halting"] >= 1 and result["halting_caught"] == 1.0  # the oracle hears all
     assert 0 <= result["silent_after_halt_ms"] <= 20  # one output block
     assert result["self_triggers"] == 0 and "manifest" in result["voices"]
+    assert result["noise_replies"] == 0  # the oracle hears no noise
     assert any(line.startswith("manifest") for line in out)
     log = [json.loads(line) for line in (tmp_path / "session-1.jsonl").read_text().splitlines()]
     kinds = {r["event"] for r in log}
@@ -71,3 +72,15 @@ def test_the_ears_lag_is_added_to_what_it_acted_on() -> None:
                {"t": 3.0, "event": "heard", "text": "how many reps"}]
     assert _known(records, 1.5, 2.0) == 2.18 and _known(records, 2.5, 3.5) == 3.0
     assert _known(records, 4.0, 4.5) == 4.5
+
+
+def test_what_the_coach_says_to_nobody_is_counted() -> None:
+    from voicecoach.app.room import Said, UserLine
+    from voicecoach.bench.room import _noise_replies
+
+    said = [Said(UserLine(b"", "stop", "stop"), 10.0, 10.5, False)]
+    records = [{"event": "say", "t": 5.0, "key": "sorry"},  # nobody spoke: the noise's
+               {"event": "say", "t": 11.0, "key": "check.stop"},  # the user's "stop", unsure
+               {"event": "say", "t": 20.0, "key": "check.dizzy"},
+               {"event": "say", "t": 21.0, "key": "twist.right"}]
+    assert _noise_replies(records, said) == ["5.0: sorry", "20.0: check.dizzy"]

@@ -521,6 +521,21 @@ def test_an_unsure_halt_said_again_while_paused_halts(doubt: str) -> None:
     assert [r["reason"] for r in of(records, "halt")] == [doubt]
 
 
+@pytest.mark.parametrize("step", ["safety", "counting"])
+def test_unclear_speech_is_not_answered(step: str) -> None:
+    """Words the recognizer was too unsure of for any intent (noise, talk in the room): no
+    "sorry", and a later real miss still gets the first "sorry", not "sorry again"."""
+    session, records = counting_session() if step == "counting" else session_at(step)
+    before, at = len(records), session.coach.now
+    session.heard(at, "see if it's there", match=IntentMatch("none", 0.3, "see if it's there"),
+                  unclear=True)
+    session.tick(at + 1)
+    assert not [r for r in records[before:] if r["event"] == "say"]
+    session.heard(at + 1, "blue mug", match=IntentMatch("none", 0.3, "blue mug"))
+    session.tick(at + 15)
+    assert [r["key"] for r in records[before:] if r["event"] == "say"][:1] == ["sorry"]
+
+
 def test_an_unsure_halt_elsewhere_is_just_not_understood() -> None:
     session, records = session_at("safety")
     session.heard(session.coach.now, "ow", match=IntentMatch("none", 0.0, "ow"), doubt="pain")

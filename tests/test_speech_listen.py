@@ -439,6 +439,22 @@ def test_talk_about_the_body_that_means_nothing_is_a_pain_doubt() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "confidence", "unclear"),
+    [("see if it's there", 0.17, True),  # the simulated kitchen's noise, answered "sorry"
+     ("see if it's there", 0.6, False),  # as sure as a command: worth a "sorry"
+     ("oh stop", 0.17, False),  # a halting word: a doubt, asked about, never passed over
+     ("how many reps", 0.17, False)],  # an intent: a guess
+)
+def test_words_too_unsure_for_any_intent_are_unclear(
+        text: str, confidence: float, unclear: bool) -> None:
+    from voicecoach.nlu.matcher import IntentMatcher
+
+    rec = ScriptedRecognizer(finals={4: final(text, confidence)})
+    events = list(listen([CHUNK] * 20, rec, IntentMatcher.load()))
+    assert [e.unclear for e in events] == [unclear]
+
+
+@pytest.mark.parametrize(
     ("text", "heard"),
     [
         ("thank you", []),  # Whisper's noise: nothing heard, no "sorry"

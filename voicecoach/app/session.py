@@ -87,11 +87,13 @@ class Session:
         guess: str = "",
         lag: float = 0.0,
         asr: float = 0.0,
+        unclear: bool = False,
     ) -> IntentMatch:
         """The user said ``text`` at ``t``; speech passes the ``match`` it already made, the
         intent it heard but was unsure of (:attr:`Utterance.doubt`, :attr:`.guess`) and how
         far behind the audio it ran (:attr:`voicecoach.speech.listen.Heard.lag`: recorded for
-        the benchmarks) and how sure the recognizer was (``asr``: recorded, for the same)."""
+        the benchmarks) and how sure the recognizer was (``asr``: recorded, for the same);
+        ``unclear`` speech meant nothing and is not answered (:attr:`Utterance.unclear`)."""
         text = clean_text(text)
         record: dict[str, Any] = {"t": round(t, 3), "event": "heard", "text": text}
         if partial:
@@ -100,6 +102,8 @@ class Session:
             record["lag"] = round(lag, 3)
         if asr:
             record["asr"] = round(asr, 3)
+        if unclear:
+            record["unclear"] = True
         self.sink(record)
         if match is None:
             match = self.matcher.match(text)
@@ -111,7 +115,7 @@ class Session:
         if guess:
             found["guess"] = guess
         self.sink(found)
-        utterance = Utterance(t, match.intent, match.confidence, text, doubt, guess)
+        utterance = Utterance(t, match.intent, match.confidence, text, doubt, guess, unclear)
         self._send(self.coach.handle(utterance))
         return match
 

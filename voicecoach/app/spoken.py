@@ -48,7 +48,7 @@ def feed(session: Session, heard: Heard, echo: Callable[[], Saying | None] | Non
         return
     match = IntentMatch(heard.intent, heard.intent_confidence, heard.text)
     session.heard(heard.t, heard.text, match=match, partial=not heard.final, doubt=heard.doubt,
-                  guess=heard.guess, lag=heard.lag, asr=heard.confidence)
+                  guess=heard.guess, lag=heard.lag, asr=heard.confidence, unclear=heard.unclear)
 
 
 ECHO_SHARE = 0.5

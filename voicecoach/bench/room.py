@@ -247,6 +247,7 @@ def measure(run: RoomRun) -> dict[str, Any]:
         _measure_command(run, said, halts, out)
     out["silences"] = [round(1000 * (silent - t)) for t, silent in run.cuts]
     out["self_triggers"] = _self_triggers(records, spoken)
+    out["noise_replies"] = _noise_replies(records, spoken)
     out["self_over_coach"] = [x for x in out["self_triggers"]
                               if run.speaker.saying(float(x.split(":")[0]) - 0.3) is not None]
     out.update(_counts(run))
@@ -295,14 +296,23 @@ def _answer_start(run: RoomRun, said: Said) -> float | None:
 
 def _self_triggers(records: list[dict], spoken: list[Said]) -> list[str]:
     """Intents acted on, heard from the microphone, with no user line in time to explain."""
-    found = []
     typed = {r["t"] for r in records if r["event"] == "typed"}
-    for r in records:
-        if r["event"] != "intent" or r["intent"] == "none" or r["t"] in typed:
-            continue
-        if not any(s.start - 0.2 <= r["t"] <= s.end + HALT_WINDOW for s in spoken):
-            found.append(f"{r['t']}: {r['intent']}")
-    return found
+    acted = [r for r in records
+             if r["event"] == "intent" and r["intent"] != "none" and r["t"] not in typed]
+    return [f"{r['t']}: {r['intent']}" for r in _unexplained(acted, spoken)]
+
+
+def _noise_replies(records: list[dict], spoken: list[Said]) -> list[str]:
+    """What the coach said to nobody: "sorry, I didn't catch that" and "did you say stop?"
+    with no user line in time to explain them (the noise's or the echo's words)."""
+    replies = [r for r in records if r["event"] == "say"
+               and (r.get("key", "").startswith("sorry") or r.get("key") in CHECK_KEYS)]
+    return [f"{r['t']}: {r['key']}" for r in _unexplained(replies, spoken)]
+
+
+def _unexplained(records: list[dict], spoken: list[Said]) -> list[dict]:
+    return [r for r in records
+            if not any(s.start - 0.2 <= r["t"] <= s.end + HALT_WINDOW for s in spoken)]
 
 
 def _counts(run: RoomRun) -> dict[str, Any]:
@@ -364,6 +374,7 @@ def overall(results: list[dict[str, Any]]) -> dict[str, Any]:
         silent_after_halt_ms=max(silences, default=0),
         self_triggers=sum(len(r["self_triggers"]) for r in results),
         self_triggers_over_coach=sum(len(r["self_over_coach"]) for r in results),
+        noise_replies=sum(len(r.get("noise_replies", [])) for r in results),
         counts_skipped=sum(r["counts_skipped"] for r in results),
         reps=sum(r["reps"] for r in results),
         beat_offset_max_ms=max(offsets, default=None),
@@ -405,7 +416,8 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"{mark} {key:24} {result['summary'].get(key)!s:>8}  (target {op} {target})")
     s = result["summary"]
     lines.append(f"self-triggers while the coach was talking: {s['self_triggers_over_coach']}"
-                 f" of {s['self_triggers']}")
+                 f" of {s['self_triggers']}; said to nobody (sorry, did you say stop?):"
+                 f" {s['noise_replies']}")
     lines.append(f"{s['reps']} reps counted, {s['audio_seconds']} s of audio in "
                  f"{result['cpu_seconds']} s CPU (RTF {result['rtf']})")
     return "\n".join(lines)
@@ -504,6 +516,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         "cpu_seconds": round(cpu, 1),
         "rtf": round(cpu / max(summary["audio_seconds"], 1e-9), 3),
         "self_triggers": [t for r in results for t in r["self_triggers"]],
+        "noise_replies": [t for r in results for t in r["noise_replies"]],
     }
 
 

@@ -42,6 +42,9 @@ class Utterance:
     """Speech only: a non-halting intent the recognizer heard but was not sure enough of to act
     on; ``intent`` is then ``none``. At a safety question the coach asks to confirm it, never
     acts on it."""
+    unclear: bool = False
+    """Speech only: nothing understood and the recognizer too unsure of the words for any
+    intent: likely noise or talk not meant for the coach; it is not answered "sorry"."""
 
 
 @dataclass(frozen=True, slots=True)

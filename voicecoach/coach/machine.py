@@ -101,7 +101,7 @@ class Coach(Recall):
         elif doubt and self.step in ASKABLE_STEPS:
             self._check_doubt(doubt)  # maybe "ouch": never go on regardless
         else:
-            self._on_request(*self._meaning(event), event.text)
+            self._on_request(*self._meaning(event), event.text, event.unclear)
 
     def _halt_while_closing(self, intent: str) -> None:
         """Saying goodbye: a halting word still cuts the voice at once, then the end."""
@@ -121,9 +121,10 @@ class Coach(Recall):
             return event.guess, False
         return event.intent, event.confidence >= self.config.sure_answer and not event.doubt
 
-    def _on_request(self, intent: str, sure: bool, text: str) -> None:
+    def _on_request(self, intent: str, sure: bool, text: str, unclear: bool = False) -> None:
         if intent == NONE:
-            self._not_understood()
+            if not unclear:
+                self._not_understood()
             return
         self._misses, self._sure = 0, sure
         cut = self._barge_in()

@@ -96,6 +96,10 @@ class Heard:
     guess: str = ""
     """Any other intent heard too unsure to act on (``intent`` is then ``none``), else "":
     the coach confirms it at a safety question, never acts on it."""
+    unclear: bool = False
+    """Nothing understood, and the recognizer less sure of the words than any intent would need
+    (its trust for an exact phrase): noise or speech not meant for the coach, not worth a
+    "sorry" (in the simulated kitchen most of those answered noise)."""
     lag: float = 0.0
     """Seconds after ``t`` at which a real-time machine would have known it: the time the
     front-end and recognizer took, queued as audio arrives (measured only when :func:`listen`
@@ -237,8 +241,9 @@ class _Stream:
             doubt = intent if intent in self.halting else ""
             guess = "" if doubt else intent
             intent, score = NONE, 0.0
+        unclear = intent == NONE and not (doubt or guess) and result.confidence < self.trust.exact
         return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt,
-                     guess)
+                     guess, unclear)
 
     def _noise(self, result: Transcript, match: IntentMatch, t: float) -> Heard | None:
         """A phrase recognizers write for noise ("thank you", "bye"): nothing, or at most a
