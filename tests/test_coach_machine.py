@@ -536,6 +536,18 @@ def test_unclear_speech_is_not_answered(step: str) -> None:
     assert [r["key"] for r in records[before:] if r["event"] == "say"][:1] == ["sorry"]
 
 
+def test_a_no_to_nothing_asked_is_let_pass() -> None:
+    """Mid-count nothing was asked: a "no" (to someone else, or the kitchen noise's) neither
+    cuts the coach nor gets "sorry"; the count goes on."""
+    session, records = counting_session()
+    before, at = len(records), session.coach.now
+    session.heard(at, "no", match=IntentMatch("no", 1.0, "no"))
+    session.tick(at + 0.5)
+    assert not [r for r in records[before:] if r["event"] in ("say", "cut", "hush")]
+    session.tick(at + 10)
+    assert of(records[before:], "rep") and session.coach.step == "pacing"
+
+
 def test_an_unsure_halt_elsewhere_is_just_not_understood() -> None:
     session, records = session_at("safety")
     session.heard(session.coach.now, "ow", match=IntentMatch("none", 0.0, "ow"), doubt="pain")

@@ -122,10 +122,10 @@ class Coach(Recall):
         return event.intent, event.confidence >= self.config.sure_answer and not event.doubt
 
     def _on_request(self, intent: str, sure: bool, text: str, unclear: bool = False) -> None:
-        if intent == NONE:
-            if not unclear:
+        if intent == NONE or (intent == "no" and self._wait is None):
+            if intent == NONE and not unclear:
                 self._not_understood()
-            return
+            return  # a "no" to nothing asked (talk in the room, the noise's): let it pass
         self._misses, self._sure = 0, sure
         cut = self._barge_in()
         if getattr(self, f"_step_{self.step}")(intent):
