@@ -84,3 +84,16 @@ def test_what_the_coach_says_to_nobody_is_counted() -> None:
                {"event": "say", "t": 20.0, "key": "check.dizzy"},
                {"event": "say", "t": 21.0, "key": "twist.right"}]
     assert _noise_replies(records, said) == ["5.0: sorry", "20.0: check.dizzy"]
+
+
+def test_an_intent_let_pass_is_not_a_self_trigger() -> None:
+    from voicecoach.bench.room import _self_triggers
+
+    records = [{"event": "heard", "t": 5.0, "text": "no"},
+               {"event": "intent", "t": 5.0, "intent": "no", "confidence": 1.0},
+               {"event": "passed", "t": 5.0, "intent": "no"},
+               {"event": "rep", "t": 6.0},
+               {"event": "heard", "t": 9.0, "text": "how many"},
+               {"event": "intent", "t": 9.0, "intent": "ask_reps", "confidence": 1.0},
+               {"event": "say", "t": 9.5, "key": "reps.left"}]  # after the count
+    assert _self_triggers(records, []) == ["9.0: ask_reps"]

@@ -544,6 +544,7 @@ def test_a_no_to_nothing_asked_is_let_pass() -> None:
     session.heard(at, "no", match=IntentMatch("no", 1.0, "no"))
     session.tick(at + 0.5)
     assert not [r for r in records[before:] if r["event"] in ("say", "cut", "hush")]
+    assert of(records[before:], "passed") == [{"t": at, "event": "passed", "intent": "no"}]
     session.tick(at + 10)
     assert of(records[before:], "rep") and session.coach.step == "pacing"
 

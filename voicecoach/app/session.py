@@ -116,7 +116,10 @@ class Session:
             found["guess"] = guess
         self.sink(found)
         utterance = Utterance(t, match.intent, match.confidence, text, doubt, guess, unclear)
-        self._send(self.coach.handle(utterance))
+        actions = self.coach.handle(utterance)
+        if not actions and match.intent != "none":
+            self.sink({"t": round(t, 3), "event": "passed", "intent": match.intent})
+        self._send(actions)
         return match
 
     def _send(self, actions: Iterable[Action]) -> None:

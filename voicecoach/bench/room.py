@@ -295,11 +295,19 @@ def _answer_start(run: RoomRun, said: Said) -> float | None:
 
 
 def _self_triggers(records: list[dict], spoken: list[Said]) -> list[str]:
-    """Intents acted on, heard from the microphone, with no user line in time to explain."""
+    """Intents acted on (not let pass: :func:`_answered`), heard from the microphone,
+    with no user line in time to explain them; one let pass (a "no" to nothing asked) is not."""
     typed = {r["t"] for r in records if r["event"] == "typed"}
-    acted = [r for r in records
-             if r["event"] == "intent" and r["intent"] != "none" and r["t"] not in typed]
+    acted = [r for i, r in enumerate(records) if r["event"] == "intent"
+             and r["intent"] != "none" and r["t"] not in typed and _answered(records, i)]
     return [f"{r['t']}: {r['intent']}" for r in _unexplained(acted, spoken)]
+
+
+def _answered(records: list[dict], at: int) -> bool:
+    """The coach acted on the intent record ``records[at]``: it did not let it pass (the
+    session's "passed" record: nothing done, as for a "no" to nothing asked)."""
+    after = records[at + 1] if at + 1 < len(records) else {}
+    return after.get("event") != "passed"
 
 
 def _noise_replies(records: list[dict], spoken: list[Said]) -> list[str]:
