@@ -536,6 +536,16 @@ def test_unclear_speech_is_not_answered(step: str) -> None:
     assert [r["key"] for r in records[before:] if r["event"] == "say"][:1] == ["sorry"]
 
 
+def test_an_unclear_guess_is_still_confirmed_at_a_safety_question() -> None:
+    session, records = session_at("safety")
+    before = len(records)
+    session.heard(session.coach.now, "no", match=IntentMatch("none", 0.0, "no"), guess="no",
+                  unclear=True)
+    _settle(session)
+    assert session.coach.step == "safety_check"  # "just to check: did you say no?"
+    assert [r for r in records[before:] if r["event"] == "say"]
+
+
 def test_a_no_to_nothing_asked_is_let_pass() -> None:
     """Mid-count nothing was asked: a "no" (to someone else, or the kitchen noise's) neither
     cuts the coach nor gets "sorry"; the count goes on."""

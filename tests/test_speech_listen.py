@@ -443,7 +443,7 @@ def test_talk_about_the_body_that_means_nothing_is_a_pain_doubt() -> None:
     [("see if it's there", 0.17, True),  # the simulated kitchen's noise, answered "sorry"
      ("see if it's there", 0.6, False),  # as sure as a command: worth a "sorry"
      ("oh stop", 0.17, False),  # a halting word: a doubt, asked about, never passed over
-     ("how many reps", 0.17, False)],  # an intent: a guess
+     ("how many reps", 0.17, True)],  # a guess: confirmed at a safety question, else let pass
 )
 def test_words_too_unsure_for_any_intent_are_unclear(
         text: str, confidence: float, unclear: bool) -> None:

@@ -97,9 +97,10 @@ class Heard:
     """Any other intent heard too unsure to act on (``intent`` is then ``none``), else "":
     the coach confirms it at a safety question, never acts on it."""
     unclear: bool = False
-    """Nothing understood, and the recognizer less sure of the words than any intent would need
-    (its trust for an exact phrase): noise or speech not meant for the coach, not worth a
-    "sorry" (in the simulated kitchen most of those answered noise)."""
+    """Nothing understood (at most a ``guess``), and the recognizer less sure of the words than
+    any intent would need (its trust for an exact phrase): noise or speech not meant for the
+    coach, not worth a "sorry" (in the simulated kitchen most of those answered noise); a guess
+    is still confirmed at a safety question."""
     lag: float = 0.0
     """Seconds after ``t`` at which a real-time machine would have known it: the time the
     front-end and recognizer took, queued as audio arrives (measured only when :func:`listen`
@@ -241,7 +242,7 @@ class _Stream:
             doubt = intent if intent in self.halting else ""
             guess = "" if doubt else intent
             intent, score = NONE, 0.0
-        unclear = intent == NONE and not (doubt or guess) and result.confidence < self.trust.exact
+        unclear = intent == NONE and not doubt and result.confidence < self.trust.exact
         return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt,
                      guess, unclear)
 
