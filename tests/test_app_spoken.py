@@ -62,6 +62,15 @@ def test_the_line_said_again_is_always_the_coachs_own(
     assert Saying(saying, converged).own_voice(heard, invited) is own
 
 
+@pytest.mark.parametrize(("converged", "own"), [(False, True), (True, False)])
+def test_while_converging_words_meaning_nothing_over_the_coach_are_its_echo(
+        converged: bool, own: bool) -> None:
+    line = Saying('Hi there. When you want to stretch, say "start back twist".', converged)
+    garbled = "try there when you want to go straight take our hand please"  # the room's
+    assert line.own_voice(garbled, meant=False) is own
+    assert not line.own_voice("how many reps do i do", meant=True)
+
+
 @pytest.mark.parametrize(("text", "intent", "passed"),
                          [("right", "none", False), ("stop", "stop", True),
                           ("say stop", "stop", True), ("how many reps", "ask_reps", True),

@@ -42,8 +42,9 @@ def feed(session: Session, heard: Heard, echo: Callable[[], Saying | None] | Non
     'Say "start back twist" when you're ready'), unless it is most of that line again.
     """
     invited = heard.intent in session.coach.likely_intents
+    meant = heard.intent != "none" or bool(heard.doubt or heard.guess)
     line = echo() if echo is not None else None
-    if line is not None and not heard.halting and line.own_voice(heard.text, invited):
+    if line is not None and not heard.halting and line.own_voice(heard.text, invited, meant):
         log.info("ignoring %r: the coach is saying it", heard.text)
         return
     match = IntentMatch(heard.intent, heard.intent_confidence, heard.text)
@@ -107,13 +108,17 @@ class Saying:
     converged: bool = False
     """True once an echo canceller is trusted alone: only the line said again is its echo."""
 
-    def own_voice(self, heard: str, invited: bool = False) -> bool:
+    def own_voice(self, heard: str, invited: bool = False, meant: bool = True) -> bool:
         """True when ``heard`` is this line's echo. While the canceller converges, most words
-        in the line make it so, unless they mean what the coach waits for; afterwards, and
+        in the line make it so, unless they mean what the coach waits for, and so do words
+        that mean nothing (not ``meant``: the room's greeting came back as "try there when you
+        want to go straight take our hand please", and was answered "sorry"); afterwards, and
         for what it waits for, only most of the line said again (:func:`repeats`) does."""
         if repeats(heard, self.text):
             return True
-        return not (self.converged or invited) and is_echo(heard, self.text)
+        if self.converged or invited:
+            return False
+        return not meant or is_echo(heard, self.text)
 
 
 def echo_guard(saying: str | None, canceller: Any = None) -> Saying | None:
