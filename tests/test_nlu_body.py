@@ -30,6 +30,12 @@ MATCHER = IntentMatcher.load()
         ("i left my phone on the sofa", ""),  # not a part of the body
         ("i hurt my back", ""),  # a halt already, no doubt needed
         ("i did something to my neck", "pain"),  # "did" is no question word second
+        ("i feel weird", "dizzy"),  # feeling strange, in words that name nothing
+        ("um it feels kind of strange", "dizzy"),
+        ("i'm feeling not myself", "dizzy"),
+        ("i feel weird about asking", ""),  # unease, not dizziness
+        ("i'm off work tomorrow", ""),
+        ("i feel i'm static", ""),  # Whisper's for "i feel unsteady": none, not a yes
     ],
 )
 def test_body_talk_that_means_nothing_else_is_a_doubt(text: str, doubt: str) -> None:

@@ -12,12 +12,14 @@ SENTENCES = {
     "slower": ("slow down",),
     "ready": ("i'm ready", "ready"),
     "skip": ("skip this", "next"),
+    "yes": ("i feel okay",),
 }
-KEYWORDS = {"pause": {"pause": 3.0}, "ready": {"ready": 2.0}, "skip": {"next": 2.0}}
+KEYWORDS = {"pause": {"pause": 3.0}, "ready": {"ready": 2.0}, "skip": {"next": 2.0},
+            "yes": {"okay": 1.5}}
 
 
 def _core(sentence: str) -> str:
-    return sentence.removeprefix("just ")
+    return sentence.removeprefix("just ").removesuffix(" okay")
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +30,7 @@ def contained() -> Containment:
 def test_phrases_and_their_cores(contained: Containment) -> None:
     assert contained.phrases["just a moment"] == contained.phrases["a moment"] == "pause"
     assert contained.strong == {"pause"}  # "ready" and "next" weigh less than STRONG
+    assert "i feel" not in contained.phrases  # the filler dropped was the meaning: "okay"
 
 
 @pytest.mark.parametrize(

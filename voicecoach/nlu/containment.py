@@ -60,7 +60,8 @@ class Containment:
         bound_after: Iterable[str],
     ) -> Containment:
         phrases = _owned({i: list(found) for i, found in sentences.items()})
-        cores = _owned({i: [core(s) for s in found] for i, found in sentences.items()})
+        cores = _owned({i: [core(s) for s in found if _keeps(s, core(s), keywords.get(i, {}))]
+                        for i, found in sentences.items()})
         phrases |= {form: i for form, i in cores.items() if form and form not in phrases}
         strong = frozenset(
             word for word, intent in phrases.items()
@@ -87,6 +88,12 @@ class Containment:
                 detached = words[start - 1] not in self.bound_after
                 return Part(intent, len(words) - start, " ".join(words[:start]), detached)
         return None
+
+
+def _keeps(sentence: str, form: str, cues: Mapping[str, float]) -> bool:
+    """Whether the core ``form`` of ``sentence`` keeps its meaning: the fillers it dropped are
+    no cue of the intent ("i feel okay" is no "i feel": "okay" is a filler and a yes)."""
+    return not (set(sentence.split()) - set(form.split())) & set(cues)
 
 
 def _owned(sentences: Mapping[str, Iterable[str]]) -> dict[str, str]:
