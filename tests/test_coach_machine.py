@@ -546,6 +546,20 @@ def test_an_unclear_guess_is_still_confirmed_at_a_safety_question() -> None:
     assert [r for r in records[before:] if r["event"] == "say"]
 
 
+@pytest.mark.parametrize(("doubt", "answer", "halted"),
+                         [("dizzy", "i feel fine now", False),  # a spoken session halted on it
+                          ("pain", "no it doesn't hurt", False), ("dizzy", "yes", True),
+                          ("stop", "i'm fine", True)])  # asks what was said: safe side
+def test_fine_answers_a_check_in_about_feeling_unwell_with_no(
+        doubt: str, answer: str, halted: bool) -> None:
+    session, records = counting_session()
+    at = session.coach.now
+    session.heard(at, "hm", match=IntentMatch("none", 0.0, "hm"), doubt=doubt)
+    session.tick(at + 6)
+    session.heard(at + 6, answer, match=IntentMatch("yes", 1.0, answer))
+    assert bool(of(records, "halt")) is halted
+
+
 def test_a_no_to_nothing_asked_is_let_pass() -> None:
     """Mid-count nothing was asked: a "no" (to someone else, or the kitchen noise's) neither
     cuts the coach nor gets "sorry"; the count goes on."""

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 SCRIPT_TEXT_KEYS = ("title", "intro", "how_it_works", "safety_question", "safety_advice")
 SCRIPT_LIST_KEYS = ("setup", "twisting", "reminders", "reminders_short", "benefits", "tips",
-                    "precautions")
+                    "precautions", "feeling_fine")
 COOLDOWN_KEYS = ("slow_down", "start_position", "arms", "breathe", "next")
 DOSE_KEYS = ("beginner_min", "beginner_max", "build_min", "build_max", "minutes")
 STEPS = ("idle", "safety", "safety_check", "safety_confirm", "cleared_check", "setup", "explain",
@@ -168,6 +168,11 @@ class Script:
     @classmethod
     def from_yaml(cls, path: str | Path) -> Script:
         return cls.from_dict(read_yaml(Path(path)), str(path))
+
+    def says_fine(self, answer: str) -> bool:
+        """Whether ``answer`` says the user is fine (a word of ``feeling_fine``): "I feel fine
+        now" means yes to "do you feel okay?", but no to "does something hurt?"."""
+        return not set(self.lists["feeling_fine"]).isdisjoint(answer.lower().split())
 
     def topic_for(self, question: str) -> TechniqueTopic | None:
         """The technique topic whose words occur in ``question``, if any."""

@@ -126,7 +126,7 @@ class Coach(Recall):
             if intent == NONE and not unclear:
                 self._not_understood()
             return  # a "no" to nothing asked (talk in the room, the noise's): let it pass
-        self._misses, self._sure = 0, sure
+        self._misses, self._sure, self._said = 0, sure, text
         cut = self._barge_in()
         if getattr(self, f"_step_{self.step}")(intent):
             self._drop_resay()

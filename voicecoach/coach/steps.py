@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from voicecoach.coach.core import Core
+from voicecoach.coach.progression import UNWELL
 from voicecoach.coach.timeline import Call, Line
 
 GO_ON = frozenset({"yes", "resume", "start", "ready"})
@@ -57,6 +58,8 @@ class Steps(Core):
     """
 
     _sure = True
+    _said = ""
+    """What the user said, as heard (for answers whose words matter, not only the intent)."""
     _doubt = "stop"
     """The halting intent (or "quit") a check-in asks about (:meth:`_check_doubt`)."""
 
@@ -250,7 +253,11 @@ class Steps(Core):
 
     def _step_checking(self, intent: str) -> bool:
         """A yes halts as the word would have; only a sure no or "carry on" goes on, an
-        unsure one is asked again (a misheard "no" must not restart the count)."""
+        unsure one is asked again (a misheard "no" must not restart the count). Asked whether
+        something hurts or they feel dizzy, a yes that says they are fine ("I feel fine now",
+        "no pain") means no."""
+        if intent == "yes" and self._doubt in UNWELL and self.dialog.script.says_fine(self._said):
+            intent = "no"
         if intent in ("yes", self._doubt):
             self._confirmed_doubt()
         elif intent in GO_ON | {"no"} and self._sure:
