@@ -44,7 +44,9 @@ class Utterance:
     acts on it."""
     unclear: bool = False
     """Speech only: nothing understood and the recognizer too unsure of the words for any
-    intent: likely noise or talk not meant for the coach; it is not answered "sorry"."""
+    intent: likely noise or talk not meant for the coach; it is not answered "sorry", unless
+    the coach asked something and waits for the answer (a spoken session's "start back
+    twist", heard three times at 0.16-0.19, got no reply at all)."""
 
 
 @dataclass(frozen=True, slots=True)
