@@ -29,6 +29,7 @@ from voicecoach.coach.events import (
 from voicecoach.coach.machine import Coach
 from voicecoach.errors import ScriptError
 from voicecoach.nlu.matcher import IntentMatch, Matcher
+from voicecoach.nlu.rules import NONE
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class Session:
         self.sink(found)
         utterance = Utterance(t, match.intent, match.confidence, text, doubt, guess, unclear)
         actions = self.coach.handle(utterance)
-        if not actions and match.intent != "none":
+        if not actions and match.intent != NONE:
             self.sink({"t": round(t, 3), "event": "passed", "intent": match.intent})
         self._send(actions)
         return match

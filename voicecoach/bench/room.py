@@ -382,7 +382,7 @@ def overall(results: list[dict[str, Any]]) -> dict[str, Any]:
         silent_after_halt_ms=max(silences, default=0),
         self_triggers=sum(len(r["self_triggers"]) for r in results),
         self_triggers_over_coach=sum(len(r["self_over_coach"]) for r in results),
-        noise_replies=sum(len(r.get("noise_replies", [])) for r in results),
+        noise_replies=sum(len(r["noise_replies"]) for r in results),
         counts_skipped=sum(r["counts_skipped"] for r in results),
         reps=sum(r["reps"] for r in results),
         beat_offset_max_ms=max(offsets, default=None),

@@ -122,9 +122,11 @@ class Coach(Recall):
         return event.intent, event.confidence >= self.config.sure_answer and not event.doubt
 
     def _on_request(self, intent: str, sure: bool, text: str, unclear: bool = False) -> None:
-        if intent == NONE or (intent == "no" and self._wait is None):
-            if intent == NONE and (not unclear or self._wait is not None):
+        if intent == NONE:
+            if not unclear or self._wait is not None:
                 self._not_understood()  # unclear words are answered when the coach has asked
+            return
+        if intent == "no" and self._wait is None:
             return  # a "no" to nothing asked (talk in the room, the noise's): let it pass
         self._misses, self._sure, self._said = 0, sure, text
         cut = self._barge_in()

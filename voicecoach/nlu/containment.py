@@ -60,7 +60,7 @@ class Containment:
         bound_after: Iterable[str],
     ) -> Containment:
         phrases = _owned({i: list(found) for i, found in sentences.items()})
-        cores = _owned({i: [core(s) for s in found if _keeps(s, core(s), keywords.get(i, {}))]
+        cores = _owned({i: [form for s in found if _keeps(s, form := core(s), keywords.get(i, {}))]
                         for i, found in sentences.items()})
         phrases |= {form: i for form, i in cores.items() if form and form not in phrases}
         strong = frozenset(
