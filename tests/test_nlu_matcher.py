@@ -882,6 +882,58 @@ def test_stop_23_someone_else_or_something_else_does_not_halt(
     assert matcher.match(text).intent not in HALTING
 
 
+STOP_24_TOLD_ABOUT = [
+    # stop 24: someone else's pain or dizziness, told about: the person is the subject
+    "my brother's been feeling faint all day",
+    "my gran is in a lot of pain these days",
+    "he's always got a sore neck from his job",
+    "the dog gets sick in the car",
+    "my son says his knee hurts after football",
+    "our neighbour is such a pain",
+]
+STOP_24_STILL_HALTS = [
+    # ... but the speaker's own, or the speaker in it, still halts
+    ("my legs they hurt", "pain"),
+    ("he's hurting me", "pain"),
+    ("she says my back looks sore", "pain"),
+    ("my husband's here and i feel dizzy", "dizzy"),
+    ("they're fine but i'm in agony", "pain"),
+    ("my wife thinks i look faint", "dizzy"),
+]
+STOP_24_WORDS = [
+    # stop 24: new words for pain, dizziness and the other intents (principles, not rows)
+    ("i've got spots in front of my eyes", "dizzy"),
+    ("a sharp stabbing one just now", "pain"),
+    ("me neck's gone", "pain"),
+    ("my sciatica is playing up", "pain"),
+    ("it feels like a hot poker in my back", "pain"),
+    ("freeze it there", "pause"),
+    ("pick it up from where you stopped", "resume"),
+    ("what's the point of twisting", "ask_benefits"),
+    ("is this ok at my age", "ask_precautions"),
+    ("what's my best streak", "ask_progress"),
+    ("what can i say that you respond to", "help"),
+    ("yes that's correct", "yes"),
+    ("skip the intro", "skip"),
+    ("can we jump ahead", "skip"),
+    ("time for my stretches", "start"),
+    ("in position and waiting", "ready"),
+    ("eh whit was that", "repeat"),
+]
+
+
+@pytest.mark.parametrize("text", STOP_24_TOLD_ABOUT)
+def test_stop_24_someone_elses_pain_told_about_does_not_halt(
+    matcher: IntentMatcher, text: str
+) -> None:
+    assert matcher.match(text).intent not in HALTING
+
+
+@pytest.mark.parametrize(("text", "intent"), STOP_24_STILL_HALTS + STOP_24_WORDS)
+def test_stop_24_tables(matcher: IntentMatcher, text: str, intent: str) -> None:
+    _check(matcher, text, intent)
+
+
 @pytest.mark.parametrize("text", CONTAINED_NONE)
 def test_a_phrase_with_an_object_or_bound_is_not_contained(
     matcher: IntentMatcher, text: str

@@ -32,6 +32,7 @@ from voicecoach.nlu.rules import (
     Fillers,
     Negation,
     SafetyRule,
+    ToldAbout,
     normalize,
 )
 
@@ -43,7 +44,7 @@ MAX_KEYWORD_WEIGHT = 5.0
 """Highest weight a keyword may have (a word only one intent holds weighs about 3)."""
 SECTIONS = (
     "lists", "spellings", "fillers", "common_words", "negation", "safety", "intents", "keywords",
-    "out_of_domain", "soundalike", "paraphrases", "mentions", "containment",
+    "out_of_domain", "soundalike", "paraphrases", "mentions", "containment", "told_about",
 )  # fmt: skip
 
 
@@ -76,6 +77,8 @@ class IntentData:
     bound_after: frozenset[str] = frozenset()
     """Words that bind the phrase after them into a bigger clause ("to", "will"; negations
     too, from the ``negation`` section)."""
+    told_about: ToldAbout | None = None
+    """Someone else's pain or dizziness told about: no halt (``told_about`` section)."""
 
 
 def parse(data: Any, source: str = "<dict>") -> IntentData:
@@ -144,6 +147,7 @@ class _Loader:
             else {},
             clause_starts=clause_starts,
             bound_after=bound_after | negation.words,
+            told_about=self.load_told_about(data["told_about"]) if "told_about" in data else None,
         )
 
     def load_containment(self, value: Any) -> tuple[frozenset[str], frozenset[str]]:
@@ -287,6 +291,26 @@ class _Loader:
             )
             if right_before
             else None,
+        )
+
+    def load_told_about(self, value: Any) -> ToldAbout:
+        section = self.mapping(value, "told_about")
+        unknown = set(section) - {"window", "persons", "between", "speaker"}
+        if unknown:
+            raise self.error(f"told_about.{sorted(unknown)[0]}", "unknown field")
+        window = section.get("window", 4)
+        if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 8:
+            raise self.error("told_about.window", "expected a whole number from 1 to 8")
+        persons = [
+            word
+            for index, item in enumerate(self.strings(section.get("persons"), "told_about.persons"))
+            for word in self.expand(item, f"told_about.persons[{index}]")
+        ]
+        return ToldAbout(
+            window=window,
+            persons=frozenset(self.words(persons, "told_about.persons")),
+            between=frozenset(self.words(section.get("between", []), "told_about.between")),
+            speaker=frozenset(self.words(section.get("speaker"), "told_about.speaker")),
         )
 
     def load_safety(self, value: Any, mentions: list[str]) -> tuple[SafetyRule, ...]:

@@ -303,7 +303,7 @@ class IntentMatcher:
         words = frozenset(padded.split())
         cancelled: set[str] = set()
         for rule in self._data.safety:
-            verdict = rule.check(padded, words, self._data.negation)
+            verdict = rule.check(padded, words, self._data.negation, self._data.told_about)
             if verdict:
                 return rule.intent, frozenset()
             if verdict is False:

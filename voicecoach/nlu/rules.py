@@ -90,6 +90,42 @@ class Negation:
 
 
 @dataclass(frozen=True, slots=True)
+class ToldAbout:
+    """Someone else's pain or dizziness, told about rather than felt."""
+
+    window: int
+    persons: frozenset[str]
+    between: frozenset[str]
+    speaker: frozenset[str]
+    """The speaker's own words ("i", "me", "my"): after the person they keep the keyword."""
+
+    def cancels(self, text: str, start: int) -> bool:
+        """True when a person stands at most ``window`` words before the keyword at
+        ``start`` with only ``between`` words in between ("my dad's been feeling sick", "she
+        gets dizzy"), and the speaker is not in it: no speaker word from that person on ("he's
+        hurting me" halts), and "my" only before a person ("my legs, they hurt" halts)."""
+        before = text[:start].split()
+        for back, word in enumerate(reversed(before[-self.window :])):
+            if word in self.persons:
+                person = len(before) - back - 1
+                owns = self._owns(before[: person + 1])
+                return not owns and self.speaker.isdisjoint(text.split()[person:])
+            if word not in self.between:
+                return False
+        return False
+
+    def _owns(self, words: list[str]) -> bool:
+        """A "my" or "our" before something that is no person ("my legs, they hurt")."""
+        return any(
+            word in _POSSESSIVE and after not in self.persons
+            for word, after in zip(words, [*words[1:], ""], strict=True)
+        )
+
+
+_POSSESSIVE = frozenset({"my", "our"})
+
+
+@dataclass(frozen=True, slots=True)
 class SafetyRule:
     intent: str
     keywords: re.Pattern[str]
@@ -98,8 +134,16 @@ class SafetyRule:
     exceptions: re.Pattern[str] | None
     negatable: bool
 
-    def check(self, padded: str, words: frozenset[str], negation: Negation) -> bool | None:
-        """True: a keyword holds; False: keywords were there but all cancelled; None: none."""
+    def check(
+        self,
+        padded: str,
+        words: frozenset[str],
+        negation: Negation,
+        told: ToldAbout | None = None,
+    ) -> bool | None:
+        """True: a keyword holds; False: keywords were there but all cancelled (an
+        exception, or for a negatable rule a negation or someone else's case told about);
+        None: none."""
         if self.starts.isdisjoint(words):
             return None
         if self.exceptions is not None:
@@ -108,7 +152,10 @@ class SafetyRule:
         else:
             text, cancelled = padded, False
         for found in self.keywords.finditer(text):
-            if self.negatable and negation.cancels(text[: found.start()]):
+            if self.negatable and (
+                negation.cancels(text[: found.start()])
+                or (told is not None and told.cancels(text, found.start()))
+            ):
                 cancelled = True
                 continue
             return True
