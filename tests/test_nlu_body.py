@@ -19,7 +19,7 @@ MATCHER = IntentMatcher.load()
         ("i think i did something to my lower back", "pain"),  # means nothing else
         ("i bought my back", "pain"),  # "i hurt my back", misheard
         ("there's a funny click in my left knee", "pain"),
-        ("me shoulder blade went crunch", "pain"),  # ("me neck went" halts since stop 24, as "my neck went")
+        ("me shoulder blade went crunch", "pain"),  # ("me neck went" halts, as "my neck went")
         ("what do i do with my knees", ""),  # a question: the intent it is
         ("where should my hips point", ""),
         ("uh how far should my knees bend", ""),  # a filler first

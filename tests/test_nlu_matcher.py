@@ -919,6 +919,21 @@ STOP_24_WORDS = [
     ("time for my stretches", "start"),
     ("in position and waiting", "ready"),
     ("eh whit was that", "repeat"),
+    # stop 24, second round (dev_j)
+    ("me knee's in bits", "pain"),
+    ("let's take a quick break and come back to it", "pause"),
+    ("can you pick things up again", "resume"),
+    ("does it take long", "ask_duration"),
+    ("what's my best ever", "ask_progress"),
+    ("is that five sessions in a row", "ask_progress"),
+    ("go over the last part", "repeat"),
+    ("could you give me some help", "help"),
+    ("i'm not feeling queasy anymore", "yes"),
+    ("you're going too slowly", "faster"),
+    ("let's end the session", "quit"),
+    ("pause it right there", "pause"),
+    ("we're all set", "ready"),
+    ("which stop is it for the museum", "none"),
 ]
 
 
@@ -1078,7 +1093,7 @@ def test_keywords_are_in_cmudict() -> None:
     assert sorted(keywords - words - NOT_IN_CMUDICT) == []
 
 
-NOT_IN_CMUDICT = {"dodgy", "herniated", "prolapsed", "sciatica", "scoliosis"}
+NOT_IN_CMUDICT = {"dodgy", "herniated", "prolapsed", "sciatica", "scoliosis", "knackered", "bushed"}
 """Real words that Whisper writes and the bundled CMUdict lacks (the check is a typo guard)."""
 
 
