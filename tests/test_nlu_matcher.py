@@ -934,6 +934,26 @@ STOP_24_WORDS = [
     ("pause it right there", "pause"),
     ("we're all set", "ready"),
     ("which stop is it for the museum", "none"),
+    # stop 24, third round (dev_k): a term of address or thanks at the end, wondering aloud
+    ("say that again love", "repeat"),
+    ("no thanks pet", "no"),
+    ("that'll do for now ta", "quit"),
+    ("i was wondering if we could go a tad quicker", "faster"),
+    ("ease off a bit", "slower"),
+    ("steady on", "slower"),
+    ("shall we make a start", "start"),
+    ("time to start i think", "start"),
+    ("can we crack on", "resume"),
+    ("what's my current streak", "ask_progress"),
+    ("is there much more to go", "ask_duration"),
+    ("certainly not", "no"),
+    ("let's miss that bit out", "skip"),
+    ("let's leave it there", "quit"),
+    ("i'm grand thanks", "yes"),
+    ("i need to sit", "dizzy"),
+    ("how do i keep from wobbling", "ask_technique"),
+    ("the woman upstairs is a right pain", "none"),
+    ("stop poking your brother", "none"),
 ]
 
 
