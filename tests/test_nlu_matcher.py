@@ -954,6 +954,25 @@ STOP_24_WORDS = [
     ("how do i keep from wobbling", "ask_technique"),
     ("the woman upstairs is a right pain", "none"),
     ("stop poking your brother", "none"),
+    # stop 24, fourth round (dev_l): second-language word order, hedges, a misheard "wait"
+    ("i feel not well", "dizzy"),
+    ("i think i might fall over", "dizzy"),
+    ("my vision is kind of blurry", "dizzy"),
+    ("weight a minute", "pause"),
+    ("lowkey can we skip this bit", "skip"),
+    ("does my head turn too", "ask_technique"),
+    ("how many have i done this month", "ask_progress"),
+    ("for sure", "yes"),
+    ("no way man", "no"),
+    ("i'm in the starting position", "ready"),
+    ("bit more quickly", "faster"),
+    ("you're too speedy", "slower"),
+    ("turn back the pace", "slower"),
+    ("pass that bit", "skip"),
+    ("quit the session", "quit"),
+    ("stop the dishwasher", "none"),
+    ("i couldn't stop giggling", "none"),
+    ("the commute is killing me", "none"),
 ]
 
 
