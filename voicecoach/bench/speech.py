@@ -206,7 +206,10 @@ class Tally:
             self.c["ood"] += 1
             self.c["ood_ok"] += not heard
         if got != clip.expected or (halted and clip.expected not in HALTING):
-            self.misses.append(f"{clip.text!r}: expected {clip.expected}, heard {heard or 'none'}")
+            written = " | ".join(outcome.texts) or "-"
+            self.misses.append(
+                f"{clip.text!r}: expected {clip.expected}, heard {heard or 'none'} ({written!r})"
+            )
 
     def rates(self) -> dict[str, float | int | None]:
         c = self.c
