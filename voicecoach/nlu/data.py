@@ -7,8 +7,9 @@ Sections: ``lists`` (for templates), ``spellings``, ``fillers``, ``common_words`
 ``negation``, ``mentions`` (a safety word right after one is mentioned, not said), ``safety``,
 ``intents`` (templates per intent, see :mod:`voicecoach.nlu.templates`), ``keywords`` (per
 intent, a template of one or a few words → a weight, for
-:class:`voicecoach.nlu.evidence.WordEvidence`) and ``containment`` (the word lists of
-:mod:`voicecoach.nlu.containment`).
+:class:`voicecoach.nlu.evidence.WordEvidence`), ``containment`` (the word lists of
+:mod:`voicecoach.nlu.containment`) and ``told_about`` (someone else's pain or dizziness told
+about: :class:`voicecoach.nlu.rules.ToldAbout`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ plus the keyword lists of the safety intents, filler words and casual spellings.
 1. **Safety first.** A keyword of ``dizzy``, ``pain`` or ``stop`` anywhere in the sentence wins
    over everything (in the order the data lists them), unless an exception covers it
    ("bus stop", "don't stop") or, for negatable rules, a negation stands just before it
-   ("no pain", "it doesn't hurt"), or it is mentioned, not said (the data's ``mentions``: "how
+   ("no pain", "it doesn't hurt") or someone else is its subject ("my dad's been feeling sick":
+   the data's ``told_about``), or it is mentioned, not said (the data's ``mentions``: "how
    do you spell dizzy"). A cancelled safety intent cannot come out of later steps.
 2. **Exact phrase.** The normalized sentence, or its core (respelled, fillers dropped,
    repeated words collapsed), is one of the expanded phrases.
