@@ -973,6 +973,19 @@ STOP_24_WORDS = [
     ("stop the dishwasher", "none"),
     ("i couldn't stop giggling", "none"),
     ("the commute is killing me", "none"),
+    # stop 24, fifth round (dev_m): mid-exercise, after surgery, gym words, regional forms
+    ("phew that really smarts", "pain"),
+    ("i've tweaked my upper back", "pain"),
+    ("put it on hold a sec", "pause"),
+    ("what muscles does this target", "ask_benefits"),
+    ("any contraindications i should know about", "ask_precautions"),
+    ("should i engage my core", "ask_technique"),
+    ("are we close to the end", "ask_duration"),
+    ("did i beat my best", "ask_progress"),
+    ("nae chance", "no"),
+    ("locked and loaded", "ready"),
+    ("finish the workout", "quit"),
+    ("whit's that", "repeat"),
 ]
 
 
@@ -1132,7 +1145,10 @@ def test_keywords_are_in_cmudict() -> None:
     assert sorted(keywords - words - NOT_IN_CMUDICT) == []
 
 
-NOT_IN_CMUDICT = {"dodgy", "herniated", "prolapsed", "sciatica", "scoliosis", "knackered", "bushed"}
+NOT_IN_CMUDICT = {
+    "dodgy", "herniated", "prolapsed", "sciatica", "scoliosis", "knackered", "bushed",
+    "contraindication", "contraindications", "contraindicated",
+}
 """Real words that Whisper writes and the bundled CMUdict lacks (the check is a typo guard)."""
 
 
