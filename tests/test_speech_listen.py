@@ -19,7 +19,7 @@ from voicecoach.audio.frontend import Chain, build_frontend
 from voicecoach.audio.wav import Resampler, iter_chunks, read_info, read_pcm16k, write_wav
 from voicecoach.errors import AudioError
 from voicecoach.nlu.matcher import IntentMatch, IntentMatcher
-from voicecoach.speech.asr.base import Recognizer, Transcript, Word
+from voicecoach.speech.asr.base import Recognizer, Transcript, Trust, Word
 from voicecoach.speech.listen import Heard, listen, recognize_file
 
 CHUNK = bytes(3200)  # 0.1 s of silence
@@ -29,7 +29,7 @@ class WordMatcher:
     """Intent = the first word that names one; confidence 1.0 unless the text says 'fuzzy'."""
 
     NAMES = {"stop": "stop", "dizzy": "dizzy", "lightheaded": "dizzy", "yes": "yes", "no": "no",
-             "go": "resume", "bye": "quit"}
+             "go": "resume", "bye": "quit", "long": "ask_duration"}
 
     def match(self, text: str) -> IntentMatch:
         score = 0.82 if "fuzzy" in text else 1.0
@@ -152,6 +152,26 @@ def test_a_final_that_changes_its_mind_is_reported() -> None:
 )
 def test_uncertain_finals_are_not_acted_on(text: str, confidence: float, intent: str) -> None:
     events = run(ScriptedRecognizer(finals={4: final(text, confidence)}))
+    assert [e.intent for e in events] == [intent]
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "question", "intent"),
+    [
+        ("how long", 0.22, 0.2, "ask_duration"),  # a question heard unsure is answered ...
+        ("how long fuzzy", 0.22, 0.2, "ask_duration"),  # ... however closely it matched
+        ("how long", 0.18, 0.2, "none"),  # ... down to the engine's threshold
+        ("how long", 0.22, None, "none"),  # an engine without one: as any other intent
+        ("yes", 0.22, 0.2, "none"),  # an answer changes a step: not lowered
+        ("stop", 0.22, 0.2, "none"),
+    ],
+)
+def test_a_question_needs_only_the_engines_question_trust(
+    text: str, confidence: float, question: float | None, intent: str
+) -> None:
+    trust = Trust(question=question)
+    events = list(listen([CHUNK] * 8, ScriptedRecognizer(finals={4: final(text, confidence)}),
+                         WordMatcher(), trust=trust))
     assert [e.intent for e in events] == [intent]
 
 

@@ -21,6 +21,12 @@ INTENTS: tuple[str, ...] = (
     "ready", "faster", "slower", "skip", "quit", "ask_progress", NONE,
 )  # fmt: skip
 HALTING: frozenset[str] = frozenset({"stop", "pain", "dizzy"})
+ASKING: frozenset[str] = frozenset({
+    "ask_reps", "ask_benefits", "ask_precautions", "ask_technique", "ask_duration",
+    "ask_progress",
+})  # fmt: skip
+"""Questions: acting on one changes no step, the coach only answers. ("repeat" and "help"
+are not in it: Whisper's "come on" for "call mom" in kitchen noise came out as repeat.)"""
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _NON_WORD = re.compile(r"[^a-z0-9']+")

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicecoach.nlu.matcher import ANSWERS, ranked_match
+from voicecoach.nlu.rules import ASKING
 from voicecoach.speech.asr.base import RATE, Recognizer, Transcript, Trust
 
 if TYPE_CHECKING:
@@ -274,10 +275,12 @@ class _Stream:
         if matched >= 0.99:
             needed = trust.exact
         else:
-            needed = trust.fuzzy if matched >= FUZZY_MATCH else trust.loose
+            needed = max(trust.fuzzy if matched >= FUZZY_MATCH else trust.loose, trust.exact)
         if intent in ENDING:
             needed = max(needed, trust.loose)
-        if result.confidence < max(needed, trust.exact):
+        elif intent in ASKING and trust.question is not None:
+            needed = trust.question
+        if result.confidence < needed:
             return False
         return intent not in self.halting or self._halt_words_sure(result, intent)
 

@@ -54,6 +54,10 @@ class Trust:
     """Confidence a word that alone means stop/pain/dizzy needs to halt."""
     early_words: int = 3
     """Longest partial result (in words) that may halt before the utterance ends."""
+    question: float | None = None
+    """Confidence a question needs (:data:`voicecoach.nlu.rules.ASKING`: "how many are left"),
+    however closely it matched; None: as any other intent. Answering one changes nothing but a
+    line said; leaving it unanswered leaves the user waiting."""
     fuzzy_halts: bool = False
     """Whether a halting intent matched only closely (not one of the phrases exactly: "that
     really hurts my neck") halts, or only pauses and asks (a doubt). An engine that forces
