@@ -204,6 +204,8 @@ def test_an_unsure_halting_word_is_kept_as_a_doubt(
         ("top it", "stop it", 0.9, ("none", "stop", "")),  # a halt only there is a doubt
         ("yes", "no", 0.6, ("yes", "", "")),  # the best hypothesis wins a tie
         ("thank you", "bye", 0.9, ("none", "", "quit")),  # an end only there is a guess
+        ("i am nervous", "yes", 0.12, ("none", "", "")),  # words heard unclearly: not even that
+        ("i am nervous", "stop", 0.12, ("none", "stop", "")),  # ... but a halt is still asked
     ],
 )
 def test_a_runner_up_hypothesis_needs_a_sure_recognition(

@@ -241,11 +241,17 @@ class _Stream:
             log.debug("ignoring %r (%s, hypothesis %d): recognizer %.2f, match %.2f",
                       result.text, intent, rank, result.confidence, score)
             doubt = intent if intent in self.halting else ""
-            guess = "" if doubt else intent
+            guess = "" if doubt or self._runner_up_of_unclear(result, rank) else intent
             intent, score = NONE, 0.0
         unclear = intent == NONE and not doubt and result.confidence < self.trust.exact
         return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt,
                      guess, unclear)
+
+    def _runner_up_of_unclear(self, result: Transcript, rank: int) -> bool:
+        """Only a runner-up hypothesis of words heard unclearly means it: not even a guess
+        (kitchen noise heard as "i am nervous" at 0.12, a runner-up "yes", was taken as an
+        unsure yes to the safety question in the spoken sessions, and a session ended)."""
+        return rank > 0 and result.confidence < self.trust.exact
 
     def _noise(self, result: Transcript, match: IntentMatch, t: float) -> Heard | None:
         """A phrase recognizers write for noise ("thank you", "bye"): nothing, or at most a
