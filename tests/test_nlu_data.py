@@ -134,6 +134,8 @@ def _load_error(tmp_path: Path, text: str) -> DataError:
          "told_about.who", "unknown field"),
         ("told_about: {persons: [his mum], speaker: [i]}\nintents: {start: [go]}\n",
          "told_about.persons[0]", "one lowercase word"),
+        ("lists: {x: [his mum]}\ntold_about: {persons: [he, '{x}'], speaker: [i]}\n"
+         "intents: {start: [go]}\n", "told_about.persons[1]", "one lowercase word"),
         ("told_about: {persons: [he]}\nintents: {start: [go]}\n", "told_about.speaker",
          "non-empty list"),
         ("negation: {words: [Not]}\nintents: {start: [go]}\n", "negation.words[0]",

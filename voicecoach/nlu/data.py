@@ -277,9 +277,7 @@ class _Loader:
 
     def load_negation(self, value: Any) -> Negation:
         section = self.mapping(value, "negation")
-        window = section.get("window", 2)
-        if not isinstance(window, int) or isinstance(window, bool) or not 0 <= window <= 5:
-            raise self.error("negation.window", "expected a whole number from 0 to 5")
+        window = self.window(section, "negation.window", 2, 5, low=0)
         right_before = section.get("right_before", [])
         return Negation(
             window=window,
@@ -299,20 +297,32 @@ class _Loader:
         unknown = set(section) - {"window", "persons", "between", "speaker"}
         if unknown:
             raise self.error(f"told_about.{sorted(unknown)[0]}", "unknown field")
-        window = section.get("window", 4)
-        if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 8:
-            raise self.error("told_about.window", "expected a whole number from 1 to 8")
-        persons = [
-            word
-            for index, item in enumerate(self.strings(section.get("persons"), "told_about.persons"))
-            for word in self.expand(item, f"told_about.persons[{index}]")
-        ]
         return ToldAbout(
-            window=window,
-            persons=frozenset(self.words(persons, "told_about.persons")),
+            window=self.window(section, "told_about.window", 4, 8),
+            persons=self.expanded_words(section.get("persons"), "told_about.persons"),
             between=frozenset(self.words(section.get("between", []), "told_about.between")),
             speaker=frozenset(self.words(section.get("speaker"), "told_about.speaker")),
         )
+
+    def window(
+        self, section: Mapping[str, Any], key: str, default: int, high: int, low: int = 1
+    ) -> int:
+        """A section's ``window``: a whole number of words from ``low`` to ``high``."""
+        window = section.get("window", default)
+        if not isinstance(window, int) or isinstance(window, bool) or not low <= window <= high:
+            raise self.error(key, f"expected a whole number from {low} to {high}")
+        return window
+
+    def expanded_words(self, value: Any, key: str) -> frozenset[str]:
+        """Templates that expand to single words (a list such as ``{someone}``); an error
+        names the template."""
+        found = set()
+        for index, item in enumerate(self.strings(value, key)):
+            for word in self.expand(item, f"{key}[{index}]"):
+                if normalize(word) != word or " " in word:
+                    raise self.error(f"{key}[{index}]", f"{word!r} is not one lowercase word")
+                found.add(word)
+        return frozenset(found)
 
     def load_safety(self, value: Any, mentions: list[str]) -> tuple[SafetyRule, ...]:
         """The rules; a keyword right after one of ``mentions`` is an exception of its rule

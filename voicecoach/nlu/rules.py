@@ -95,6 +95,9 @@ class Negation:
         return False
 
 
+_POSSESSIVE = frozenset({"my", "our"})
+
+
 @dataclass(frozen=True, slots=True)
 class ToldAbout:
     """Someone else's pain or dizziness, told about rather than felt."""
@@ -127,8 +130,6 @@ class ToldAbout:
             for word, after in zip(words, [*words[1:], ""], strict=True)
         )
 
-
-_POSSESSIVE = frozenset({"my", "our"})
 
 
 @dataclass(frozen=True, slots=True)
