@@ -334,6 +334,7 @@ FALLBACK_KEYS = {"sorry", "start.already", "pause.not_now", "skip.not_now", "tem
 
 ROUTES: dict[str, list[str]] = {
     "idle": [],
+    "start_check": ["start?"],
     "safety": ["start"],
     "safety_confirm": ["start", "yes"],
     "setup": ["start", "no"],
@@ -539,6 +540,33 @@ def test_unclear_speech_is_answered_only_when_the_coach_asked(step: str, answere
     session.heard(at + 15, "blue mug", match=IntentMatch("none", 0.3, "blue mug"))
     session.tick(at + 30)
     assert "sorry" in [r["key"] for r in records[later:] if r["event"] == "say"]
+
+
+@pytest.mark.parametrize(("answer", "step", "key"), [
+    ("yes", "safety", "safety.ask"), ("start", "safety", "safety.ask"),
+    ("no", "idle", "start.not_now"), ("yes?", "start_check", "sorry"),
+])
+def test_a_start_heard_unsure_at_the_greeting_is_asked_about(
+        answer: str, step: str, key: str) -> None:
+    """Kitchen noise: "let's start one please" at 0.21 got "sorry, say start back twist"."""
+    session, records = session_at("start_check")
+    assert keys(records)[-1] == "start.check"
+    say(session, answer)
+    _settle(session)
+    assert session.coach.step == step and key in keys(records)[-3:]
+
+
+def test_nothing_understood_during_the_intro_puts_off_no_question() -> None:
+    """A "sorry" with the greeting's choices said after the intro only delayed the safety
+    question (three of them in a spoken kitchen session)."""
+    session, records = session_at("idle")
+    say(session, "start")
+    before = len(records)
+    session.heard(session.coach.now + 1, "mumble", match=IntentMatch("none", 0.0, "mumble"))
+    session.heard(session.coach.now + 2, "i feel", match=IntentMatch("none", 0.0, "i feel"),
+                  doubt="dizzy")
+    _settle(session)
+    assert keys(records[before:]) == ["safety.ask"]
 
 
 def test_an_unclear_guess_is_still_confirmed_at_a_safety_question() -> None:

@@ -43,8 +43,8 @@ HALTING = frozenset({"stop", "pain", "dizzy"})
 QUESTIONS = frozenset({"ask_reps", "ask_duration", "ask_benefits"})
 ANSWER_KEYS = {"ask_reps": "reps.", "ask_duration": "duration.", "ask_benefits": "benefits",
                "ask_precautions": "precautions", "ask_technique": "technique."}
-REPLIES = {"idle": "start back twist", "safety": "no", "safety_confirm": "yes",
-           "setup": "ready", "explain": "ready", "stopped": "keep going",
+REPLIES = {"idle": "start back twist", "start_check": "yes", "safety": "no",
+           "safety_confirm": "yes", "setup": "ready", "explain": "ready", "stopped": "keep going",
            "paused": "keep going", "checking": "keep going",
            "halted": "i feel fine now", "halt_confirm": "yes"}
 """What the user types when the coach waits at each step."""

@@ -25,14 +25,15 @@ SCRIPT_LIST_KEYS = ("setup", "twisting", "reminders", "reminders_short", "benefi
                     "precautions", "feeling_fine")
 COOLDOWN_KEYS = ("slow_down", "start_position", "arms", "breathe", "next")
 DOSE_KEYS = ("beginner_min", "beginner_max", "build_min", "build_max", "minutes")
-STEPS = ("idle", "safety", "safety_check", "safety_confirm", "cleared_check", "setup", "explain",
-         "pacing", "paused", "checking", "stopped", "halted", "halt_confirm", "halt_check",
-         "cooldown")
+STEPS = ("idle", "start_check", "safety", "safety_check", "safety_confirm", "cleared_check",
+         "setup", "explain", "pacing", "paused", "checking", "stopped", "halted", "halt_confirm",
+         "halt_check", "cooldown")
 """The coach's dialogue steps: each has its own ``help.*`` and ``options.*`` lines."""
 RESPONSE_KEYS = (
     "greeting", "intro", "done", "benefits", "benefits.more", "precautions", "technique.general",
     "sorry", "sorry.again", "sorry.typing",
-    "quit", "quit.twisting", "input.error", "start.already", "repeat.nothing",
+    "quit", "quit.twisting", "input.error", "start.already", "start.check", "start.not_now",
+    "repeat.nothing",
     "safety.ask", "safety.advice", "safety.cleared", "safety.no_problems", "safety.not_cleared",
     "safety.need_answer", "safety.yes_or_no", "safety.check", "safety.checked_no",
     "safety.cleared_check", "safety.cleared_yes_or_no", "skip.safety", "skip.not_now",

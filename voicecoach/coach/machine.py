@@ -21,7 +21,7 @@ from voicecoach.coach.events import (
     Utterance,
 )
 from voicecoach.coach.recall import Recall
-from voicecoach.coach.steps import ANSWERS, ASKABLE_STEPS, UNSURE_STEPS
+from voicecoach.coach.steps import ANSWERS, ASKABLE_STEPS, GO_ON, UNSURE_STEPS
 from voicecoach.coach.timeline import Line
 
 __all__ = ["Coach", "CoachConfig"]
@@ -100,8 +100,15 @@ class Coach(Recall):
             self._quit()
         elif doubt and self.step in ASKABLE_STEPS:
             self._check_doubt(doubt)  # maybe "ouch": never go on regardless
+        elif self._unsure_start(event):
+            self._check_start()
         else:
             self._on_request(*self._meaning(event), event.text, event.unclear)
+
+    def _unsure_start(self, event: Utterance) -> bool:
+        """At the greeting, nothing understood but a guess that means "let's go"."""
+        return (self.step == "idle" and event.intent == NONE and event.guess in GO_ON
+                and not self._question_coming())
 
     def _halt_while_closing(self, intent: str) -> None:
         """Saying goodbye: a halting word still cuts the voice at once, then the end."""
@@ -154,7 +161,12 @@ class Coach(Recall):
         return self._hush()
 
     def _not_understood(self) -> None:
-        """Heard but not understood: sorry with choices, then more explicit, then typing."""
+        """Heard but not understood: sorry with choices, then more explicit, then typing;
+        nothing while the coach is still on its way to a question (a "sorry" with the
+        greeting's choices, "say start back twist", only put the question off: three of them
+        before the safety question, asked at 80 s, in a spoken kitchen session)."""
+        if self._question_coming():
+            return
         if self.step == "safety_check":
             self._safety_advice()  # still unclear: the cautious branch
             return

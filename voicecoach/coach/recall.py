@@ -11,8 +11,8 @@ from __future__ import annotations
 from voicecoach.coach.progression import Progress, SessionSummary
 from voicecoach.coach.steps import Steps
 
-BEFORE_TWISTING = frozenset({"idle", "safety", "safety_check", "safety_confirm", "cleared_check",
-                             "setup", "explain"})
+BEFORE_TWISTING = frozenset({"idle", "start_check", "safety", "safety_check", "safety_confirm",
+                             "cleared_check", "setup", "explain"})
 
 
 class Recall(Steps):

@@ -20,6 +20,7 @@ again with its choices, never taken as a yes."""
 
 ANSWERS: dict[str, frozenset[str]] = {
     "idle": GO_ON,
+    "start_check": YES_NO | GO_ON,
     "safety": YES_NO,
     "safety_check": YES_NO,
     "safety_confirm": YES_NO,
@@ -68,13 +69,34 @@ class Steps(Core):
     def _step_idle(self, intent: str) -> bool:
         if intent not in GO_ON:
             return False
-        if Call("_ask_safety") in self._queue:
+        if self._question_coming():
             return True  # said again during the intro: on to the question, not a second intro
         self._new_script()
         self._set_phase("safety_check")
         self._queue_line("intro", intro=self.dialog.script.text["intro"])
         self._then("_ask_safety")
         return True
+
+    def _question_coming(self) -> bool:
+        """The coach is still saying what leads to its next question (the intro before the
+        safety question)."""
+        return Call("_ask_safety") in self._queue
+
+    def _check_start(self) -> None:
+        """A start heard unsure at the greeting: asked about, not passed over with "sorry"
+        (in kitchen noise "let's start one please" at 0.21, "start that twist" at 0.17)."""
+        self._ask("start_check", "start.check")
+
+    def _step_start_check(self, intent: str) -> bool:
+        if intent in GO_ON:
+            self.step = "idle"
+            return self._step_idle("start")
+        if intent == "no":
+            self.step = "idle"
+            self._say("start.not_now")
+            self._listen(self.config.idle_timeout)
+            return True
+        return False
 
     def _ask_safety(self) -> None:
         self.step = "safety"
