@@ -556,6 +556,17 @@ def test_a_start_heard_unsure_at_the_greeting_is_asked_about(
     assert session.coach.step == step and key in keys(records)[-3:]
 
 
+def test_a_halting_word_heard_unsure_before_the_start_gets_no_sorry() -> None:
+    """At the greeting nothing moves: the kitchen noise's "i feel dizzy" at 0.1-0.15 got a
+    "sorry, say start back twist", three in a row, in spoken kitchen sessions."""
+    session, records = session_at("idle")
+    before = len(records)
+    session.heard(session.coach.now, "i feel dizzy", match=IntentMatch("none", 0.0, "i feel"),
+                  doubt="dizzy")
+    _settle(session)
+    assert keys(records[before:]) == [] and session.coach.step == "idle"
+
+
 def test_nothing_understood_during_the_intro_puts_off_no_question() -> None:
     """A "sorry" with the greeting's choices said after the intro only delayed the safety
     question (three of them in a spoken kitchen session)."""

@@ -102,6 +102,8 @@ class Coach(Recall):
             self._check_doubt(doubt)  # maybe "ouch": never go on regardless
         elif self._unsure_start(event):
             self._check_start()
+        elif doubt and self.step == "idle":
+            return  # nothing started, nothing to stop: kitchen noise says "i feel dizzy" at 0.1
         else:
             self._on_request(*self._meaning(event), event.text, event.unclear)
 
