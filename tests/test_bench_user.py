@@ -17,7 +17,7 @@ from voicecoach.app.settings import RunSettings
 from voicecoach.bench.sessionplan import DEFAULT_PLANS, Expect, Plan, load_plans
 from voicecoach.bench.user import CHUNK, RATE, Attempt, User, reaction, tally
 from voicecoach.coach.dialog import Dialog
-from voicecoach.nlu.matcher import IntentMatcher
+from voicecoach.nlu.matcher import IntentMatch, IntentMatcher
 
 MATCHER = IntentMatcher.load()
 PLANS = load_plans(DEFAULT_PLANS, lambda text: MATCHER.match(text).intent,
@@ -25,10 +25,10 @@ PLANS = load_plans(DEFAULT_PLANS, lambda text: MATCHER.match(text).intent,
 
 
 def said_perfectly(
-    plan: Plan, seconds: float = 1800.0, deaf_to: str = ""
+    plan: Plan, seconds: float = 1800.0, deaf_to: str = "", unsure_of: str = ""
 ) -> tuple[User, list[dict[str, Any]]]:
     """Run ``plan`` with the user's words heard exactly, each when its audio ends (all but
-    ``deaf_to``, which is heard as nothing)."""
+    ``deaf_to``, which is heard as nothing, and ``unsure_of``, heard as a guess)."""
     records: list[dict[str, Any]] = []
     session = build_session(RunSettings(reps=plan.reps, seed=plan.seed, json=True),
                             records.append)
@@ -41,8 +41,12 @@ def said_perfectly(
         user.step(t)
         done = [a for a in user.attempts if a.end]
         if len(done) > heard and not session.coach.ended:
-            if done[-1].text != deaf_to:
-                session.heard(done[-1].end, done[-1].text)
+            text = done[-1].text
+            if text == unsure_of:
+                unsure = IntentMatch("none", 0.0, text)
+                session.heard(done[-1].end, text, match=unsure, guess=MATCHER.match(text).intent)
+            elif text != deaf_to:
+                session.heard(done[-1].end, text)
             heard = len(done)
         if session.coach.ended:
             break
@@ -58,6 +62,17 @@ def test_every_planned_command_is_acted_on_when_heard_perfectly(plan: Plan) -> N
     assert not missed, missed
     numbers = tally(records, user.attempts)
     assert numbers.end == plan.end and numbers.false_halts == 0 and numbers.misheard == 0
+
+
+def test_an_answer_the_coach_checked_and_went_on_with_is_not_said_again() -> None:
+    """The basic plan's "no" heard unsure: "did you say no?", the user's "yes", the setup. The
+    "no" was not acted on, but the user goes on rather than say "no" where it no longer fits
+    (and walk away when it is not understood there)."""
+    plan = next(p for p in PLANS.sessions if p.name == "basic")
+    user, records = said_perfectly(plan, unsure_of="no")
+    nos = [a for a in user.attempts if a.text == "no" and not a.reply]
+    assert len(nos) == 1 and [o.acted_on for o in user.outcomes][:3] == [1, 0, 1]
+    assert tally(records, user.attempts).end == plan.end and user.abandoned is None
 
 
 def test_answers_wait_for_the_question_and_barge_in_does_not() -> None:

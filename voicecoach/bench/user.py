@@ -20,6 +20,8 @@ How a user behaves:
   of a doubtful answer, "tell me when you feel fine" after a halt the user did not ask for),
   the user answers it first (unless the next planned command is that answer); after an
   attempt, that is part of the attempt.
+- An attempt not acted on, whose expected reaction came anyway (an answer heard unsure,
+  checked, and the user's reply to the check), is not said again: the user goes on.
 - An attempt not acted on is repeated (an answer once the coach waits for one again,
   anything else at once), up to :data:`MAX_ATTEMPTS` in all, then given up: when it was not
   understood (no intent event for it), :data:`SETTLE` seconds after the user and the coach
@@ -154,12 +156,21 @@ class User:
             if reaction is not None:
                 self._acted(current, reaction, t)
                 return
+            if self._moved_on(current, command.expect):
+                self._next(t)
+                return
         if self._reply_due(t, command):
             return
         if current is None:
             self._first_attempt(command, t)
         elif self._gave_up_waiting(current, command.intent, t):
             self._retry(command, t)
+
+    def _moved_on(self, attempt: Attempt, expect: Expect) -> bool:
+        """The coach did what the command was for without acting on it (a "no" heard unsure,
+        checked, and the user's "yes" to the check): a user goes on with the session, the
+        command not acted on, rather than say it again where it no longer fits."""
+        return any(expect.matches(r) for r in self.records[attempt.first_record :])
 
     def _gave_up_waiting(self, attempt: Attempt, intent: str, t: float) -> bool:
         """Understood (its intent event came): wait up to :data:`REACTION_WAIT` for the
