@@ -20,8 +20,8 @@ How a user behaves:
   of a doubtful answer, "tell me when you feel fine" after a halt the user did not ask for),
   the user answers it first (unless the next planned command is that answer); after an
   attempt, that is part of the attempt.
-- An attempt not acted on, whose expected reaction came anyway (an answer heard unsure,
-  checked, and the user's reply to the check), is not said again: the user goes on.
+- An attempt not acted on, whose expected reaction came after the user's reply to a question
+  about it (an answer heard unsure, checked), is not said again: the user goes on.
 - An attempt not acted on is repeated (an answer once the coach waits for one again,
   anything else at once), up to :data:`MAX_ATTEMPTS` in all, then given up: when it was not
   understood (no intent event for it), :data:`SETTLE` seconds after the user and the coach
@@ -167,10 +167,14 @@ class User:
             self._retry(command, t)
 
     def _moved_on(self, attempt: Attempt, expect: Expect) -> bool:
-        """The coach did what the command was for without acting on it (a "no" heard unsure,
-        checked, and the user's "yes" to the check): a user goes on with the session, the
-        command not acted on, rather than say it again where it no longer fits."""
-        return any(expect.matches(r) for r in self.records[attempt.first_record :])
+        """The coach did what the command was for after a question about it (a "no" heard
+        unsure, "did you say no?", the user's "yes"): a user goes on with the session, the
+        command not acted on, rather than say it again where it no longer fits. Without such a
+        reply the reaction may have come for another reason (a count goes on after a "skip"
+        not heard): the user says it again."""
+        replies = [a for a in self.attempts if a.reply and a.start >= attempt.start]
+        return bool(replies) and any(
+            expect.matches(r) for r in self.records[replies[0].first_record :])
 
     def _gave_up_waiting(self, attempt: Attempt, intent: str, t: float) -> bool:
         """Understood (its intent event came): wait up to :data:`REACTION_WAIT` for the
