@@ -92,9 +92,7 @@ class Steps(Core):
             self.step = "idle"
             return self._step_idle("start")
         if intent == "no":
-            self.step = "idle"
-            self._say("start.not_now")
-            self._listen(self.config.idle_timeout)
+            self._ask("idle", "start.not_now", self.config.idle_timeout)
             return True
         return False
 
@@ -374,9 +372,7 @@ class Steps(Core):
             self.step = "cooldown"
             self._cooldown_steps()
         else:
-            self.step = "idle"
-            self._say("greeting")
-            self._listen(self.config.idle_timeout)
+            self._ask("idle", "greeting", self.config.idle_timeout)
 
     # -- cool-down ---------------------------------------------------------------------
 
