@@ -92,3 +92,11 @@ def test_how_am_i_doing_on_a_first_session_and_without_a_history() -> None:
 def test_a_question_about_progress_keeps_the_pending_question() -> None:
     records = play(["start", "ask progress", "no", "yes"], config([FINISHED]))
     assert of(records, "rep") and of(records, "end")[-1]["reason"] == "done"
+
+
+def test_before_twisting_is_every_step_up_to_the_pacing() -> None:
+    """A step added to the dialogue before the twisting is one ``Recall`` knows as such."""
+    from voicecoach.coach.dialog import STEPS
+    from voicecoach.coach.recall import BEFORE_TWISTING
+
+    assert BEFORE_TWISTING == frozenset(STEPS[: STEPS.index("pacing")])
