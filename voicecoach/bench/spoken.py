@@ -59,6 +59,7 @@ from voicecoach.bench.guard import guarded
 from voicecoach.bench.sessionplan import DEFAULT_PLANS, Plan, Plans
 from voicecoach.bench.user import CHUNK, RATE, Attempt, Outcome, Tally, User, Voice, tally
 from voicecoach.bench.voices import (
+    NEURAL,
     NOISE_FILE,
     SHARED,
     VOICES,
@@ -446,7 +447,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="auto (as run: Whisper when installed), whisper, vosk or pocketsphinx")
     p.add_argument("--model", default=None, help="vosk model folder")
     p.add_argument("--voices", default=",".join(DEFAULT_VOICES),
-                   help="comma-separated voices: " + ", ".join(v.name for v in VOICES)
+                   help="comma-separated voices: " + ", ".join(v.name for v in VOICES + NEURAL)
                    + ", or any espeak-ng:VOICE / flite:VOICE (default: %(default)s)")
     p.add_argument("--recordings", type=Path, action="append", default=[],
                    help="a folder of your own recordings, one WAV per thing said (see "

