@@ -266,6 +266,9 @@ def test_listen_takes_the_engines_partial_stability(
     (" Ouch. My back hurts.", "ouch my back hurts"),
     (" No, no.", "no"),
     (" I don't know. No.", "i don't know no"),
+    (" Yes, I'm ready coach. Yes, I", "yes i'm ready coach"),  # the loop cut by the budget
+    (" Who shouldn't be doing this? Who shouldn'", "who shouldn't be doing this"),
+    (" Hey, start. Hey, stop.", "hey start hey stop"),  # not a restart: another word
 ])
 def test_plain_text_undoes_whispers_loops(raw: str, plain: str) -> None:
     assert whisper_model.plain_text(raw) == plain

@@ -431,16 +431,33 @@ def match_any(matcher: Matcher, texts: Sequence[str]) -> IntentMatch:
 def ranked_match(matcher: Matcher, texts: Sequence[str]) -> tuple[IntentMatch, int]:
     """The best of a recognizer's hypotheses, best first, with its rank (0: the first): the
     highest confidence less :data:`RANK_PENALTY` per rank (the earlier wins a tie); ``none``
-    (of the first) when none of them matches. Any :class:`Matcher` will do (a test's fake)."""
+    (of the first) when none of them matches. A runner-up counts only where it may overrule
+    the first (:func:`_may_overrule`). Any :class:`Matcher` will do (a test's fake)."""
     best, best_rank, best_score = None, 0, 0.0
     for rank, text in enumerate(texts):
         found = matcher.match(text)
         score = found.confidence - RANK_PENALTY * rank
+        if rank and not _may_overrule(found, best, text, texts[0]):
+            continue
         if found.intent != NONE and (best is None or score > best_score):
             best, best_rank, best_score = found, rank, score
     if best is not None:
         return best, best_rank
     return (matcher.match(texts[0]) if texts else IntentMatch(NONE, 0.0, "")), 0
+
+
+def _may_overrule(found: IntentMatch, best: IntentMatch | None, text: str, top: str) -> bool:
+    """Whether a runner-up's intent may replace the ``best`` so far (``None``: nothing matched
+    yet). A halting word always may (the safe reading), the same intent may (its surer
+    wording); another intent only where nothing matched, and not by saying less of the first
+    hypothesis ``top``: a runner-up that is ``top`` cut short is the beam stopping early. (The
+    piper voice, clean: "what are the benefits of green tea", runner-up "what are the
+    benefits"; "let's speed it up" -> faster lost to the third, "what speed it up" ->
+    ask_technique.)"""
+    if found.intent in HALTING or (best is not None and found.intent == best.intent):
+        return True
+    cut_short = top.split()[: len(text.split())] == text.split() and len(top) > len(text)
+    return best is None and not cut_short
 
 
 def _merged(

@@ -271,4 +271,13 @@ def _repeats(sentence: str, earlier: str) -> bool:
     from rapidfuzz import fuzz
 
     restart = len(sentence.split()) > 1 and sentence.split()[:2] == earlier.split()[:2]
-    return restart or fuzz.ratio(sentence, earlier) >= 80 or f" {sentence} " in f" {earlier} "
+    return (restart or _cut_restart(sentence.split(), earlier.split())
+            or fuzz.ratio(sentence, earlier) >= 80 or f" {sentence} " in f" {earlier} ")
+
+
+def _cut_restart(words: list[str], earlier: list[str]) -> bool:
+    """``words`` start ``earlier`` over and stop inside a word, where the token budget ended
+    the loop ("Yes, I'm ready coach. Yes, I"; "Who shouldn't be doing this? Who shouldn'")."""
+    head = earlier[: len(words)]
+    return (1 < len(words) == len(head) and words[:-1] == head[:-1]
+            and head[-1].startswith(words[-1]))
