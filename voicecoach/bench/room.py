@@ -115,10 +115,10 @@ class BenchUser:
 def builtin_commands(cache: Path, voices: list[str], per_voice: int, seed: int) -> dict:
     """Held-out paraphrases of halting commands and questions, per voice (rendered, cached)."""
     from voicecoach.bench.intents import DEFAULT_TABLE, read_table
-    from voicecoach.bench.voices import VOICES, synthesize, voice_from_spec
+    from voicecoach.bench.voices import VOICES, choose_voices, synthesize
 
     rows = [r for r in read_table(DEFAULT_TABLE) if r.expected in HALTING | QUESTIONS]
-    chosen = {v.name: v for v in ([voice_from_spec(n) for n in voices] or VOICES)}
+    chosen = {v.name: v for v in choose_voices(",".join(voices), default=VOICES)}
     out: dict[str, list[UserLine]] = {}
     for index, (name, voice) in enumerate(chosen.items()):
         rng = random.Random(seed * 1000 + index)

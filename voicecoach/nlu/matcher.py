@@ -456,8 +456,7 @@ def _may_overrule(found: IntentMatch, best: IntentMatch | None, text: str, top: 
     ask_technique.)"""
     if found.intent in HALTING or (best is not None and found.intent == best.intent):
         return True
-    cut_short = top.split()[: len(text.split())] == text.split() and len(top) > len(text)
-    return best is None and not cut_short
+    return best is None and not top.startswith(f"{text} ")
 
 
 def _merged(

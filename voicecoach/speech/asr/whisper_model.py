@@ -270,14 +270,15 @@ def _repeats(sentence: str, earlier: str) -> bool:
     """``sentence`` says ``earlier`` again, or starts it over ("how many reps … how many")."""
     from rapidfuzz import fuzz
 
-    restart = len(sentence.split()) > 1 and sentence.split()[:2] == earlier.split()[:2]
-    return (restart or _cut_restart(sentence.split(), earlier.split())
-            or fuzz.ratio(sentence, earlier) >= 80 or f" {sentence} " in f" {earlier} ")
+    return (_restarts(sentence.split(), earlier.split()) or fuzz.ratio(sentence, earlier) >= 80
+            or f" {sentence} " in f" {earlier} ")
 
 
-def _cut_restart(words: list[str], earlier: list[str]) -> bool:
-    """``words`` start ``earlier`` over and stop inside a word, where the token budget ended
-    the loop ("Yes, I'm ready coach. Yes, I"; "Who shouldn't be doing this? Who shouldn'")."""
-    head = earlier[: len(words)]
-    return (1 < len(words) == len(head) and words[:-1] == head[:-1]
-            and head[-1].startswith(words[-1]))
+def _restarts(words: list[str], earlier: list[str]) -> bool:
+    """``words`` start ``earlier`` over: its first two words ("how many reps … how many"), or
+    only two where the token budget ended the loop inside the second ("Yes, I'm ready coach.
+    Yes, I"; "Who shouldn't be doing this? Who shouldn'")."""
+    if len(words) < 2 or len(earlier) < 2:
+        return False
+    cut = len(words) == 2 and words[0] == earlier[0] and earlier[1].startswith(words[1])
+    return words[:2] == earlier[:2] or cut
