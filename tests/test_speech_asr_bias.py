@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voicecoach.speech.asr.bias import examples, prompt_text, sentence_case
+from voicecoach.speech.asr.bias import cues, examples, prompt_text, sentence_case, shared_words
 from voicecoach.speech.asr.grammar import load_phrases
 
 PHRASES = {
@@ -36,3 +36,18 @@ def test_the_shipped_prompt_holds_every_intent_and_stays_short() -> None:
     for intent, sentences in phrases.items():
         assert sentences[0] in prompt, intent
     assert len(prompt.split()) < 120  # Whisper's prompt holds at most 224 tokens
+
+
+def test_words_many_intents_use_are_no_cues() -> None:
+    phrases = {"stop": ["i want to stop"], "dizzy": ["i feel dizzy"], "yes": ["i am fine"],
+               "no": ["no i am not"]}
+    shared = shared_words(phrases)
+    assert shared == {"i", "am"}
+    assert cues("i am dizzy".split(), shared) == ["dizzy"]
+    assert cues("i am".split(), shared) == ["i", "am"]  # nothing else: every word counts
+
+
+def test_the_shipped_data_shares_its_grammar_words_not_its_halting_ones() -> None:
+    shared = shared_words(load_phrases())
+    assert {"i", "i'm", "my", "the", "it", "how"} <= shared
+    assert not {"stop", "dizzy", "pain", "hurts", "no", "yes", "good"} & shared

@@ -400,3 +400,21 @@ def test_what_silero_does_not_take_for_speech_is_not_decoded() -> None:
     assert fake._partial_text(clatter, 0.5, False) == "" and model.decodes == 0
     spoken = _Utterance(0.0, [bytes(16000)], probs=[0.9, 0.95, 0.8, 0.9, 0.85])
     assert fake._partial_text(spoken, 0.5, False) == "stop" and model.decodes == 1
+
+
+def test_a_few_words_for_much_speech_are_thin_and_only_ever_a_doubt() -> None:
+    """"stop twisting" said over the coach's line came out as three words for 4.7 s of voice:
+    kept as thin (at most a doubt) when Whisper hears its words without the prompt too, else
+    nothing (babble: the prompt's words, none of the speech)."""
+    from voicecoach.speech.asr.whisper import MIN_CONFIDENCE, _transcript, _Utterance
+
+    sure = (("stop", 0.9), ("what's", 0.8), ("that", 0.8))
+    decoded = whisper_model.Decoded((" Stop, what's that?",), (-0.2,), 0.0, sure)
+    over = _transcript(decoded, 0.0, 4.7, 4.7, False)
+    assert over.thin and over.text == "stop what's that" and over.confidence == MIN_CONFIDENCE
+    said = _transcript(decoded, 0.0, 1.5, 1.5, False)
+    assert not said.thin and said.confidence > 0.5
+    utt = _Utterance(0.0, [bytes(32000)])
+    for unprompted, stays in ((" Stop! What's that?", True), (" See if it's either.", False)):
+        fake = WhisperRecognizer(model=PromptedModel(unprompted))  # type: ignore[arg-type]
+        assert bool(fake._checked(utt, over).text) is stays

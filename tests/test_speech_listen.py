@@ -216,6 +216,17 @@ def test_a_runner_up_hypothesis_needs_a_sure_recognition(
     assert [(e.intent, e.doubt, e.guess) for e in events] == [heard]
 
 
+@pytest.mark.parametrize(
+    ("text", "doubt"), [("stop what's thing", "stop"), ("how long", ""), ("hello there", "")]
+)
+def test_words_heard_over_other_speech_can_only_ask_about_a_halt(text: str, doubt: str) -> None:
+    """A thin transcript ("stop twisting" over the coach's line, heard as three words in 4.7 s
+    of voice) is asked about if it holds a halting word, and never acted on."""
+    result = replace(final(text, 0.15), thin=True)
+    events = run(ScriptedRecognizer(finals={4: result}))
+    assert [(e.intent, e.doubt) for e in events] == ([("none", doubt)] if doubt else [])
+
+
 def test_the_stream_end_is_flushed() -> None:
     events = run(ScriptedRecognizer(last=final("yes")), chunks=7)
     assert [(e.t, e.intent) for e in events] == [(0.7, "yes")]

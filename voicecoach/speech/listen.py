@@ -233,6 +233,8 @@ class _Stream:
         intent, score = match.intent, match.confidence
         if fired is not None and intent == fired:
             return None  # already acted on from a partial
+        if result.thin:
+            return self._thin(result, match, t)
         first = match if rank == 0 else self.matcher.match(result.text)
         if first.noise:  # runner-ups of "thank you" for noise are noise too
             return self._noise(result, first, t)
@@ -246,6 +248,14 @@ class _Stream:
         unclear = intent == NONE and not doubt and result.confidence < self.trust.exact
         return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt,
                      guess, unclear)
+
+    def _thin(self, result: Transcript, match: IntentMatch, t: float) -> Heard | None:
+        """Words heard over other speech (:attr:`Transcript.thin`): a halting word in them is
+        asked about, anything else let pass (a television's words are no command)."""
+        doubt = match.intent if match.intent in self.halting else match.doubt
+        if not doubt:
+            return None
+        return Heard(t, result.text, result.confidence, NONE, 0.0, True, result.start, doubt)
 
     def _runner_up_of_unclear(self, result: Transcript, rank: int) -> bool:
         """Only a runner-up hypothesis of words heard unclearly means it: not even a guess

@@ -36,6 +36,10 @@ class Transcript:
     alternatives: tuple[str, ...] = ()
     """The engine's next-best transcripts (n-best, best first, ``text`` excluded), when it
     gives them: the matcher may find the intent in one of them."""
+    thin: bool = False
+    """The words cover only part of the speech (a command said over other speech: the coach's
+    own voice, a television): the transcript may say that a halting word was heard, and
+    nothing more."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,8 @@ from voicecoach.nlu.rules import HALTING
 
 PREFERRED_EXTRA = 2
 """More sentences (the data's next ones) for the intents the coach is waiting for."""
+SHARED = 0.25
+"""A word in the phrases of more than this share of the intents is grammar, not a cue."""
 
 
 def prompt_text(
@@ -28,6 +30,21 @@ def prompt_text(
     for intent in order:
         picked += examples(phrases[intent], PREFERRED_EXTRA if intent in weighed else 0)
     return " ".join(sentence_case(s) for s in dict.fromkeys(picked))
+
+
+def shared_words(phrases: Mapping[str, Iterable[str]], share: float = SHARED) -> frozenset[str]:
+    """The words the phrases of many intents use ("i", "i'm", "my", "the", "how"): they tell
+    no intent from another, and Whisper writes them for any sound."""
+    counts: dict[str, int] = {}
+    for sentences in phrases.values():
+        for word in {w for s in sentences for w in s.split()}:
+            counts[word] = counts.get(word, 0) + 1
+    return frozenset(w for w, n in counts.items() if n > share * len(phrases))
+
+
+def cues(words: list[str], shared: frozenset[str]) -> list[str]:
+    """The words of ``words`` that could tell an intent (all of them if none could)."""
+    return [w for w in words if w not in shared] or words
 
 
 def examples(sentences: Iterable[str], extra: int = 0) -> list[str]:

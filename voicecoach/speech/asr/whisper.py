@@ -9,12 +9,14 @@ the matcher as :attr:`Transcript.alternatives`).
 
 Whisper invents text from noise, and a prompt of the coach's words makes it invent commands.
 An utterance is taken as nothing when Whisper itself finds no speech in it
-(``no_speech`` probability above ``NO_SPEECH``), its text is improbable (average token
-log-probability below ``MIN_LOGPROB``), or the text cannot be what was said because it is far
-too short for the speech (fewer words than seconds of speech: babble came out as "I feel
-dizzy. I feel nervous." for 8 s of voices, the prompt's words and nothing of the speech). The
-confidence is the mean token probability, less the no-speech chance, scaled by that coverage;
-below ``MIN_CONFIDENCE`` it is nothing. A stretch of speech that never paused for
+(``no_speech`` probability above ``NO_SPEECH``) or its text is improbable (average token
+log-probability below ``MIN_LOGPROB``). The confidence is the mean token probability, less the
+no-speech chance, scaled by how much of the speech the words can cover (``MIN_COVERAGE``);
+below ``MIN_CONFIDENCE`` it is nothing. Far too few words for the speech are *thin*
+(:attr:`Transcript.thin`): either babble the prompt wrote its words over ("I feel dizzy. I
+feel nervous." for 8 s of voices), dropped unless Whisper hears them without the prompt too,
+or a command said over other speech ("stop twisting" over the coach's line, three words for
+4.7 s of voice), which the listener may only ask about. A stretch of speech that never paused for
 ``MAX_UTTERANCE`` is a television or a conversation, not a command: its confidence is halved
 and capped below what any intent needs, so a halting word in it is at most a doubt (the coach
 asks), and its continuation gets no partials. A partial acts only when it is surer still
@@ -201,6 +203,7 @@ class WhisperRecognizer:
     ) -> None:
         self._model = whisper_model.load() if model is None else model
         self._phrases = grammar.load_phrases() if phrases is None else phrases
+        self._shared = bias.shared_words(self._phrases)
         self._prompts: dict[frozenset[str], tuple[int, ...]] = {}
         self._wanted: frozenset[str] = frozenset()
         self._ep = Endpointer()
@@ -292,11 +295,14 @@ class WhisperRecognizer:
 
     def _heard_unprompted(self, utt: _Utterance, text: str) -> bool:
         """Whether a greedy decode without the prompt has at least half the words of ``text``
-        (kitchen noise at the start of a session came out as the prompt's "I feel dizzy",
-        surely, and halted it; without the prompt, "see if it's either")."""
+        that could tell an intent (:func:`bias.cues`): kitchen noise at the start of a session
+        came out as the prompt's "I feel dizzy", surely, and halted it (without the prompt,
+        "see if it's either"); its "I'm dizzy" passed as "I'm here" until "i'm" stopped
+        counting."""
         plain = self._model.decode(utt.encoded(self._model), (), token_budget(utt.seconds)).texts
         heard = set(plain_words(plain[0])) if plain else set()
-        if 2 * sum(word in heard for word in text.split()) >= len(text.split()):
+        words = bias.cues(text.split(), self._shared)
+        if 2 * sum(word in heard for word in words) >= len(words):
             return True
         log.debug("%r not heard without the prompt (%r)", text, plain[:1])
         return False
@@ -352,6 +358,8 @@ class WhisperRecognizer:
             return result
         if self._heard_unprompted(utt, result.text):
             return result
+        if result.thin:
+            return Transcript("", 0.0, result.start, result.end)
         return replace(result, confidence=round(result.confidence * PROMPTED_ONLY, 3))
 
     def _decode(self, utt: _Utterance, beam: int, max_tokens: int) -> Decoded:
@@ -369,15 +377,17 @@ class WhisperRecognizer:
 def _transcript(decoded: Decoded, start: float, end: float, speech: float, cut: bool) -> Transcript:
     """What the coach may act on: empty for no speech or garbage (see the module)."""
     texts = [t for t in dict.fromkeys(plain_text(raw) for raw in decoded.texts) if t]
-    confidence = _confidence(decoded, texts, speech - PRE_ROLL) * (UNPAUSED if cut else 1.0)
-    log.debug("whisper %.2f-%.2f: %r no-speech %.2f confidence %.2f", start, end, texts[:1],
-              decoded.no_speech, confidence)
-    if confidence < MIN_CONFIDENCE:
+    coverage = _coverage(texts, speech - PRE_ROLL)
+    confidence = _confidence(decoded, texts) * min(coverage, 1.0) * (UNPAUSED if cut else 1.0)
+    log.debug("whisper %.2f-%.2f: %r no-speech %.2f confidence %.2f coverage %.2f", start, end,
+              texts[:1], decoded.no_speech, confidence, coverage)
+    thin = coverage < MIN_COVERAGE
+    if confidence < (MIN_CONFIDENCE * MIN_COVERAGE if thin else MIN_CONFIDENCE):
         return Transcript("", 0.0, start, end)
-    if cut:
+    if cut or thin:
         confidence = min(confidence, MIN_CONFIDENCE)
     words = tuple(Word(w, round(p, 3), start, end) for w, p in kept(decoded.words, texts[0]))
-    return Transcript(texts[0], round(confidence, 3), start, end, words, tuple(texts[1:]))
+    return Transcript(texts[0], round(confidence, 3), start, end, words, tuple(texts[1:]), thin)
 
 
 def _sure(partial: Decoded, text: str) -> bool:
@@ -403,12 +413,16 @@ def kept(words: tuple[tuple[str, float], ...], text: str) -> list[tuple[str, flo
     return out
 
 
-def _confidence(decoded: Decoded, texts: list[str], speech: float) -> float:
-    """0..1: the best hypothesis' mean token probability, less the chance of no speech, times
-    how much of the speech its words cover; 0 for no speech or garbage."""
+def _confidence(decoded: Decoded, texts: list[str]) -> float:
+    """0..1: the best hypothesis' mean token probability, less the chance of no speech; 0 for
+    no speech or garbage."""
     if not texts or decoded.no_speech > NO_SPEECH or decoded.logprobs[0] < MIN_LOGPROB:
         return 0.0
-    coverage = min(1.0, (len(texts[0].split()) + 1) / (WORDS_PER_SECOND * max(speech, 0.1)))
-    if coverage < MIN_COVERAGE:
+    return math.exp(decoded.logprobs[0]) * (1.0 - decoded.no_speech)
+
+
+def _coverage(texts: list[str], speech: float) -> float:
+    """How much of ``speech`` seconds the best hypothesis' words can cover (1: all of it)."""
+    if not texts:
         return 0.0
-    return math.exp(decoded.logprobs[0]) * (1.0 - decoded.no_speech) * coverage
+    return min(1.0, (len(texts[0].split()) + 1) / (WORDS_PER_SECOND * max(speech, 0.1)))
