@@ -97,3 +97,13 @@ def test_an_intent_let_pass_is_not_a_self_trigger() -> None:
                {"event": "intent", "t": 9.0, "intent": "ask_reps", "confidence": 1.0},
                {"event": "say", "t": 9.5, "key": "reps.left"}]  # after the count
     assert _self_triggers(records, []) == ["9.0: ask_reps"]
+
+
+def test_the_bench_user_answers_every_question_its_session_can_ask() -> None:
+    """Asked again (noise heard over the answer), the user answers again: a session must not
+    end in silence because the simulated user never answers a step."""
+    from voicecoach.bench.room import REPLIES
+    from voicecoach.coach.steps import ANSWERS
+
+    never_reached = {"cleared_check"}  # only after a "yes, I have back problems"
+    assert set(ANSWERS) - never_reached <= set(REPLIES)

@@ -44,10 +44,12 @@ QUESTIONS = frozenset({"ask_reps", "ask_duration", "ask_benefits"})
 ANSWER_KEYS = {"ask_reps": "reps.", "ask_duration": "duration.", "ask_benefits": "benefits",
                "ask_precautions": "precautions", "ask_technique": "technique."}
 REPLIES = {"idle": "start back twist", "start_check": "yes", "safety": "no",
-           "safety_confirm": "yes", "setup": "ready", "explain": "ready", "stopped": "keep going",
-           "paused": "keep going", "checking": "keep going",
-           "halted": "i feel fine now", "halt_confirm": "yes"}
-"""What the user types when the coach waits at each step."""
+           "safety_check": "no", "safety_confirm": "yes", "setup": "ready", "explain": "ready",
+           "stopped": "keep going", "paused": "keep going", "checking": "keep going",
+           "halted": "i feel fine now", "halt_confirm": "yes", "halt_check": "yes"}
+"""What the user types when the coach waits at each step (asked again, the same answer: a
+session whose "are you completely fine?" was asked again after noise was heard over the
+answer used to end in silence, the user never answering)."""
 CHECK_KEYS = tuple(f"check.{intent}" for intent in sorted(HALTING))
 """The coach's "did you say stop?" after a halting word heard unsure (caught, not halted)."""
 HALT_WINDOW = 2.5

@@ -13,10 +13,13 @@ An utterance is taken as nothing when Whisper itself finds no speech in it
 log-probability below ``MIN_LOGPROB``). The confidence is the mean token probability, less the
 no-speech chance, scaled by how much of the speech the words can cover (``MIN_COVERAGE``);
 below ``MIN_CONFIDENCE`` it is nothing. Far too few words for the speech are *thin*
-(:attr:`Transcript.thin`): either babble the prompt wrote its words over ("I feel dizzy. I
-feel nervous." for 8 s of voices), dropped unless Whisper hears them without the prompt too,
-or a command said over other speech ("stop twisting" over the coach's line, three words for
-4.7 s of voice), which the listener may only ask about. A stretch of speech that never paused for
+(:attr:`Transcript.thin`), at most a doubt that the listener asks about: babble the prompt
+wrote its words over ("I feel dizzy. I feel nervous." for 8 s of voices: before, any such
+transcript was nothing) or a command said over other speech ("stop twisting" over the coach's
+line, "stop what's thing" for 4.7 s of voice, which Whisper without the prompt heard as "stuff
+was thing": a halting word is asked about, never let pass). Measured with thin transcripts
+kept: 10 minutes each of kitchen noise, babble and TV gave 11, 0 and 3 check-ins (10, 0, 3
+when they were nothing) and no intent. A stretch of speech that never paused for
 ``MAX_UTTERANCE`` is a television or a conversation, not a command: its confidence is halved
 and capped below what any intent needs, so a halting word in it is at most a doubt (the coach
 asks), and its continuation gets no partials. A partial acts only when it is surer still
@@ -358,8 +361,6 @@ class WhisperRecognizer:
             return result
         if self._heard_unprompted(utt, result.text):
             return result
-        if result.thin:
-            return Transcript("", 0.0, result.start, result.end)
         return replace(result, confidence=round(result.confidence * PROMPTED_ONLY, 3))
 
     def _decode(self, utt: _Utterance, beam: int, max_tokens: int) -> Decoded:
