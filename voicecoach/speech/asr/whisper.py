@@ -102,6 +102,10 @@ a transcript with half as many covers only part of what was said)."""
 MIN_COVERAGE = 0.5
 MIN_CONFIDENCE = 0.15
 """Below this a transcript is nothing; from here to ``trust.exact`` it can only be a doubt."""
+MIN_THIN = MIN_CONFIDENCE * MIN_COVERAGE
+"""Below this a thin transcript is nothing: what ``MIN_CONFIDENCE`` asks of the mean token
+probability at the least coverage that is not thin (0.5), asked of the probability times the
+coverage (a word heard well in a long stretch of other speech passes, a mumbled one not)."""
 UNPAUSED = 0.5
 """Confidence factor for a stretch of speech cut at ``MAX_UTTERANCE`` (before the cap)."""
 PARTIAL_NO_SPEECH = 0.3
@@ -379,11 +383,11 @@ def _transcript(decoded: Decoded, start: float, end: float, speech: float, cut: 
     """What the coach may act on: empty for no speech or garbage (see the module)."""
     texts = [t for t in dict.fromkeys(plain_text(raw) for raw in decoded.texts) if t]
     coverage = _coverage(texts, speech - PRE_ROLL)
-    confidence = _confidence(decoded, texts) * min(coverage, 1.0) * (UNPAUSED if cut else 1.0)
+    confidence = _confidence(decoded, texts) * coverage * (UNPAUSED if cut else 1.0)
     log.debug("whisper %.2f-%.2f: %r no-speech %.2f confidence %.2f coverage %.2f", start, end,
               texts[:1], decoded.no_speech, confidence, coverage)
     thin = coverage < MIN_COVERAGE
-    if confidence < (MIN_CONFIDENCE * MIN_COVERAGE if thin else MIN_CONFIDENCE):
+    if confidence < (MIN_THIN if thin else MIN_CONFIDENCE):
         return Transcript("", 0.0, start, end)
     if cut or thin:
         confidence = min(confidence, MIN_CONFIDENCE)
