@@ -21,6 +21,7 @@ from voicecoach.audio.wav import read_pcm16k, write_wav
 from voicecoach.errors import RecognizerError
 from voicecoach.nlu.matcher import IntentMatcher
 from voicecoach.speech.asr import engines, whisper_model
+from voicecoach.speech.asr.base import Transcript
 from voicecoach.speech.asr.whisper import WhisperRecognizer, kept
 from voicecoach.speech.listen import listen, recognize_file
 
@@ -421,3 +422,39 @@ def test_a_few_words_for_much_speech_are_thin_and_only_ever_a_doubt() -> None:
         fake = WhisperRecognizer(model=PromptedModel(unprompted))  # type: ignore[arg-type]
         checked = fake._checked(utt, over)
         assert checked.thin and checked.confidence == pytest.approx(confidence, abs=0.001)
+
+
+def frames_through(fake: WhisperRecognizer, probs: list[float]) -> list[tuple[int, Transcript]]:
+    """Frames with these speech probabilities, the first opening an utterance, a chunk of three
+    at a time (as :meth:`WhisperRecognizer.accept` takes them); what ended, and at which."""
+    from voicecoach.speech.asr.vad import FRAME_BYTES, FRAME_SAMPLES, Frame
+
+    ended = []
+    for i, prob in enumerate(probs):
+        if i % 3 == 0:
+            fake._decode_ahead()
+        t = round(i * FRAME_SAMPLES / 16000, 3)
+        done = fake._frame(Frame(bytes(FRAME_BYTES), t, prob, opened=i == 0))
+        if done is not None:
+            ended.append((i, done))
+    return ended
+
+
+@pytest.mark.parametrize("pause", [[0.1] * 4 + [0.8, 0.7] + [0.4] * 20,  # echo of "Right."
+                                   [0.2, 0.6] * 13])  # clatter
+def test_an_utterance_heard_surely_ends_after_a_pause_with_blips_in_it(pause: list[float]) -> None:
+    """The final decoded ahead at a pause ends the utterance ``SETTLED_FRAMES`` into it, though
+    blips of echo or clatter (fewer frames in a row than open an utterance) and frames Silero
+    is unsure of keep the detector from closing it; three frames of speech make it go on, and
+    what Silero was not clearly sure was speech (the coach's echo under kitchen noise) waits
+    for the detector."""
+    from voicecoach.speech.asr.whisper import SETTLED_FRAMES
+
+    speech = [0.99] * 15
+    ended = frames_through(WhisperRecognizer(model=SureModel()), speech + pause)  # type: ignore[arg-type]
+    assert [(i, r.text) for i, r in ended] == [(15 + SETTLED_FRAMES - 1, "stop")]
+    assert ended[0][1].end == pytest.approx(15 * 0.032, abs=0.001)
+    again = speech + [0.1] * 8 + [0.8, 0.9, 0.9] + speech + [0.1] * 8
+    assert frames_through(WhisperRecognizer(model=SureModel()), again) == []  # type: ignore[arg-type]
+    echo = [0.85, 0.75, 0.55, 0.5, 0.6, 0.7, 0.6, 0.55, 0.65, 0.7, 0.6, 0.55] + pause
+    assert frames_through(WhisperRecognizer(model=SureModel()), echo) == []  # type: ignore[arg-type]

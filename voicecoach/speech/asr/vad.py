@@ -92,6 +92,11 @@ class Endpointer:
         self._fresh = t
         self._history.clear()
 
+    def close(self) -> None:
+        """The utterance in progress ended (its listener decided): the next frames may open
+        another."""
+        self.in_speech, self._run = False, 0
+
     def feed(self, chunk: bytes) -> list[Frame]:
         """Every whole frame in ``chunk`` (plus what was left over last time)."""
         self._pending += chunk
