@@ -10,6 +10,7 @@ go last, with more examples, next to the speech, where Whisper weighs the prompt
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from voicecoach.nlu.rules import HALTING
@@ -35,10 +36,8 @@ def prompt_text(
 def shared_words(phrases: Mapping[str, Iterable[str]], share: float = SHARED) -> frozenset[str]:
     """The words the phrases of many intents use ("i", "i'm", "my", "the", "how"): they tell
     no intent from another, and Whisper writes them for any sound."""
-    counts: dict[str, int] = {}
-    for sentences in phrases.values():
-        for word in {w for s in sentences for w in s.split()}:
-            counts[word] = counts.get(word, 0) + 1
+    counts = Counter(w for sentences in phrases.values()
+                     for w in {w for s in sentences for w in s.split()})
     return frozenset(w for w, n in counts.items() if n > share * len(phrases))
 
 

@@ -93,8 +93,8 @@ class Endpointer:
         self._history.clear()
 
     def close(self) -> None:
-        """The utterance in progress ended (its listener decided): the next frames may open
-        another."""
+        """The utterance in progress ended (after ``END_SILENCE``, or as its listener
+        decided): the next frames may open another."""
         self.in_speech, self._run = False, 0
 
     def feed(self, chunk: bytes) -> list[Frame]:
@@ -118,7 +118,7 @@ class Endpointer:
         if self.in_speech:
             self._run = self._run + 1 if prob < END_PROB else 0
             if self._run * FRAME_SAMPLES / RATE >= END_SILENCE:
-                self.in_speech, self._run = False, 0
+                self.close()
                 return Frame(audio, t, prob, closed=True)
             return Frame(audio, t, prob)
         return self._maybe_open(audio, t, prob)

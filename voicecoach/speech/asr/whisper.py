@@ -395,9 +395,9 @@ class WhisperRecognizer:
         if (utt is None or utt.ahead is not None or utt.no_partials or not utt.agreeing[0]
                 or utt.still < AHEAD_FRAMES or utt.loud or utt.seconds > PAUSE_PARTIALS_UP_TO):
             return  # nothing sure heard at the pause (noise, mostly): decoded at the end
-        quiet = utt.still * FRAME_SAMPLES / RATE
-        stop = round(utt.start + utt.seconds - quiet, 3)
-        utt.ahead = self._final(utt, stop, max(0.3, utt.seconds - quiet), False)
+        pause = utt.still * FRAME_SAMPLES / RATE
+        stop = round(utt.start + utt.seconds - pause, 3)
+        utt.ahead = self._final(utt, stop, max(0.3, utt.seconds - pause), False)
 
     def _final(self, utt: _Utterance, stop: float, speech: float, cut: bool) -> Transcript:
         """The transcript of ``utt``, whose ``speech`` seconds end at stream time ``stop``."""
