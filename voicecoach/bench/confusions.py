@@ -67,11 +67,11 @@ def _run(args: argparse.Namespace) -> int:
     ear = open_ear(EngineSettings(args.engine, None, "auto"), fresh=True)
     matcher = IntentMatcher.load()
     evidence = _gather(args, matter, ear, matcher)
-    table = learn(evidence, matter, matcher.knows, args.min_count, args.min_sources)
+    table = learn(evidence, matter, matcher.says, args.min_count, args.min_sources)
     for (heard, said), count, sources in observed(evidence, matter):
         mark = "KEEP" if table.get(heard) == said else "    "
         print(f"{mark} {heard!r:>16} for {said!r:10} {count:3}x, {sources} voices"
-              f"{'' if matcher.knows(heard) else ', unknown word'}")
+              f"{'' if matcher.says(heard) else ', unknown word'}")
     print(f"{len(table)} slips kept: {table}")
     if args.write:
         soundalike.write_heard_as(path, table)

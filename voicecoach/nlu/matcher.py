@@ -252,7 +252,7 @@ class IntentMatcher:
         """``norm`` with the unknown words that sound like a word that matters replaced."""
         table = self._data.soundalike
         return " ".join(
-            table.get(word, word) if not self.knows(word) else word for word in norm.split()
+            word if self.says(word) else table.get(word, word) for word in norm.split()
         )
 
     def _match(self, norm: str, safety: bool = True) -> IntentMatch:
@@ -351,8 +351,15 @@ class IntentMatcher:
         return NONE, best
 
     def knows(self, word: str) -> bool:
-        """Whether ``word`` is in the phrase data (or a keyword's stem): never respelled."""
-        return self._words.knows(word) or stem(word) in self._keyword_words
+        """Whether ``word`` is in the phrase data or a keyword's stem (the classifier may
+        judge a sentence of such words)."""
+        return self.says(word) or stem(word) in self._keyword_words
+
+    def says(self, word: str) -> bool:
+        """Whether ``word`` is said in a phrase (or an everyday word): never respelled. A word
+        only a keyword weighs is: "top" of "top half" (stop 23) had kept the slip learnt from
+        Whisper, "top" for "stop" ("the emergency is top"), from ever applying."""
+        return self._words.knows(word)
 
     def _ratios(self, core: str, cancelled: frozenset[str]) -> dict[str, tuple[float, str]]:
         """Intent → (best ``fuzz.ratio`` of one of its phrases with ``core``, that phrase)."""
