@@ -9,6 +9,7 @@ silence, noise, clipped audio and other sample rates give no command.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -315,6 +316,11 @@ class PromptedModel:
     def encode(self, audio: object, beam: int = 1) -> object:
         return audio
 
+    def begin(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
+              hypotheses: int = 1, words: bool = False) -> Callable[[], whisper_model.Decoded]:
+        decoded = self.decode(encoded, prompt, max_tokens, beam, hypotheses, words)
+        return lambda: decoded
+
     def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
                hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
         text = " I feel dizzy." if prompt else self.unprompted
@@ -390,6 +396,43 @@ class SureModel(PromptedModel):
         return whisper_model.Decoded((" Stop.",), (-0.1,), 0.0, sure)
 
 
+class OrderModel(PromptedModel):
+    """Notes the order of its decodes: begun, waited for, or decoded at once."""
+
+    def __init__(self) -> None:
+        super().__init__(" I feel busy.")
+        self.calls: list[tuple[str, bool]] = []
+
+    def begin(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
+              hypotheses: int = 1, words: bool = False) -> Callable[[], whisper_model.Decoded]:
+        self.calls.append(("begun", bool(prompt)))
+        decoded = super().decode(encoded, prompt, max_tokens, beam, hypotheses, words)
+        return lambda: self.calls.append(("waited", bool(prompt))) or decoded
+
+    def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
+               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
+        self.calls.append(("decoded", bool(prompt)))
+        return super().decode(encoded, prompt, max_tokens, beam, hypotheses, words)
+
+
+def test_the_check_without_the_prompt_runs_beside_the_prompted_decode() -> None:
+    """At a pause, the decode without the prompt that a sure partial is checked with is begun
+    before the prompted one (the two run at once), and the check waits for that one; a final
+    begins its own (another window), once."""
+    from voicecoach.speech.asr.whisper import _Utterance
+
+    model = OrderModel()
+    fake = WhisperRecognizer(model=model)  # type: ignore[arg-type]
+    utt = _Utterance(0.0, [bytes(16000)], probs=[0.9] * 16)
+    assert fake._partial_text(utt, 0.5, True) == "i feel dizzy"
+    assert fake._heard_unprompted(utt, "i feel dizzy")
+    assert model.calls == [("begun", False), ("decoded", True), ("waited", False)]
+    model.calls.clear()
+    fake._final(utt, 0.5, 0.5, False)
+    fake._heard_unprompted(utt, "i feel dizzy")
+    assert model.calls == [("begun", False), ("decoded", True), ("waited", False)]
+
+
 def test_what_silero_does_not_take_for_speech_is_not_decoded() -> None:
     """A partial of an utterance Silero scores under MIN_VOICED so far could not be sure: kitchen
     clatter that opened an utterance costs no decode (its final is not decoded either)."""
@@ -416,11 +459,10 @@ def test_a_few_words_for_much_speech_are_thin_and_only_ever_a_doubt() -> None:
     assert over.thin and over.text == "stop what's that" and over.confidence == MIN_CONFIDENCE
     said = _transcript(decoded, 0.0, 1.5, 1.5, False)
     assert not said.thin and said.confidence > 0.5
-    utt = _Utterance(0.0, [bytes(32000)])
     for unprompted, confidence in ((" Stop! What's that?", MIN_CONFIDENCE),
                                    (" Stuff was that.", MIN_CONFIDENCE / 2)):
         fake = WhisperRecognizer(model=PromptedModel(unprompted))  # type: ignore[arg-type]
-        checked = fake._checked(utt, over)
+        checked = fake._checked(_Utterance(0.0, [bytes(32000)]), over)
         assert checked.thin and checked.confidence == pytest.approx(confidence, abs=0.001)
 
 

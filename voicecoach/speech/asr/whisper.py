@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -170,6 +171,8 @@ class _Utterance:
     """Bytes of audio so far (kept as it grows: ``seconds`` is read every frame)."""
     encoding: tuple[tuple[int, bool], Any] = ((-1, False), None)
     """The last encoding (see :meth:`encoded`) and the size and window it was made for."""
+    plain: tuple[tuple[int, bool], Callable[[], Decoded] | None] = ((-1, False), None)
+    """The decode without the prompt begun for an encoding (see :meth:`unprompted`)."""
 
     def __post_init__(self) -> None:
         self.size = sum(len(a) for a in self.audio)
@@ -205,6 +208,17 @@ class _Utterance:
         beam = beam or 1
         self.encoding = ((self.size, beam > 1), model.encode(self.samples(), beam))
         return self.encoding[1]
+
+    def unprompted(self, model: WhisperModel, beam: int | None = None) -> Callable[[], Decoded]:
+        """A greedy decode without the prompt of the audio so far (encoded as for ``beam``),
+        begun once per encoding: a settling partial or a final begins it beside its prompted
+        decode (:meth:`WhisperRecognizer._heard_unprompted` may want it; both run at once,
+        :data:`whisper_model.WORKERS`)."""
+        encoded = self.encoded(model, beam)
+        if self.plain[0] != self.encoding[0] or self.plain[1] is None:
+            self.plain = (self.encoding[0], model.begin(encoded, (), token_budget(self.seconds)))
+        assert self.plain[1] is not None
+        return self.plain[1]
 
     @property
     def voiced(self) -> float:
@@ -354,7 +368,7 @@ class WhisperRecognizer:
         came out as the prompt's "I feel dizzy", surely, and halted it (without the prompt,
         "see if it's either"); its "I'm dizzy" passed as "I'm here" until "i'm" stopped
         counting."""
-        plain = self._model.decode(utt.encoded(self._model), (), token_budget(utt.seconds)).texts
+        plain = utt.unprompted(self._model)().texts
         heard = set(plain_words(plain[0])) if plain else set()
         words = bias.cues(text.split(), self._shared)
         if 2 * sum(word in heard for word in words) >= len(words):
@@ -366,6 +380,7 @@ class WhisperRecognizer:
         """Greedy (a beam search at the pause took ~130 ms more on 2 cores: a halting word
         acts that much sooner); at a pause with the budget of the whole speech."""
         if paused:
+            utt.unprompted(self._model, 1)  # the check a sure partial needs, begun beside it
             quiet = PAUSE_FRAMES * FRAME_SAMPLES / RATE
             return self._decode(utt, 1, token_budget(max(0.3, seconds - quiet)))
         return self._decode(utt, 1, min(token_budget(seconds), PARTIAL_TOKENS))
@@ -404,6 +419,7 @@ class WhisperRecognizer:
         if utt.voiced < MIN_VOICED:
             log.debug("%.2f-%.2f: not speech enough (Silero %.2f)", utt.start, stop, utt.voiced)
             return Transcript("", 0.0, utt.start, stop)
+        utt.unprompted(self._model, BEAM)  # the check an unsure final needs, begun beside it
         decoded = self._decode(utt, BEAM, token_budget(speech))
         return self._checked(utt, _transcript(decoded, utt.start, stop, speech, cut))
 
