@@ -986,6 +986,12 @@ STOP_24_WORDS = [
     ("locked and loaded", "ready"),
     ("finish the workout", "quit"),
     ("whit's that", "repeat"),
+    # stop 29: an order passed on to someone else is no halt; to "the coach" it may be
+    ("can you ask the kids to stop shouting", "none"),
+    ("tell my husband to stop", "none"),
+    ("tell the coach to stop", "stop"),
+    ("make it stop", "stop"),
+    ("tell them to stop i'm in pain", "pain"),
 ]
 
 
