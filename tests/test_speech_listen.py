@@ -135,6 +135,23 @@ def test_a_long_partial_waits_for_the_final() -> None:
     assert [(e.intent, e.final) for e in events] == [("stop", True)]
 
 
+@pytest.mark.parametrize(("partial", "early"), [
+    ("i don't feel well at all", ["dizzy"]),  # no one word means it: the phrase does
+    ("i can't catch my breath", ["dizzy"]),
+    ("ow it hurts", ["pain"]),
+    ("ow", []),  # kitchen noise over yes/no recordings: steady partials on the strength of "ow"
+    ("ow thank you", []),
+    ("ow up", []),
+])
+def test_a_partial_halts_early_unless_it_rests_on_a_short_word(
+    partial: str, early: list[str]
+) -> None:
+    rec = ScriptedRecognizer(partials={3: partial, 12: ""}, finals={12: final("hm")})
+    events = listen([CHUNK] * 20, rec, IntentMatcher.load(), trust=Trust(early_words=10,
+                                                                         fuzzy_halts=True))
+    assert [e.intent for e in events if not e.final] == early
+
+
 def test_a_final_that_changes_its_mind_is_reported() -> None:
     rec = ScriptedRecognizer(partials={2: "stop"}, finals={9: final("go on")})
     assert [(e.intent, e.final) for e in run(rec)] == [("stop", False), ("resume", True)]
