@@ -23,6 +23,10 @@ MATCHER = IntentMatcher.load()
         ("what do i do with my knees", ""),  # a question: the intent it is
         ("where should my hips point", ""),
         ("uh how far should my knees bend", ""),  # a filler first
+        ("oh what my neck", "pain"),  # "what" right before the mention exclaims
+        ("oh how my left knee", "pain"),
+        ("what's my neck meant to do", ""),  # still a question
+        ("is my back meant to click", ""),
         ("my back porch needs painting", ""),  # a part that is not the body
         ("my back feels great today", ""),  # a good word
         ("my shoulders are nice and loose", ""),
@@ -54,8 +58,8 @@ def test_without_the_file_there_is_no_body_talk(tmp_path: Path) -> None:
         ("- a list\n", "mapping"),
         ("ready: {own: [my]}\n", "ready"),
         ("pain: {own: [my]}\n", "pain"),
-        ("pain: {own: [], before_part: [x], parts: [x], questions: [x], lead_in: [x], "
-         "not_the_body: [x], fine: [x]}\n", "pain.own"),
+        ("pain: {own: [], before_part: [x], parts: [x], questions: [x], exclaims: [x], "
+         "lead_in: [x], not_the_body: [x], fine: [x]}\n", "pain.own"),
         ("pain: [unclosed\n", "body.yaml"),
     ],
 )

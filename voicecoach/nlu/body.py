@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import dropwhile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from voicecoach.errors import DataError
 from voicecoach.nlu.rules import HALTING
 
 FILE_NAME = "body.yaml"
-FIELDS = ("own", "before_part", "parts", "questions", "lead_in", "not_the_body", "fine")
+FIELDS = ("own", "before_part", "parts", "questions", "exclaims", "lead_in", "not_the_body",
+          "fine")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,8 @@ class BodyTalk:
     mention: re.Pattern[str]
     questions: frozenset[str]
     """Words that make a question of a sentence they begin ..."""
+    exclaims: frozenset[str]
+    """... except these right before the mention: they exclaim ("oh what my neck")."""
     lead_in: frozenset[str]
     """... after these ("um how do i")."""
     not_the_body: re.Pattern[str]
@@ -40,9 +44,14 @@ class BodyTalk:
     def holds(self, norm: str) -> bool:
         """Whether the normalized sentence ``norm`` is such talk."""
         words = norm.split()
-        first = next((w for w in words if w not in self.lead_in), "")
-        return (first not in self.questions and self.fine.isdisjoint(words)
+        return (not self._asks(words) and self.fine.isdisjoint(words)
                 and self.mention.search(self.not_the_body.sub(" ", norm)) is not None)
+
+    def _asks(self, words: list[str]) -> bool:
+        rest = list(dropwhile(self.lead_in.__contains__, words))
+        if not rest or rest[0] not in self.questions:
+            return False
+        return rest[0] not in self.exclaims or not self.mention.match(" ".join(rest[1:]))
 
 
 def doubt(talks: tuple[BodyTalk, ...], norm: str) -> str:
@@ -75,7 +84,7 @@ def _talk(intent: str, fields: Any, source: str) -> BodyTalk:
     mention = re.compile(rf"\b({_any(words['own'])}) (({_any(words['before_part'])}) )?"
                          rf"({_any(words['parts'])})\b")
     other = re.compile(rf"\b({_any(words['not_the_body'])})\b")
-    return BodyTalk(intent, mention, frozenset(words["questions"]),
+    return BodyTalk(intent, mention, frozenset(words["questions"]), frozenset(words["exclaims"]),
                     frozenset(words["lead_in"]), other, frozenset(words["fine"]))
 
 
