@@ -215,10 +215,11 @@ class _Utterance:
         decode (:meth:`WhisperRecognizer._heard_unprompted` may want it; both run at once,
         :data:`whisper_model.WORKERS`)."""
         encoded = self.encoded(model, beam)
-        if self.plain[0] != self.encoding[0] or self.plain[1] is None:
-            self.plain = (self.encoding[0], model.begin(encoded, (), token_budget(self.seconds)))
-        assert self.plain[1] is not None
-        return self.plain[1]
+        key, pending = self.plain
+        if key != self.encoding[0] or pending is None:
+            pending = model.begin(encoded, (), token_budget(self.seconds))
+            self.plain = (self.encoding[0], pending)
+        return pending
 
     @property
     def voiced(self) -> float:
