@@ -64,6 +64,26 @@ def test_render_wav_with_pyttsx3_is_real_speech(
     assert capsys.readouterr().out == ""  # its "Audio saved to" print is kept off stdout
 
 
+ESPEAK_GETS_THE_TEXT = """
+from pyttsx3.drivers import _espeak
+from voicecoach.speech import tts
+tts._ENGINE._load()
+_espeak.Synth(b"a " * 50000)  # 100 KB: pyttsx3 said 1 MB, and espeak read that far
+_espeak.Cancel()
+"""
+
+
+def test_espeak_is_given_the_texts_real_size() -> None:
+    """pyttsx3 told espeak a text was ten times its length: espeak read past it and killed the
+    process (SIGSEGV, exit 139) once in many CI runs. Run apart, so a crash fails one test."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", ESPEAK_GETS_THE_TEXT], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+
+
 def test_voice_and_rate_change_the_speech(tmp_path: Path) -> None:
     slow = tts.render_wav("keep your legs still", tmp_path / "slow.wav", voice="en-gb", rate=100)
     fast = tts.render_wav("keep your legs still", tmp_path / "fast.wav", voice="en-gb", rate=300)

@@ -221,6 +221,7 @@ class _Pyttsx3:
             self._defaults = {"voice": self._engine.getProperty("voice"), "rate": DEFAULT_RATE}
             self._voices = _voice_ids(self._engine)
             _quiet_espeak_driver()
+            _bound_espeak_synth()
             _warm_up(self._engine)
         return self._engine
 
@@ -260,6 +261,29 @@ def _quiet_espeak_driver() -> None:
     driver = sys.modules.get("pyttsx3.drivers.espeak")
     if driver is not None:
         driver.print = _log_print  # type: ignore[attr-defined]
+
+
+def _bound_espeak_synth() -> None:
+    """pyttsx3 tells espeak a text is ten times its length, and espeak copies that many bytes:
+    a read past the text that kills the process (SIGSEGV) when it reaches unmapped memory (a
+    30 KB text always; a short line once in many CI runs). Give espeak the real size."""
+    espeak = sys.modules.get("pyttsx3.drivers._espeak")
+    if espeak is None or not hasattr(espeak, "cSynth"):
+        log.warning("pyttsx3's espeak binding changed: its Synth is left as it is")
+        return
+    espeak.Synth = _in_bounds_synth(espeak)
+
+
+def _in_bounds_synth(espeak: Any) -> Any:
+    """``espeak.Synth`` with the size of the text (and its closing NUL) passed to espeak."""
+
+    def synth(text: str | bytes, position: int = 0, position_type: int = espeak.POS_CHARACTER,
+              end_position: int = 0, flags: int = 0, user_data: Any = None) -> int:
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        return espeak.cSynth(data, len(data) + 1, position, position_type, end_position,
+                             flags, None, user_data)
+
+    return synth
 
 
 def _log_print(*args: object, **kwargs: object) -> None:
