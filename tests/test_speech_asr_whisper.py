@@ -339,6 +339,34 @@ def test_a_partial_acts_only_if_whisper_hears_it_without_the_prompt_too(
     assert early == (["dizzy"] if acts else [])
 
 
+class LoopingModel(PromptedModel):
+    """Hears ``raw`` with and without the prompt, its words as sure as a kitchen partial's:
+    "i feel pain" well enough, a loop's last "feel" hardly; the whole decode's mean below
+    ``PARTIAL_LOGPROB``."""
+
+    WORDS = (("i", 0.7), ("feel", 0.95), ("pain", 0.5), ("i", 0.43), ("feel", 0.11))
+
+    def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
+               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
+        said = whisper_model.plain_words(self.unprompted)
+        sure = self.WORDS[: len(said)] if words else ()
+        spans = tuple((float(np.log(p)), 1) for _, p in sure)
+        return whisper_model.Decoded((self.unprompted,), (-0.75,), 0.0, sure, spans)
+
+
+@pytest.mark.parametrize(("raw", "acts"), [(" I feel pain. I feel.", True),
+                                           (" I feel pain.", False)])
+def test_a_partial_is_judged_without_the_loop_after_it(
+    tmp_path: Path, matcher: IntentMatcher, raw: str, acts: bool
+) -> None:
+    """A loop's unsure words do not make the words before it unsure; without a loop, the whole
+    decode's mean (its end included) still decides."""
+    pcm = padded(read_pcm16k(speak("what a lovely kitchen", tmp_path / "k.wav")))
+    fake = WhisperRecognizer(model=LoopingModel(raw))  # type: ignore[arg-type]
+    early = [e.intent for e in listen(chunks_of(pcm), fake, matcher) if not e.final]
+    assert early == (["pain"] if acts else [])
+
+
 @pytest.mark.parametrize(("unprompted", "heard"), [(" See if it's either.", ("none", "dizzy")),
                                                    (" I feel busy.", ("dizzy", ""))])
 def test_an_unsure_final_the_prompt_alone_made_is_only_a_doubt(

@@ -21,7 +21,7 @@ import logging
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,9 @@ class Decoded:
     words: tuple[tuple[str, float], ...] = ()
     """The best hypothesis word by word, each with its least sure token's probability (only
     when asked for: it costs one more pass of the decoder)."""
+    spans: tuple[tuple[float, int], ...] = ()
+    """For each of ``words``: the sum of its tokens' log-probabilities, and how many tokens
+    (its punctuation included): part of a hypothesis can be judged alone."""
 
 
 def model_dir() -> Path:
@@ -202,12 +205,14 @@ class WhisperModel:
         tok = self.tokenizer
         best = [[t for t in ids if t < tok.eot] for ids in result.sequences_ids]
         texts = tuple(tok.decode(ids) for ids in best)
-        scored: tuple[tuple[str, float], ...] = ()
-        if words and best and best[0]:
-            probs = _chosen(result.logits[0], best[0]) if greedy_words else self._aligned(
-                encoded, start, best[0])
-            scored = self._word_probs(best[0], probs)
-        return Decoded(texts, tuple(result.scores), float(result.no_speech_prob), scored)
+        decoded = Decoded(texts, tuple(result.scores), float(result.no_speech_prob))
+        if not (words and best and best[0]):
+            return decoded
+        probs = _chosen(result.logits[0], best[0]) if greedy_words else self._aligned(
+            encoded, start, best[0])
+        scored = self._word_probs(best[0], probs)
+        return replace(decoded, words=tuple((w, p) for w, p, _ in scored),
+                       spans=tuple(span for _, _, span in scored))
 
     def _aligned(self, encoded: Any, start: list[int], tokens: list[int]) -> list[float]:
         """Each token's probability, from one more pass of the decoder (beam search does not
@@ -217,16 +222,18 @@ class WhisperModel:
 
     def _word_probs(
         self, tokens: list[int], probs: list[float]
-    ) -> tuple[tuple[str, float], ...]:
-        """The words of ``tokens``, each with its least sure token's probability."""
-        words: list[tuple[str, float]] = []
+    ) -> list[tuple[str, float, tuple[float, int]]]:
+        """The words of ``tokens``, each with its least sure token's probability and its
+        tokens' log-probabilities (:attr:`Decoded.spans`)."""
+        words: list[tuple[str, float, tuple[float, int]]] = []
         for token, prob in zip(tokens, probs, strict=False):
-            piece = self.tokenizer.decode([token])
+            piece, logprob = self.tokenizer.decode([token]), math.log(max(prob, 1e-12))
             if piece.startswith(" ") or not words:
-                words.append((piece, prob))
+                words.append((piece, prob, (logprob, 1)))
             else:
-                words[-1] = (words[-1][0] + piece, min(words[-1][1], prob))
-        return tuple((w, p) for raw, p in words if (w := " ".join(plain_words(raw))))
+                raw, least, (total, count) = words[-1]
+                words[-1] = (raw + piece, min(least, prob), (total + logprob, count + 1))
+        return [(w, p, span) for raw, p, span in words if (w := " ".join(plain_words(raw)))]
 
 
 def _chosen(logits: list[Any], tokens: list[int]) -> list[float]:
