@@ -528,3 +528,41 @@ def test_an_utterance_heard_surely_ends_after_a_pause_with_blips_in_it(pause: li
     assert frames_through(WhisperRecognizer(model=SureModel()), again) == []  # type: ignore[arg-type]
     echo = [0.85, 0.75, 0.55, 0.5, 0.6, 0.7, 0.6, 0.55, 0.65, 0.7, 0.6, 0.55] + pause
     assert frames_through(WhisperRecognizer(model=SureModel()), echo) == []  # type: ignore[arg-type]
+
+
+class GrowingModel(PromptedModel):
+    """Hears one more of ``words`` every 0.3 s of audio, each as sure as ``prob``."""
+
+    def __init__(self, words: str, prob: float = 0.9) -> None:
+        super().__init__("")
+        self.words, self.prob = words.split(), prob
+
+    def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
+               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
+        said = self.words[: int(len(encoded) / 16000 / 0.3)]  # type: ignore[arg-type]
+        text = f" {' '.join(said).capitalize()}." if said else ""
+        sure = tuple((w, self.prob) for w in said) if words else ()
+        return whisper_model.Decoded((text,), (-0.1,), 0.0, sure)
+
+
+@pytest.mark.parametrize(("words", "prob", "ends"), [
+    ("how many reps are left", 0.9, True),
+    ("how many reps are left " * 4, 0.9, False),  # still saying new words
+    ("how many reps are left", 0.2, False),  # never sure
+])
+def test_a_long_utterance_that_holds_steady_ends_without_a_pause(
+    words: str, prob: float, ends: bool
+) -> None:
+    """Over the coach's echo Silero finds no pause (in the simulated kitchen, "what will this
+    do for me" was answered 2 s after its last word): once ``AGREE`` sure decodes in a row say
+    the same, the utterance ends; words still coming, or unsure ones, keep it open."""
+    from voicecoach.speech.asr.whisper import AGREE, PARTIAL_EVERY
+
+    fake = WhisperRecognizer(model=GrowingModel(words, prob))  # type: ignore[arg-type]
+    ended = frames_through(fake, [0.8] * 140)  # 4.5 s, never a pause
+    if not ends:
+        assert ended == []
+        return
+    assert [r.text for _, r in ended] == ["how many reps are left"]
+    last_word = 1.5  # five words, 0.3 s each
+    assert last_word < ended[0][1].end <= last_word + (AGREE + 0.5) * PARTIAL_EVERY
