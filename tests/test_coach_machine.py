@@ -500,6 +500,34 @@ def test_an_unsure_quit_while_twisting_asks_before_it_ends(answer: str, step: st
     assert (session.coach.step if step else end_reason(records)) == (step or "quit")
 
 
+@pytest.mark.parametrize(("text", "confidence", "asked"), [
+    ("goodbye", 1.0, False), ("i want to know", 0.846, True), ("i want to do for me", 0.917, True),
+])
+def test_an_end_matched_loosely_while_twisting_asks_first(
+    text: str, confidence: float, asked: bool
+) -> None:
+    """Only one of quit's phrases ends the count at once; a sentence a word away from one
+    (Whisper's "i want to do for me" ~ "i want to go") is asked about, and "yes" ends."""
+    session, records = counting_session()
+    session.heard(session.coach.now, text, match=IntentMatch("quit", confidence, text))
+    assert (session.coach.step == "checking") is asked
+    if asked:
+        assert keys(records)[-1] == "check.quit" and not of(records, "end")
+        say(session, "yes")
+    session.tick(session.coach.now + 10)
+    assert end_reason(records) == "quit"
+
+
+def test_an_end_matched_loosely_at_the_greeting_ends() -> None:
+    """Nothing is under way at the greeting: no question before the goodbye."""
+    records: list[Record] = []
+    session = Session(make_coach(), IntentNameMatcher(), records.append)
+    session.begin(0.0)
+    session.heard(1.0, "i'm all done", match=IntentMatch("quit", 0.735, "i'm all done"))
+    session.tick(20.0)
+    assert end_reason(records) == "quit"
+
+
 def test_an_unsure_halt_in_the_cooldown_asks_and_carries_on_with_it() -> None:
     session, records = counting_session()
     say(session, "skip")

@@ -38,5 +38,10 @@ class CoachConfig:
     after the line ends, and a cue is said between counts only if it leaves this much."""
     sure_answer: float = 0.8
     """Below this match confidence an answer to a safety question is confirmed, not taken."""
+    sure_end: float = 0.99
+    """Below this match confidence (not one of its phrases) an end said while the user twists
+    or is paused is confirmed, not taken: an end cannot be undone, and a phrase one word off
+    is often another sentence ("i want to know" ~ "i want to go"; Whisper's "i want to do
+    for me", for "what will this do for me", ended a simulated kitchen session at 0.92)."""
     progress: Progress | None = None
     """The user's history, when kept: the coach greets, plans and answers from it."""

@@ -9,6 +9,7 @@ the caller asks :attr:`Coach.next_wakeup` when to send the next :class:`Tick`.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from voicecoach.coach.config import CoachConfig
 from voicecoach.coach.core import COUNT_KEYS
@@ -88,6 +89,8 @@ class Coach(Recall):
         # the safe reading wins (a spoken session's "ouch my back" was said three times); another
         # one, or one while paused, is asked about in turn (kitchen noise says "i feel dizzy"
         # at 0.1-0.2: taken as said while asking, it made 12 false halts in 20 spoken sessions)
+        if self._loose_end(event):
+            event = replace(event, intent=NONE, guess="quit")
         doubt = event.doubt or ("quit" if event.guess == "quit" else "")
         again = bool(doubt) and self.step == "checking" and doubt == self._doubt
         intent = doubt if again else event.intent
@@ -106,6 +109,11 @@ class Coach(Recall):
             return  # nothing started, nothing to stop: kitchen noise says "i feel dizzy" at 0.1
         else:
             self._on_request(*self._meaning(event), event.text, event.unclear)
+
+    def _loose_end(self, event: Utterance) -> bool:
+        """An end matched loosely where it is asked about (:data:`ASKABLE_STEPS`)."""
+        return (event.intent == "quit" and event.confidence < self.config.sure_end
+                and self.step in ASKABLE_STEPS)
 
     def _unsure_start(self, event: Utterance) -> bool:
         """At the greeting, nothing understood but a guess that means "let's go"."""
