@@ -24,7 +24,8 @@ def _core(sentence: str) -> str:
 
 @pytest.fixture(scope="module")
 def contained() -> Containment:
-    return Containment.build(SENTENCES, _core, KEYWORDS, ["i'm", "let"], ["to", "not"])
+    return Containment.build(SENTENCES, _core, KEYWORDS, ["i'm", "let"], ["to", "not", "do"],
+                             ["the", "my"], ["is", "s"])
 
 
 def test_phrases_and_their_cores(contained: Containment) -> None:
@@ -50,3 +51,32 @@ def test_phrases_and_their_cores(contained: Containment) -> None:
 )
 def test_parts(contained: Containment, text: str, parts: list[Part]) -> None:
     assert contained.parts(text.split()) == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("hold on the phone is ringing", [Part("pause", 2, "the phone is ringing", True)]),
+        ("hold on my dog's barking", [Part("pause", 2, "my dog's barking", True)]),
+        ("hold on the phone", [Part("pause", 2, "the phone", False)]),  # no verb: an object
+        ("hold on to the rail my hand is", [Part("pause", 2, "to the rail my hand is", False)]),
+    ],
+)
+def test_a_subject_and_its_verb_begin_a_clause(
+    contained: Containment, text: str, parts: list[Part]
+) -> None:
+    assert contained.parts(text.split()) == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [  # "one sec" means pause alone (the matcher says so: a keyword, say), no phrase of ours
+        ("one sec i'm on the phone", [Part("pause", 2, "i'm on the phone", True)]),
+        ("one sec the phone is ringing", [Part("pause", 2, "the phone is ringing", True)]),
+        ("one sec please", [Part("pause", 2, "please", False)]),  # the rest begins no clause
+        ("how do i'm", []),  # words ending in a word of bound_after go on into the rest
+    ],
+)
+def test_a_head_taken_alone(contained: Containment, text: str, parts: list[Part]) -> None:
+    alone = {"one sec": "pause", "how do": "ask_technique"}.get
+    assert contained.parts(text.split(), alone) == parts

@@ -613,6 +613,12 @@ CONTAINED_PHRASES: list[tuple[str, str]] = [
     ("carry on i'm alright", "resume"),
     ("that's fine no problems here", "no"),
     ("stop the music i'm ready", "ready"),
+    # stop 31: a subject and its verb begin a clause too, and the head may be any sentence
+    # the matcher takes surely alone (a phrase's core, keywords that explain all of it)
+    ("hang on the postman is here", "pause"),
+    ("one moment my cat's on the table", "pause"),
+    ("time out the baby's crying", "pause"),
+    ("pause for a second i have to let the dog out", "pause"),
 ]
 
 # ... unless what follows is its object, or what comes before binds it into a bigger clause.
@@ -632,6 +638,10 @@ CONTAINED_NONE = [
     "the traffic needs to slow down",
     "i'll be right back",
     "let me grab a towel",
+    "hang on to the chair",
+    "how long do i boil an egg",
+    "how many laps did you run at the park",
+    "wait for the kettle it's nearly done",
 ]
 
 # Stop 22: more words for what the intents say (synonyms in intents/en/intents.yaml).

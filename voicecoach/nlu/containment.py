@@ -6,9 +6,13 @@ whole matches nothing. :meth:`Containment.parts` finds the phrases (or their cor
 dropped) that a sentence starts or ends with; :mod:`voicecoach.nlu.matcher` then keeps one only
 if the rest of the sentence does not mean another intent. What makes a phrase stand alone:
 
-- at the start, the rest begins a clause of its own (a word of the data's ``clause_starts``:
-  "i'm", "let", "someone's"), so "pause the tv" and "skip this song" (an object follows) are
-  not commands; or the rest means the same intent ("keep going, carry on");
+- at the start, the rest begins a clause of its own, so "pause the tv" and "skip this song" (an
+  object follows) are not commands: a word of the data's ``clause_starts`` ("i'm", "let",
+  "someone's"), or a subject (``subjects``: "the", "my") with a verb (``verbs``; a contracted
+  one by its ending) in the next :data:`SUBJECT_WORDS` words ("wait a minute, the kettle's
+  boiling", "time out, my phone is ringing"); or the rest means the same intent ("keep going,
+  carry on"). The phrase there may also be any sentence the matcher takes surely on its own
+  (an exact phrase, or keywords that explain all of it: "time out", "pause for a sec");
 - at the end, the phrase has two words or more, and the word before it does not bind it into
   a bigger clause (``bound_after``: "to", "will", a preposition, a negation: "tell him to
   slow down", "i'll be back in a minute");
@@ -23,6 +27,12 @@ from dataclasses import dataclass
 
 STRONG = 3.0
 """Keyword weight that lets a one-word phrase stand for a whole sentence's intent."""
+SUBJECT_WORDS = 3
+"""How far after a subject's first word its verb may come ("the door bell is going")."""
+
+
+Alone = Callable[[str], "str | None"]
+"""Words → the intent they mean on their own, surely, or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +59,8 @@ class Containment:
     """One-word phrases that may stand for a sentence."""
     clause_starts: frozenset[str]
     bound_after: frozenset[str]
+    subjects: frozenset[str] = frozenset()
+    verbs: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -58,6 +70,8 @@ class Containment:
         keywords: Mapping[str, Mapping[str, float]],
         clause_starts: Iterable[str],
         bound_after: Iterable[str],
+        subjects: Iterable[str] = (),
+        verbs: Iterable[str] = (),
     ) -> Containment:
         phrases = _owned({i: list(found) for i, found in sentences.items()})
         cores = _owned({i: [form for s in found if _keeps(s, form := core(s), keywords.get(i, {}))]
@@ -67,19 +81,43 @@ class Containment:
             word for word, intent in phrases.items()
             if " " not in word and keywords.get(intent, {}).get(word, 0.0) >= STRONG
         )  # fmt: skip
-        return cls(phrases, strong, frozenset(clause_starts), frozenset(bound_after))
+        return cls(phrases, strong, frozenset(clause_starts), frozenset(bound_after),
+                   frozenset(subjects), frozenset(verbs))
 
-    def parts(self, words: list[str]) -> list[Part]:
-        """The longest phrase the sentence starts with and the longest it ends with."""
-        return [part for part in (self._head(words), self._tail(words)) if part is not None]
+    def parts(self, words: list[str], alone: Alone = lambda _: None) -> list[Part]:
+        """The longest phrase the sentence starts with and the longest it ends with; at the
+        start, ``alone`` names the intent of a few words taken surely on their own, if any."""
+        return [part for part in (self._head(words, alone), self._tail(words)) if part is not None]
 
-    def _head(self, words: list[str]) -> Part | None:
+    def _head(self, words: list[str], alone: Alone) -> Part | None:
+        """The longest phrase before a clause of its own, else the longest phrase."""
+        longest = None
         for size in range(len(words) - 1, 0, -1):
-            intent = self.phrases.get(" ".join(words[:size]))
-            if intent is not None and (size > 1 or words[0] in self.strong):
-                detached = words[size] in self.clause_starts
-                return Part(intent, size, " ".join(words[size:]), detached)
-        return None
+            intent = self._head_intent(words[:size], alone)
+            if intent is None:
+                continue
+            part = Part(intent, size, " ".join(words[size:]), self._clause(words[size:]))
+            if part.detached:
+                return part
+            longest = longest or part
+        return longest
+
+    def _head_intent(self, head: list[str], alone: Alone) -> str | None:
+        if len(head) == 1:
+            return self.phrases.get(head[0]) if head[0] in self.strong else None
+        text = " ".join(head)
+        if text in self.phrases:
+            return self.phrases[text]
+        # "how long do | i boil an egg": words ending so go on into the rest
+        return None if head[-1] in self.bound_after else alone(text)
+
+    def _clause(self, words: list[str]) -> bool:
+        """Whether ``words`` begin a clause of their own (see the module doc)."""
+        if words[0] in self.clause_starts:
+            return True
+        return words[0] in self.subjects and any(
+            word.rpartition("'")[2] in self.verbs for word in words[1:SUBJECT_WORDS + 1]
+        )
 
     def _tail(self, words: list[str]) -> Part | None:
         for start in range(1, len(words) - 1):

@@ -43,6 +43,8 @@ MAX_EXPANSIONS = 5000
 """Most sentences one template may expand to."""
 MAX_KEYWORD_WEIGHT = 5.0
 """Highest weight a keyword may have (a word only one intent holds weighs about 3)."""
+CONTAINMENT_FIELDS = ("clause_starts", "subjects", "verbs", "bound_after")
+"""The word lists of the ``containment`` section (:mod:`voicecoach.nlu.containment`)."""
 SECTIONS = (
     "lists", "spellings", "fillers", "common_words", "negation", "safety", "intents", "keywords",
     "out_of_domain", "soundalike", "paraphrases", "mentions", "containment", "told_about",
@@ -75,6 +77,10 @@ class IntentData:
     examples of ``none`` (:mod:`voicecoach.nlu.classifier`)."""
     clause_starts: frozenset[str] = frozenset()
     """Words that begin a clause of their own: a phrase before one stands alone."""
+    clause_subjects: frozenset[str] = frozenset()
+    """Words that begin a subject: a phrase before one and its verb stands alone."""
+    clause_verbs: frozenset[str] = frozenset()
+    """The verbs (and endings of contracted ones: "s" of "kettle's") after a subject."""
     bound_after: frozenset[str] = frozenset()
     """Words that bind the phrase after them into a bigger clause ("to", "will"; negations
     too, from the ``negation`` section)."""
@@ -132,7 +138,7 @@ class _Loader:
         mentions = self.strings(data.get("mentions", []), "mentions", allow_empty=True)
         if mentions:
             self.regex(mentions, "mentions")  # each template checked on its own
-        clause_starts, bound_after = self.load_containment(data.get("containment", {}))
+        clauses = self.load_containment(data.get("containment", {}))
         log.debug("%s: %d phrases", self.source, sum(len(p) for p in phrases.values()))
         return IntentData(
             phrases=phrases,
@@ -146,21 +152,21 @@ class _Loader:
             soundalike=soundalike.parse(data["soundalike"], self.source, _vocabulary(phrases))
             if "soundalike" in data
             else {},
-            clause_starts=clause_starts,
-            bound_after=bound_after | negation.words,
+            clause_starts=clauses["clause_starts"],
+            clause_subjects=clauses["subjects"],
+            clause_verbs=clauses["verbs"],
+            bound_after=clauses["bound_after"] | negation.words,
             told_about=self.load_told_about(data["told_about"]) if "told_about" in data else None,
         )
 
-    def load_containment(self, value: Any) -> tuple[frozenset[str], frozenset[str]]:
+    def load_containment(self, value: Any) -> dict[str, frozenset[str]]:
+        """The ``containment`` section's word lists, by field name."""
         section = self.mapping(value, "containment")
-        unknown = set(section) - {"clause_starts", "bound_after"}
+        unknown = set(section) - set(CONTAINMENT_FIELDS)
         if unknown:
             raise self.error(f"containment.{sorted(unknown)[0]}", "unknown field")
-        starts, bound = (
-            frozenset(self.words(section.get(part, []), f"containment.{part}"))
-            for part in ("clause_starts", "bound_after")
-        )
-        return starts, bound
+        return {part: frozenset(self.words(section.get(part, []), f"containment.{part}"))
+                for part in CONTAINMENT_FIELDS}
 
     def load_out_of_domain(self, value: Any, owner: Mapping[str, str]) -> tuple[str, ...]:
         sentences = self.strings(value, "out_of_domain", allow_empty=True)

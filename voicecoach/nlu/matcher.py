@@ -121,6 +121,8 @@ CLASSIFIER_MARGIN = 0.3
 """... and its lowest lead over the second-best label (both tuned on benchmarks/dev/)."""
 CONTAINED = 0.7
 """Confidence of a phrase found at one end of a longer sentence (step 7): a loose match."""
+WHOLLY = 0.999
+"""Word evidence coverage of words that mean an intent on their own (all of them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +179,8 @@ class IntentMatcher:
             stem(word) for table in data.keywords.values() for cue in table for word in cue.split()
         )
         self._contained = Containment.build(
-            self._phrases, data.fillers.core, data.keywords, data.clause_starts, data.bound_after
+            self._phrases, data.fillers.core, data.keywords, data.clause_starts, data.bound_after,
+            data.clause_subjects, data.clause_verbs,
         )
         self._classifier = (
             NgramClassifier.train({**self._phrases, NONE: data.out_of_domain})
@@ -291,13 +294,22 @@ class IntentMatcher:
         not mean another intent and stands apart from the phrase or means the same
         (:mod:`voicecoach.nlu.containment`); two ends that disagree mean ``none``."""
         found = set()
-        for part in self._contained.parts(core.split()):
+        for part in self._contained.parts(core.split(), self._alone):
             if part.intent in cancelled:
                 continue
             rest = self._phrase_of(part.rest, cancelled)
             if rest == part.intent or (rest == NONE and part.detached):
                 found.add(part.intent)
         return found.pop() if len(found) == 1 else NONE
+
+    def _alone(self, words: str) -> str | None:
+        """The intent ``words`` mean on their own, surely: a phrase (as said, or its core), or
+        keywords that explain all of them ("time out")."""
+        intent = self._exact.get(words) or self._exact.get(self._data.fillers.core(words))
+        if intent is not None:
+            return intent
+        verdict = self._evidence.decide(words.split(), self._open)
+        return verdict.intent if verdict.coverage >= WHOLLY else None
 
     def _check_safety(self, norm: str) -> tuple[str | None, frozenset[str]]:
         padded = " " + POSSESSIVE_S.sub("", norm) + " "
