@@ -686,6 +686,9 @@ SENSATIONS: list[tuple[str, str]] = [
     ("can i stop it hurts", "pain"),
     ("it hurts when i turn", "pain"),
     ("how do i stop", "stop"),
+    ("this could hurt", "pain"),  # stop 31: said, not asked
+    ("is it supposed to hurt this much", "pain"),  # a pain told as a question
+    ("will this hurt my back ouch it does", "pain"),
 ]
 
 # ... and what is not a halt: the same words about something else, a nuisance, a risk asked
@@ -702,6 +705,11 @@ SENSATIONS_NOT_A_HALT: list[tuple[str, str]] = [
     ("that meeting was a real pain", "none"),
     ("could i injure my back doing this", "ask_precautions"),
     ("will i hurt myself if i twist too far", "ask_precautions"),
+    # stop 31: with the exercise as the subject of the risk
+    ("might it injure my neck", "ask_precautions"),
+    ("will the twist hurt my lower back", "ask_precautions"),
+    ("is this gonna hurt", "ask_precautions"),
+    ("can doing this make you feel faint", "ask_precautions"),
 ]
 
 # Round two: more synonym groups (keywords, common words, trailing fillers), each with
