@@ -528,6 +528,29 @@ def test_an_end_matched_loosely_at_the_greeting_ends() -> None:
     assert end_reason(records) == "quit"
 
 
+@pytest.mark.parametrize(("step", "text", "intent", "doubt"), [
+    ("safety", "i've got a slipped disc", "ask_precautions", ""),
+    ("safety", "i had surgery is that okay", "ask_precautions", ""),
+    ("safety_check", "well my back is a bit dodgy", "none", "pain"),  # body talk: a doubt
+])
+def test_a_problem_told_at_the_safety_question_is_a_yes(
+    step: str, text: str, intent: str, doubt: str
+) -> None:
+    """ "Any back or neck problems?" "I've got a slipped disc": the advice, not the
+    precautions read out and the question asked again."""
+    session, records = session_at(step)
+    session.heard(session.coach.now, text, match=IntentMatch(intent, 0.9, text), doubt=doubt)
+    assert session.coach.step == "safety_confirm" and keys(records)[-1] == "safety.advice"
+
+
+def test_a_precautions_question_at_the_safety_question_is_answered() -> None:
+    """Asked about anyone ("is it safe with a slipped disc?"): answered, then asked again."""
+    session, records = session_at("safety")
+    text = "is it safe with a slipped disc"
+    session.heard(session.coach.now, text, match=IntentMatch("ask_precautions", 0.95, text))
+    assert session.coach.step == "safety" and keys(records)[-1] == "precautions"
+
+
 def test_an_unsure_halt_in_the_cooldown_asks_and_carries_on_with_it() -> None:
     session, records = counting_session()
     say(session, "skip")

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 SCRIPT_TEXT_KEYS = ("title", "intro", "how_it_works", "safety_question", "safety_advice")
 SCRIPT_LIST_KEYS = ("setup", "twisting", "reminders", "reminders_short", "benefits", "tips",
-                    "precautions", "feeling_fine")
+                    "precautions", "feeling_fine", "about_me")
 COOLDOWN_KEYS = ("slow_down", "start_position", "arms", "breathe", "next")
 DOSE_KEYS = ("beginner_min", "beginner_max", "build_min", "build_max", "minutes")
 STEPS = ("idle", "start_check", "safety", "safety_check", "safety_confirm", "cleared_check",
@@ -174,6 +174,11 @@ class Script:
         """Whether ``answer`` says the user is fine (a word of ``feeling_fine``): "I feel fine
         now" means yes to "do you feel okay?", but no to "does something hurt?"."""
         return not set(self.lists["feeling_fine"]).isdisjoint(answer.lower().split())
+
+    def about_me(self, sentence: str) -> bool:
+        """Whether ``sentence`` tells of the speaker (a word of ``about_me``: "i've got a
+        slipped disc"), not of anyone at all ("is it safe with a slipped disc?")."""
+        return not set(self.lists["about_me"]).isdisjoint(sentence.lower().split())
 
     def topic_for(self, question: str) -> TechniqueTopic | None:
         """The technique topic whose words occur in ``question``, if any."""

@@ -22,7 +22,13 @@ from voicecoach.coach.events import (
     Utterance,
 )
 from voicecoach.coach.recall import Recall
-from voicecoach.coach.steps import ANSWERS, ASKABLE_STEPS, GO_ON, UNSURE_STEPS
+from voicecoach.coach.steps import (
+    ANSWERS,
+    ASKABLE_STEPS,
+    GO_ON,
+    SAFETY_QUESTIONS,
+    UNSURE_STEPS,
+)
 from voicecoach.coach.timeline import Line
 
 __all__ = ["Coach", "CoachConfig"]
@@ -133,10 +139,20 @@ class Coach(Recall):
 
     def _meaning(self, event: Utterance) -> tuple[str, bool]:
         """The intent to act on, and whether it was heard surely; at a safety question an
-        answer the recognizer was unsure of counts, as an unsure one."""
+        answer the recognizer was unsure of counts, as an unsure one, and a problem told of
+        is a yes (:meth:`_tells_a_problem`)."""
+        if self.step in SAFETY_QUESTIONS and self._tells_a_problem(event):
+            return "yes", False
         if event.intent == NONE and event.guess and self.step in UNSURE_STEPS:
             return event.guess, False
         return event.intent, event.confidence >= self.config.sure_answer and not event.doubt
+
+    def _tells_a_problem(self, event: Utterance) -> bool:
+        """A condition of the user's own ("i've got a slipped disc": precautions) or their
+        body talked about ("my back is a bit dodgy": a doubt of pain), in words about them (a
+        lone unsure "ow", noise as likely as not, is only not understood)."""
+        told = event.intent == "ask_precautions" or (event.intent == NONE and event.doubt == "pain")
+        return told and self.dialog.script.about_me(event.text)
 
     def _on_request(self, intent: str, sure: bool, text: str, unclear: bool = False) -> None:
         if intent == NONE:

@@ -40,6 +40,8 @@ The halting intents are not in it: the recognizer keeps their usual share of pro
 UNSURE_STEPS = frozenset({"safety", "safety_check", "safety_confirm", "cleared_check",
                           "checking", "halted", "halt_confirm", "halt_check"})
 """Steps where an answer heard but not surely (:attr:`Steps._sure`) is confirmed, never taken."""
+SAFETY_QUESTIONS = frozenset({"safety", "safety_check"})
+"""Where the coach asks about back or neck problems: a problem told of is a yes."""
 CHECKED_STEPS = frozenset({"setup", "explain", "pacing", "cooldown"})
 """Steps where the user moves (or gets into position) while the coach talks or counts: a
 halting word (or "quit") heard unsure there stops everything and asks
