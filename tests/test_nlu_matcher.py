@@ -662,6 +662,8 @@ VOCABULARY: list[tuple[str, str]] = [
     ("i can't keep up with you", "slower"),
     ("pass on that", "skip"),
     ("list my options", "help"),
+    ("no neck and back injuries", "no"),  # stop 31: both parts, as the safety question asks
+    ("i've had neck or back trouble", "yes"),
 ]
 
 # Stop 22, round two: the sensations of dizziness and of a sudden pain, not only their names
