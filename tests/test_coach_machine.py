@@ -543,10 +543,11 @@ def test_a_problem_told_at_the_safety_question_is_a_yes(
     assert session.coach.step == "safety_confirm" and keys(records)[-1] == "safety.advice"
 
 
-def test_a_precautions_question_at_the_safety_question_is_answered() -> None:
-    """Asked about anyone ("is it safe with a slipped disc?"): answered, then asked again."""
+@pytest.mark.parametrize("text", ["is it safe with a slipped disc", "is this safe for me",
+                                  "what should i be careful about"])
+def test_a_precautions_question_at_the_safety_question_is_answered(text: str) -> None:
+    """Asked about anyone, or about the exercise: answered, then asked again."""
     session, records = session_at("safety")
-    text = "is it safe with a slipped disc"
     session.heard(session.coach.now, text, match=IntentMatch("ask_precautions", 0.95, text))
     assert session.coach.step == "safety" and keys(records)[-1] == "precautions"
 

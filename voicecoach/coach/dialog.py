@@ -176,9 +176,10 @@ class Script:
         return not set(self.lists["feeling_fine"]).isdisjoint(answer.lower().split())
 
     def about_me(self, sentence: str) -> bool:
-        """Whether ``sentence`` tells of the speaker (a word of ``about_me``: "i've got a
-        slipped disc"), not of anyone at all ("is it safe with a slipped disc?")."""
-        return not set(self.lists["about_me"]).isdisjoint(sentence.lower().split())
+        """Whether ``sentence`` tells of the speaker's own state (words of ``about_me``: "i've
+        got a slipped disc"), not of anyone's ("is it safe with a slipped disc?")."""
+        padded = f" {' '.join(sentence.lower().split())} "
+        return any(f" {words} " in padded for words in self.lists["about_me"])
 
     def topic_for(self, question: str) -> TechniqueTopic | None:
         """The technique topic whose words occur in ``question``, if any."""
