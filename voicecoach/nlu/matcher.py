@@ -34,7 +34,9 @@ plus the keyword lists of the safety intents, filler words and casual spellings.
 7. **Contained phrase.** Otherwise a phrase the sentence starts or ends with
    (:mod:`voicecoach.nlu.containment`: "hang on, i think the kettle's boiling") stands, at
    :data:`CONTAINED`, if it stands apart from the rest of the sentence and the rest is not
-   close to another intent's phrase (steps 2-4 on the rest alone). Else ``none``.
+   close to another intent's phrase (steps 2-4 on the rest alone). At the start it may also
+   be words this matcher takes surely alone (:meth:`IntentMatcher._alone`: "time out, my
+   phone's ringing"). Else ``none``.
 
 When the sentence as written matches nothing, its words that the data does not know but that
 sound like one of the words that matter (``soundalike.yaml``, built from CMUdict by
