@@ -307,9 +307,10 @@ class IntentMatcher:
     def _alone(self, words: str) -> str | None:
         """The intent ``words`` mean on their own, surely: a phrase (as said, or its core), or
         keywords that explain all of them ("time out")."""
-        intent = self._exact.get(words) or self._exact.get(self._data.fillers.core(words))
-        if intent is not None:
-            return intent
+        for candidate in (words, self._data.fillers.core(words)):
+            intent = self._exact_intent(candidate, frozenset())
+            if intent is not None:
+                return intent
         verdict = self._evidence.decide(words.split(), self._open)
         return verdict.intent if verdict.coverage >= WHOLLY else None
 
