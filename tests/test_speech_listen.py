@@ -152,9 +152,20 @@ def test_a_partial_halts_early_unless_it_rests_on_a_short_word(
     assert [e.intent for e in events if not e.final] == early
 
 
-def test_a_final_that_changes_its_mind_is_reported() -> None:
-    rec = ScriptedRecognizer(partials={2: "stop"}, finals={9: final("go on")})
-    assert [(e.intent, e.final) for e in run(rec)] == [("stop", False), ("resume", True)]
+@pytest.mark.parametrize(
+    ("said", "after"),
+    [
+        ("start", []),  # "stop stop" read again as "start": the halt stands, no resume
+        ("go on", []),
+        ("hm", []),  # nothing understood: no "sorry?" after the halt
+        ("i feel lightheaded", [("dizzy", True)]),  # a halt that says more is taken
+    ],
+)
+def test_a_final_after_an_early_halt_only_adds_a_halt(
+    said: str, after: list[tuple[str, bool]]
+) -> None:
+    rec = ScriptedRecognizer(partials={2: "stop"}, finals={9: final(said)})
+    assert [(e.intent, e.final) for e in run(rec)] == [("stop", False), *after]
 
 
 @pytest.mark.parametrize(
@@ -197,6 +208,23 @@ def test_a_halting_word_must_itself_be_sure() -> None:
     unsure = Transcript("i lightheaded he", 0.8, 0.0, 0.6, words)
     events = run(ScriptedRecognizer(finals={4: unsure}))
     assert [(e.intent, e.doubt) for e in events] == [("none", "dizzy")]
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence", "heard"),
+    [
+        ("dizzy", 0.6, ("dizzy", "")),  # the word is the sentence: as sure as the sentence
+        ("dizzy dizzy", 0.6, ("dizzy", "")),
+        ("dizzy", 0.4, ("none", "dizzy")),  # below the engine's halt_word (0.5): asked about
+        ("i lightheaded", 0.9, ("none", "dizzy")),  # one word of more: it must be sure itself
+    ],
+)
+def test_halting_words_that_are_the_whole_sentence_are_as_sure_as_it(
+    text: str, sentence: float, heard: tuple[str, str]
+) -> None:
+    words = tuple(Word(w, 0.9 if w == "i" else 0.2, 0.0, 0.5) for w in text.split())
+    events = run(ScriptedRecognizer(finals={4: Transcript(text, sentence, 0.0, 0.5, words)}))
+    assert [(e.intent, e.doubt) for e in events] == [heard]
 
 
 @pytest.mark.parametrize(
