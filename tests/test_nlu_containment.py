@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from voicecoach.nlu.containment import Containment, Part
+from voicecoach.nlu.containment import ClauseWords, Containment, Part
 
 SENTENCES = {
     "pause": ("pause", "hold on", "just a moment"),
@@ -24,8 +24,9 @@ def _core(sentence: str) -> str:
 
 @pytest.fixture(scope="module")
 def contained() -> Containment:
-    return Containment.build(SENTENCES, _core, KEYWORDS, ["i'm", "let"], ["to", "not", "do"],
-                             ["the", "my"], ["is", "s"])
+    clauses = ClauseWords(frozenset({"i'm", "let"}), frozenset({"the", "my"}),
+                          frozenset({"is", "s"}), frozenset({"to", "not", "do"}))
+    return Containment.build(SENTENCES, _core, KEYWORDS, clauses)
 
 
 def test_phrases_and_their_cores(contained: Containment) -> None:

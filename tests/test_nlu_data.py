@@ -71,8 +71,8 @@ def test_mentions_become_exceptions_of_every_safety_rule() -> None:
 def test_containment_word_lists() -> None:
     text = SMALL + "containment: {clause_starts: [i], bound_after: [to]}\n"
     data = intent_data.parse(yaml.safe_load(text))
-    assert data.clause_starts == {"i"}
-    assert data.bound_after == {"to", "not"}  # the negation words bind too
+    assert data.clauses.starts == {"i"}
+    assert data.clauses.bound_after == {"to", "not"}  # the negation words bind too
 
 
 def test_the_shipped_file_loads() -> None:

@@ -49,6 +49,21 @@ class Part:
 
 
 @dataclass(frozen=True, slots=True)
+class ClauseWords:
+    """The data's words that tell where a clause of its own begins, or that bind a phrase into
+    a bigger one (the ``containment`` section of the phrase data; see the module doc)."""
+
+    starts: frozenset[str] = frozenset()
+    """Words that begin a clause of their own ("i'm", "let")."""
+    subjects: frozenset[str] = frozenset()
+    """Words that begin a subject ("the", "my"), a clause if its verb follows."""
+    verbs: frozenset[str] = frozenset()
+    """The verbs (and endings of contracted ones: "s" of "kettle's") after a subject."""
+    bound_after: frozenset[str] = frozenset()
+    """Words that bind the phrase after them into a bigger clause ("to", "will", negations)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Containment:
     """The phrases a sentence may start or end with (see the module doc)."""
 
@@ -57,10 +72,7 @@ class Containment:
     that is no phrase itself, → intent; a form two intents share is left out."""
     strong: frozenset[str]
     """One-word phrases that may stand for a sentence."""
-    clause_starts: frozenset[str]
-    bound_after: frozenset[str]
-    subjects: frozenset[str] = frozenset()
-    verbs: frozenset[str] = frozenset()
+    clauses: ClauseWords = ClauseWords()
 
     @classmethod
     def build(
@@ -68,10 +80,7 @@ class Containment:
         sentences: Mapping[str, Iterable[str]],
         core: Callable[[str], str],
         keywords: Mapping[str, Mapping[str, float]],
-        clause_starts: Iterable[str],
-        bound_after: Iterable[str],
-        subjects: Iterable[str] = (),
-        verbs: Iterable[str] = (),
+        clauses: ClauseWords = ClauseWords(),
     ) -> Containment:
         phrases = _owned({i: list(found) for i, found in sentences.items()})
         cores = _owned({i: [form for s in found if _keeps(s, form := core(s), keywords.get(i, {}))]
@@ -81,8 +90,7 @@ class Containment:
             word for word, intent in phrases.items()
             if " " not in word and keywords.get(intent, {}).get(word, 0.0) >= STRONG
         )  # fmt: skip
-        return cls(phrases, strong, frozenset(clause_starts), frozenset(bound_after),
-                   frozenset(subjects), frozenset(verbs))
+        return cls(phrases, strong, clauses)
 
     def parts(self, words: list[str], alone: Alone = lambda _: None) -> list[Part]:
         """The longest phrase the sentence starts with and the longest it ends with; at the
@@ -109,21 +117,22 @@ class Containment:
         if text in self.phrases:
             return self.phrases[text]
         # "how long do | i boil an egg": words ending so go on into the rest
-        return None if head[-1] in self.bound_after else alone(text)
+        return None if head[-1] in self.clauses.bound_after else alone(text)
 
     def _clause(self, words: list[str]) -> bool:
         """Whether ``words`` begin a clause of their own (see the module doc)."""
-        if words[0] in self.clause_starts:
+        clauses = self.clauses
+        if words[0] in clauses.starts:
             return True
-        return words[0] in self.subjects and any(
-            word.rpartition("'")[2] in self.verbs for word in words[1:SUBJECT_WORDS + 1]
+        return words[0] in clauses.subjects and any(
+            word.rpartition("'")[2] in clauses.verbs for word in words[1:SUBJECT_WORDS + 1]
         )
 
     def _tail(self, words: list[str]) -> Part | None:
         for start in range(1, len(words) - 1):
             intent = self.phrases.get(" ".join(words[start:]))
             if intent is not None:
-                detached = words[start - 1] not in self.bound_after
+                detached = words[start - 1] not in self.clauses.bound_after
                 return Part(intent, len(words) - start, " ".join(words[:start]), detached)
         return None
 

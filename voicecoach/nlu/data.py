@@ -25,6 +25,7 @@ from typing import Any
 from voicecoach.data import read_yaml
 from voicecoach.errors import DataError
 from voicecoach.nlu import soundalike, templates
+from voicecoach.nlu.containment import ClauseWords
 from voicecoach.nlu.rules import (
     HALTING,
     INTENTS,
@@ -75,15 +76,9 @@ class IntentData:
     out_of_domain: tuple[str, ...] = ()
     """Sentences that are none (other topics, our words in other senses): the classifier's
     examples of ``none`` (:mod:`voicecoach.nlu.classifier`)."""
-    clause_starts: frozenset[str] = frozenset()
-    """Words that begin a clause of their own: a phrase before one stands alone."""
-    clause_subjects: frozenset[str] = frozenset()
-    """Words that begin a subject: a phrase before one and its verb stands alone."""
-    clause_verbs: frozenset[str] = frozenset()
-    """The verbs (and endings of contracted ones: "s" of "kettle's") after a subject."""
-    bound_after: frozenset[str] = frozenset()
-    """Words that bind the phrase after them into a bigger clause ("to", "will"; negations
-    too, from the ``negation`` section)."""
+    clauses: ClauseWords = ClauseWords()
+    """Where a clause of its own begins, and the words that bind a phrase into a bigger one
+    (the ``containment`` section; its ``bound_after`` has the ``negation`` words too)."""
     told_about: ToldAbout | None = None
     """Someone else's pain or dizziness told about: no halt (``told_about`` section)."""
 
@@ -152,10 +147,8 @@ class _Loader:
             soundalike=soundalike.parse(data["soundalike"], self.source, _vocabulary(phrases))
             if "soundalike" in data
             else {},
-            clause_starts=clauses["clause_starts"],
-            clause_subjects=clauses["subjects"],
-            clause_verbs=clauses["verbs"],
-            bound_after=clauses["bound_after"] | negation.words,
+            clauses=ClauseWords(clauses["clause_starts"], clauses["subjects"], clauses["verbs"],
+                                clauses["bound_after"] | negation.words),
             told_about=self.load_told_about(data["told_about"]) if "told_about" in data else None,
         )
 

@@ -181,8 +181,7 @@ class IntentMatcher:
             stem(word) for table in data.keywords.values() for cue in table for word in cue.split()
         )
         self._contained = Containment.build(
-            self._phrases, data.fillers.core, data.keywords, data.clause_starts, data.bound_after,
-            data.clause_subjects, data.clause_verbs,
+            self._phrases, data.fillers.core, data.keywords, data.clauses
         )
         self._classifier = (
             NgramClassifier.train({**self._phrases, NONE: data.out_of_domain})
