@@ -292,18 +292,6 @@ def test_word_confidences_are_those_of_the_words_kept(
     assert kept(tuple(words), text) == expected
 
 
-def test_a_words_confidence_leaves_out_the_punctuation_after_it(
-    recognizer: WhisperRecognizer,
-) -> None:
-    """" Hold it. Stop, dizzy.": the full stop and the comma are unsure, the words are not;
-    a word of two tokens (" dizz" "y") counts its least sure one."""
-    model = recognizer._model
-    tokens = model.tokenizer.encode(" Hold it. Stop, dizzy.")
-    probs = [0.9, 0.8, 0.5, 0.95, 0.4, 0.3, 0.99, 0.6][: len(tokens)]
-    words = [(w, round(p, 2)) for w, p, _ in model._word_probs(tokens, probs)]
-    assert words == [("hold", 0.9), ("it", 0.8), ("stop", 0.95), ("dizzy", 0.3)]
-
-
 def test_how_voiced_an_utterance_is_leaves_out_the_pause_after_it() -> None:
     """What kitchen noise opens is half the time below MIN_VOICED; commands are above it."""
     from voicecoach.speech.asr.whisper import MIN_VOICED, _Utterance

@@ -224,9 +224,7 @@ class WhisperModel:
         self, tokens: list[int], probs: list[float]
     ) -> list[tuple[str, float, tuple[float, int]]]:
         """The words of ``tokens``, each with its least sure token's probability and its
-        tokens' log-probabilities (:attr:`Decoded.spans`). A punctuation mark is not the
-        word's: whether a comma or a full stop follows ("Stop." at 0.55 after " Stop" at 0.99)
-        says nothing of the word heard."""
+        tokens' log-probabilities (:attr:`Decoded.spans`)."""
         words: list[tuple[str, float, tuple[float, int]]] = []
         for token, prob in zip(tokens, probs, strict=False):
             piece, logprob = self.tokenizer.decode([token]), math.log(max(prob, 1e-12))
@@ -234,13 +232,8 @@ class WhisperModel:
                 words.append((piece, prob, (logprob, 1)))
             else:
                 raw, least, (total, count) = words[-1]
-                least = least if _punctuation(piece) else min(least, prob)
-                words[-1] = (raw + piece, least, (total + logprob, count + 1))
+                words[-1] = (raw + piece, min(least, prob), (total + logprob, count + 1))
         return [(w, p, span) for raw, p, span in words if (w := " ".join(plain_words(raw)))]
-
-
-def _punctuation(piece: str) -> bool:
-    return not any(c.isalnum() for c in piece)
 
 
 def _chosen(logits: list[Any], tokens: list[int]) -> list[float]:
