@@ -133,7 +133,7 @@ class _Loader:
         mentions = self.strings(data.get("mentions", []), "mentions", allow_empty=True)
         if mentions:
             self.regex(mentions, "mentions")  # each template checked on its own
-        clauses = self.load_containment(data.get("containment", {}))
+        clauses = self.load_containment(data.get("containment", {}), negation.words)
         log.debug("%s: %d phrases", self.source, sum(len(p) for p in phrases.values()))
         return IntentData(
             phrases=phrases,
@@ -147,19 +147,22 @@ class _Loader:
             soundalike=soundalike.parse(data["soundalike"], self.source, _vocabulary(phrases))
             if "soundalike" in data
             else {},
-            clauses=ClauseWords(clauses["clause_starts"], clauses["subjects"], clauses["verbs"],
-                                clauses["bound_after"] | negation.words),
+            clauses=clauses,
             told_about=self.load_told_about(data["told_about"]) if "told_about" in data else None,
         )
 
-    def load_containment(self, value: Any) -> dict[str, frozenset[str]]:
-        """The ``containment`` section's word lists, by field name."""
+    def load_containment(self, value: Any, binding: frozenset[str]) -> ClauseWords:
+        """The ``containment`` section's word lists; ``binding`` words (the negations) bind a
+        phrase after them too."""
         section = self.mapping(value, "containment")
         unknown = set(section) - set(CONTAINMENT_FIELDS)
         if unknown:
             raise self.error(f"containment.{sorted(unknown)[0]}", "unknown field")
-        return {part: frozenset(self.words(section.get(part, []), f"containment.{part}"))
-                for part in CONTAINMENT_FIELDS}
+        starts, subjects, verbs, bound = (
+            frozenset(self.words(section.get(part, []), f"containment.{part}"))
+            for part in CONTAINMENT_FIELDS
+        )
+        return ClauseWords(starts, subjects, verbs, bound | binding)
 
     def load_out_of_domain(self, value: Any, owner: Mapping[str, str]) -> tuple[str, ...]:
         sentences = self.strings(value, "out_of_domain", allow_empty=True)
