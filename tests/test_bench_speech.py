@@ -44,7 +44,12 @@ def test_a_tiny_run_reports_every_cell_and_target(
     clean = result["cells"]["flite-slt/clean"]
     assert clean["n"] == 3 and clean["halting_recall"] == 1.0
     assert -1000 < clean["halt_latency_p50_ms"] <= clean["halt_latency_p95_ms"] < 1000
-    assert set(result["targets"]) == set(speech.TARGETS)
+    assert set(result["targets"]) == {
+        "halting_caught_clean", "halting_recall_clean", "false_halting", "false_checks",
+        "ood_rejection", "latency_ms", "intent_accuracy_clean_synthetic", "load_seconds",
+        "peak_rss_mb",
+    }  # no target for a cell not run, nor for Whisper's real-time factor on commands
+    assert result["families"]["synthetic/clean"] == {**clean, "n": 3}
     assert 0 < result["rtf"] < 1 and result["peak_rss_mb"] > 0
     assert result["frontend"] == "dc+webrtc+level" and 0 <= result["latency_ms"] <= 30
 
@@ -54,3 +59,20 @@ def test_unknown_intents_or_voices_are_refused(capsys: pytest.CaptureFixture[str
     assert "unknown intents: maybe" in capsys.readouterr().err
     assert speech.main(["--voices", "hal9000"]) == 2
     assert "unknown voices: hal9000" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("source", "kind"), [("piper-joe", "neural"), ("flite-slt", "synthetic"),
+                                              ("espeak-ng:en-us+m3", "synthetic"),
+                                              ("human", "human"), ("human-ood", "human")])
+def test_voices_are_judged_by_their_kind(source: str, kind: str) -> None:
+    assert speech.family(source) == kind
+
+
+def test_each_engine_is_held_to_its_own_issues_targets() -> None:
+    whisper, sphinx = speech.targets("whisper"), speech.targets("pocketsphinx")
+    assert "rtf" not in whisper and sphinx["rtf"] == ("<=", 0.1)
+    assert whisper["peak_rss_mb"] == ("<=", 600.0) and sphinx["peak_rss_mb"] == ("<=", 300.0)
+    assert whisper["intent_accuracy_noisy_neural"] == (">=", 0.85)
+    values = {"intent_accuracy_clean_neural": 0.94, "halting_recall_clean": 0.95, "rtf": 0.4}
+    assert speech.check(values, "whisper") == {
+        "intent_accuracy_clean_neural": False, "halting_recall_clean": True}

@@ -39,6 +39,7 @@ from voicecoach.audio.wav import blocks
 from voicecoach.bench.guard import guarded
 from voicecoach.bench.intents import DEFAULT_TABLE, Row, read_table
 from voicecoach.bench.voices import (
+    NEURAL,
     NOISE_FILE,
     SHARED,
     Voice,
@@ -61,22 +62,49 @@ HISS_RMS = 8.0
 CONDITIONS = ("clean", "noisy", *QUIET_DB)
 HALTING = frozenset({"stop", "pain", "dizzy"})
 TARGETS = {
-    "intent_accuracy_clean": (">=", 0.90),
-    "intent_accuracy_noisy": (">=", 0.80),
-    "intent_accuracy_quiet20": (">=", 0.90),
-    "intent_accuracy_quiet30": (">=", 0.90),
     "halting_caught_clean": (">=", 0.99),
     "halting_caught_noisy": (">=", 0.95),
-    "halting_recall_clean": (">=", 0.90),
-    "halting_recall_noisy": (">=", 0.80),
+    "halting_recall_clean": (">=", 0.95),
+    "halting_recall_noisy": (">=", 0.85),
     "false_halting": ("<=", 0.01),
     "false_checks": ("<=", 0.03),
     "ood_rejection": (">=", 0.95),
-    "rtf": ("<=", 0.1),
     "latency_ms": ("<=", 30.0),
-    "load_seconds": ("<=", 1.5),
-    "peak_rss_mb": ("<=", 300.0),
 }
+"""The recognizer issue's targets for every voice (halting caught, halted outright, false halts,
+out-of-domain speech rejected), and the front-end's added latency."""
+INTENT_TARGETS = {
+    "intent_accuracy_clean_neural": (">=", 0.95),
+    "intent_accuracy_noisy_neural": (">=", 0.85),
+    "intent_accuracy_quiet20_neural": (">=", 0.92),
+    "intent_accuracy_clean_synthetic": (">=", 0.90),
+    "intent_accuracy_noisy_synthetic": (">=", 0.75),
+}
+"""Commands understood, per kind of voice (:func:`family`): the issue asks 95 / 85 / 92 % of
+the natural voice clean, in kitchen noise at 10 dB and 25 dB quieter (here 20 dB: a lenient
+check), and 90 % of flite's and espeak-ng's clean, 75 % in pink noise at 10 dB (here the
+kitchen's)."""
+RESOURCE_TARGETS: dict[str, dict[str, tuple[str, float] | None]] = {
+    "whisper": {"rtf": None, "load_seconds": ("<=", 2.0), "peak_rss_mb": ("<=", 600.0)},
+    "": {"rtf": ("<=", 0.1), "load_seconds": ("<=", 1.5), "peak_rss_mb": ("<=", 300.0)},
+}
+"""Per engine ("": any other). Whisper's CPU target is while listening (0.15 CPU s per s:
+``bench noise``, ``bench room``), not on these back-to-back commands, so its real-time factor
+here is reported with no target; start-up to the first listening within 2 s, 600 MB."""
+
+
+def targets(engine: str) -> dict[str, tuple[str, float]]:
+    """Every target this benchmark checks for ``engine``."""
+    resources = RESOURCE_TARGETS.get(engine, RESOURCE_TARGETS[""])
+    kept = {key: target for key, target in resources.items() if target is not None}
+    return {**TARGETS, **INTENT_TARGETS, **kept}
+
+
+def family(source: str) -> str:
+    """``neural`` (a natural voice), ``human`` (the shared recordings) or ``synthetic``."""
+    if source in {voice.name for voice in NEURAL}:
+        return "neural"
+    return "human" if source.startswith("human") else "synthetic"
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +273,7 @@ def evaluate(
     conditions: Sequence[str] = CONDITIONS,
 ) -> dict[str, Any]:
     cells: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    families: dict[tuple[str, str], Tally] = defaultdict(Tally)
     totals: dict[str, Tally] = defaultdict(Tally)
     cpu = audio = 0.0
     for condition in conditions:
@@ -255,9 +284,11 @@ def evaluate(
             outcome = run_clip(recognizer, matcher, pcm, frontend)
             cpu, audio = cpu + outcome.cpu, audio + len(pcm) / 32000
             cells[(clip.source, condition)].add(clip, outcome)
+            families[(family(clip.source), condition)].add(clip, outcome)
             totals[condition].add(clip, outcome)
     return {
         "cells": {f"{s}/{c}": t.rates() for (s, c), t in sorted(cells.items())},
+        "families": {f"{f}/{c}": t.rates() for (f, c), t in sorted(families.items())},
         "totals": {c: t.rates() for c, t in totals.items()},
         "misses": {f"{s}/{c}": t.misses for (s, c), t in sorted(cells.items())},
         "rtf": round(cpu / audio, 4) if audio else None,
@@ -266,13 +297,15 @@ def evaluate(
 
 
 def summary(result: dict[str, Any]) -> dict[str, float | None]:
-    """Every target's figure: per condition its total, the false rates and OOD at their worst."""
+    """Every figure with a target that this run measured: per condition its total, commands
+    per kind of voice, the false rates and OOD at their worst, and the resources."""
     totals = result["totals"]
     values: dict[str, float | None] = {}
     for key in TARGETS:
         measure, _, condition = key.rpartition("_")
         if condition in totals:
             values[key] = totals[condition][measure]
+    values.update(_per_family(result["families"]))
     for key in ("false_halting", "false_checks"):
         found = [r[key] for r in totals.values() if r[key] is not None]
         values[key] = max(found) if found else None
@@ -287,11 +320,23 @@ def summary(result: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
-def check(values: dict[str, float | None]) -> dict[str, bool]:
+def _per_family(families: dict[str, dict[str, Any]]) -> dict[str, float | None]:
+    """``intent_accuracy_<condition>_<family>`` of every :data:`INTENT_TARGETS` cell run."""
+    values = {}
+    for key in INTENT_TARGETS:
+        condition, kind = key.removeprefix("intent_accuracy_").split("_")
+        if f"{kind}/{condition}" in families:
+            values[key] = families[f"{kind}/{condition}"]["intent_accuracy"]
+    return values
+
+
+def check(values: dict[str, float | None], engine: str) -> dict[str, bool]:
+    """Each of ``engine``'s targets that ``values`` has a figure for: met or not."""
     ok = {}
-    for key, (op, target) in TARGETS.items():
-        value = values.get(key)
-        ok[key] = value is not None and (value >= target if op == ">=" else value <= target)
+    for key, (op, target) in targets(engine).items():
+        if key in values:
+            value = values[key]
+            ok[key] = value is not None and (value >= target if op == ">=" else value <= target)
     return ok
 
 
@@ -323,10 +368,14 @@ def render(result: dict[str, Any]) -> str:
             f"{ms(r['halt_latency_p50_ms']) + '/' + ms(r['halt_latency_p95_ms']):>16}"
         )
     lines.append("")
+    wanted = targets(result["engine"])
     for key, value in result["summary"].items():
-        op, target = TARGETS[key]
-        mark = "ok " if result["targets"][key] else "MISS"
-        lines.append(f"{mark} {key:24} {value!s:>8}  (target {op} {target})")
+        if key not in wanted:
+            lines.append(f"--   {key:32} {value!s:>8}  (no target for {result['engine']} here)")
+            continue
+        op, target = wanted[key]
+        mark = "ok  " if result["targets"][key] else "MISS"
+        lines.append(f"{mark} {key:32} {value!s:>8}  (target {op} {target})")
     return "\n".join(lines)
 
 
@@ -397,7 +446,7 @@ def _run(args: argparse.Namespace) -> int:
     result.update(frontend=frontend.name, latency_ms=added_latency_ms(frontend, clips, noise))
     result["prefer"] = sorted(prefer)
     result["summary"] = summary(result)
-    result["targets"] = check(result["summary"])
+    result["targets"] = check(result["summary"], recognizer.name)
     if args.cache is None:
         shutil.rmtree(cache, ignore_errors=True)
     print(json.dumps(result, indent=1) if args.json else render(result))
