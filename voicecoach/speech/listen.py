@@ -22,7 +22,8 @@ guess says "pace"; a halting intent only in a runner-up is a doubt.
 A final transcript is acted on only if the recognizer was sure enough of it, by the engine's
 own :class:`~voicecoach.speech.asr.base.Trust` (its confidences are its own): an exact phrase
 needs ``trust.exact``, a fuzzy intent match needs more (``trust.fuzzy``, ``trust.loose``), and
-a halting word inside it must itself be sure (``trust.halt_word``). Otherwise it is reported
+a halting word inside it must itself be sure (``trust.halt_word``), or be read the same by the
+engine without its bias to the coach's words (:attr:`Transcript.unbiased`). Otherwise it is reported
 with intent ``none``: never act on what was barely heard. (Measured: garbage recognized from
 noise or unrelated speech fuzzy-matches some phrase at 0.67-0.83.) A halting intent so reported
 is kept as ``doubt``, so that the coach can pause and ask rather than count on; so is the
@@ -316,12 +317,25 @@ class _Stream:
         """A hallucinated "lightheaded" inside a long sentence must not halt the session. A
         lone one neither: Whisper's "stop" for a real speaker's "right" in kitchen noise (sentence
         0.54, word 0.23) was as sure as a lone "dizzy" or "ouch" heard right (0.50-0.69, word
-        0.14-0.32), and neither is heard without the prompt: both are asked about."""
-        return all(
+        0.14-0.32): asked about, unless the reading without the bias means the same halt (that
+        "stop" was "crap" there)."""
+        sure = all(
             word.confidence >= self.trust.halt_word
             for word in result.words
             if self.matcher.match(word.text).intent == intent
         )
+        return sure or self._read_twice(result, intent)
+
+    def _read_twice(self, result: Transcript, intent: str) -> bool:
+        """The engine's reading without its bias means ``intent`` too: the prompt did not put
+        the halting word there, however unsure its first token (Whisper splits a word's
+        probability among its spellings and cases: " D" + "izzy" beside " dizz"). Only in a
+        sentence as short as a partial that may halt (``trust.early_words``): a real speaker's
+        18 words read aloud, "had he married a more painful woman ...", read twice in kitchen
+        noise, halted."""
+        if not result.unbiased or len(result.text.split()) > self.trust.early_words:
+            return False
+        return self.matcher.match(result.unbiased).intent == intent
 
 
 def recognize_file(

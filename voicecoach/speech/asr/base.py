@@ -40,6 +40,9 @@ class Transcript:
     """The words cover only part of the speech (a command said over other speech: the coach's
     own voice, a television): the transcript may say that a halting word was heard, and
     nothing more."""
+    unbiased: str | None = None
+    """The engine's second reading of the same audio without its bias to the coach's words
+    (Whisper without the prompt), when it made one: what the bias alone did not put there."""
 
 
 @dataclass(frozen=True, slots=True)
