@@ -23,7 +23,7 @@ from voicecoach.errors import RecognizerError
 from voicecoach.nlu.matcher import IntentMatcher
 from voicecoach.speech.asr import engines, whisper_model
 from voicecoach.speech.asr.base import Transcript
-from voicecoach.speech.asr.whisper import WhisperRecognizer, _sure, kept
+from voicecoach.speech.asr.whisper import WhisperRecognizer, kept
 from voicecoach.speech.listen import listen, recognize_file
 
 pytest.importorskip("ctranslate2")
@@ -337,40 +337,6 @@ def test_a_partial_acts_only_if_whisper_hears_it_without_the_prompt_too(
     fake = WhisperRecognizer(model=PromptedModel(unprompted))  # type: ignore[arg-type]
     early = [e.intent for e in listen(chunks_of(pcm), fake, matcher) if not e.final]
     assert early == (["dizzy"] if acts else [])
-
-
-def test_a_partial_is_judged_by_the_words_that_could_tell_its_intent() -> None:
-    """An unsure "my" (a word of many intents' phrases) does not hold back a sure "my knee
-    hurts"; an unsure "knee" does."""
-    shared = frozenset({"my"})
-    sure = whisper_model.Decoded((" My knee hurts.",), (-0.4,), 0.01,
-                                 (("my", 0.23), ("knee", 0.9), ("hurts", 0.99)))
-    assert _sure(sure, "my knee hurts", shared) and not _sure(sure, "my knee hurts")
-    unsure = whisper_model.Decoded((" My knee hurts.",), (-0.4,), 0.01,
-                                   (("my", 0.9), ("knee", 0.2), ("hurts", 0.99)))
-    assert not _sure(unsure, "my knee hurts", shared)
-    only_shared = whisper_model.Decoded((" My.",), (-0.4,), 0.01, (("my", 0.23),))
-    assert not _sure(only_shared, "my", shared)  # nothing but grammar: every word counts
-
-
-class KneeModel(PromptedModel):
-    """Hears "my knee hurts", its "my" unsure (as flite-slt's, clean, at 0.23)."""
-
-    def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
-               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
-        sure = (("my", 0.23), ("knee", 0.9), ("hurts", 0.99)) if words else ()
-        return whisper_model.Decoded((" My knee hurts.",), (-0.3,), 0.0, sure)
-
-
-@pytest.mark.parametrize(("paused", "text"), [(True, "my knee hurts"), (False, "")])
-def test_only_at_a_pause_is_a_partial_judged_by_its_cues_alone(paused: bool, text: str) -> None:
-    """Without a pause every word must be sure: three sure decodes agreeing end a long
-    utterance, and "i have a bad back" (its "back" unsure) ended before "can i do this"."""
-    from voicecoach.speech.asr.whisper import _Utterance
-
-    fake = WhisperRecognizer(model=KneeModel(" My knee hurts."))  # type: ignore[arg-type]
-    utt = _Utterance(0.0, [bytes(32000)], probs=[0.9] * 31)
-    assert fake._partial_text(utt, 1.0, paused) == text
 
 
 class LoopingModel(PromptedModel):

@@ -366,17 +366,14 @@ class WhisperRecognizer:
         return self._end(t)
 
     def _partial_text(self, utt: _Utterance, seconds: float, paused: bool) -> str:
-        """The partial's text if it is sure (:func:`_sure`), else "". At a pause only the words
-        that could tell an intent must be sure; without one every word (three such decodes
-        agreeing end a long utterance, :meth:`_steady`: with only its cues sure, "i have a bad
-        back" ended there in kitchen noise, its "can i do this" cut off). What Silero does not
-        take for speech so far (``MIN_VOICED``) is not decoded at all: never sure."""
+        """The partial's text if it is sure (:func:`_sure`), else "". What Silero does not take
+        for speech so far (``MIN_VOICED``) is not decoded at all: never sure."""
         if utt.voiced < MIN_VOICED:
             return ""
         decoded = self._partial_decode(utt, seconds, paused)
         text = plain_text(decoded.texts[0]) if decoded.texts else ""
         utt.long = utt.long or len(text.split()) > PARTIAL_WORDS
-        return text if _sure(decoded, text, self._shared if paused else frozenset()) else ""
+        return text if _sure(decoded, text) else ""
 
     def _unbiased(self, utt: _Utterance, text: str) -> bool:
         """Whether a settled partial may act at once: Whisper hears at least half its words
@@ -490,18 +487,14 @@ def _transcript(decoded: Decoded, start: float, end: float, speech: float, cut: 
     return Transcript(texts[0], round(confidence, 3), start, end, words, tuple(texts[1:]), thin)
 
 
-def _sure(partial: Decoded, text: str, shared: frozenset[str] = frozenset()) -> bool:
+def _sure(partial: Decoded, text: str) -> bool:
     """Whether a partial decode (of what Silero took for speech) may act: Whisper sure of every
-    word of its ``text`` that could tell an intent (:func:`bias.cues`: not the ``shared``
-    grammar words, whose doubt says nothing of the intent; a sure "my knee hurts when i turn"
-    whose "my" came at 0.23 waited for its final) and of the text as a whole (what a loop
-    added after it does not count: greedy decodes of a short window loop, "I feel pain. I
-    feel." whose last "feel" at 0.11 took the whole decode's mean below ``PARTIAL_LOGPROB`` at
-    a pause; measured in the simulated kitchen, such a "stop" or "i feel pain" waited 0.3-1 s
-    longer for its final)."""
+    word of its ``text`` and of the text as a whole (what a loop added after it does not count:
+    greedy decodes of a short window loop, "I feel pain. I feel." whose last "feel" at 0.11
+    took the whole decode's mean below ``PARTIAL_LOGPROB`` at a pause; measured in the simulated
+    kitchen, such a "stop" or "i feel pain" waited 0.3-1 s longer for its final)."""
     at = kept_at(partial.words, text)
-    told = set(bias.cues([partial.words[i][0] for i in at], shared))
-    sure = min((partial.words[i][1] for i in at if partial.words[i][0] in told), default=0.0)
+    sure = min((partial.words[i][1] for i in at), default=0.0)
     return (partial.no_speech < PARTIAL_NO_SPEECH and _logprob(partial, at) >= PARTIAL_LOGPROB
             and sure >= PARTIAL_WORD)
 
