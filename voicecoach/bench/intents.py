@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from voicecoach.bench.targets import meets
 from voicecoach.data import data_dir
 from voicecoach.errors import DataError
 from voicecoach.nlu import data as intent_data
@@ -158,8 +159,7 @@ def measure(name: str, lang: str, rows: list[Row], rounds: int) -> dict[str, Any
 
 
 def check_targets(result: dict[str, Any]) -> dict[str, bool]:
-    checks = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b}
-    return {name: checks[op](result[name], limit) for name, (op, limit) in TARGETS.items()}
+    return {name: meets(result[name], op, limit) for name, (op, limit) in TARGETS.items()}
 
 
 COLUMNS = (*TARGETS, "load_s")

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.app.room import RoomRun, Said, UserLine
+from voicecoach.bench.targets import meets
 from voicecoach.errors import VoiceCoachError
 
 HALTING = frozenset({"stop", "pain", "dizzy"})
@@ -404,7 +405,7 @@ def check(summary: dict[str, Any], echo_only: bool) -> dict[str, bool]:
         if value is None:
             ok[key] = echo_only or key in ("answer_start_p95_ms",)
             continue
-        ok[key] = value >= target if op == ">=" else value <= target
+        ok[key] = meets(value, op, target)
     return ok
 
 

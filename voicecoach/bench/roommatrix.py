@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.bench.guard import guarded
+from voicecoach.bench.targets import meets
 
 NOISE_SECONDS = 120.0
 """Length of each made noise (the room loops it)."""
@@ -135,7 +136,7 @@ def cell_targets(cell: Cell, s: dict[str, Any]) -> dict[str, bool]:
     ok["ended_as_planned"] = s["ended_as_planned"] == s["sessions"]
     for key, (op, target) in LOOP_TARGETS.items():
         value = s.get(key)
-        ok[key] = value is None or (value >= target if op == ">=" else value <= target)
+        ok[key] = value is None or meets(value, op, target)
     return ok
 
 

@@ -38,6 +38,7 @@ from tqdm import tqdm
 from voicecoach.audio.wav import blocks
 from voicecoach.bench.guard import guarded
 from voicecoach.bench.intents import DEFAULT_TABLE, Row, read_table
+from voicecoach.bench.targets import judge
 from voicecoach.bench.voices import (
     NEURAL,
     NOISE_FILE,
@@ -332,12 +333,7 @@ def _per_family(families: dict[str, dict[str, Any]]) -> dict[str, float | None]:
 
 def check(values: dict[str, float | None], engine: str) -> dict[str, bool]:
     """Each of ``engine``'s targets that ``values`` has a figure for: met or not."""
-    ok = {}
-    for key, (op, target) in targets(engine).items():
-        if key in values:
-            value = values[key]
-            ok[key] = value is not None and (value >= target if op == ">=" else value <= target)
-    return ok
+    return judge(values, targets(engine))
 
 
 def render(result: dict[str, Any]) -> str:

@@ -57,6 +57,7 @@ from typing import Any
 from voicecoach.app.settings import EngineSettings
 from voicecoach.bench.guard import guarded
 from voicecoach.bench.sessionplan import DEFAULT_PLANS, Plan, Plans
+from voicecoach.bench.targets import judge
 from voicecoach.bench.user import CHUNK, RATE, Attempt, Outcome, Tally, User, Voice, tally
 from voicecoach.bench.voices import (
     NEURAL,
@@ -400,12 +401,7 @@ def summary(totals: dict[str, dict[str, Any]], overall: dict[str, Any]) -> dict[
 
 
 def check(values: dict[str, Any]) -> dict[str, bool]:
-    ok = {}
-    for key, (op, target) in TARGETS.items():
-        if key in values:
-            value = values[key]
-            ok[key] = value is not None and (value >= target if op == ">=" else value <= target)
-    return ok
+    return judge(values, TARGETS)
 
 
 def render(result: dict[str, Any]) -> str:
