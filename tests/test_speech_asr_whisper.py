@@ -367,6 +367,37 @@ def test_a_partial_is_judged_without_the_loop_after_it(
     assert early == (["pain"] if acts else [])
 
 
+class UnsureModel(PromptedModel):
+    """Hears "I feel dizzy" with the prompt, every word unsure (0.2, as espeak-ng's voice in a
+    quiet room); without the prompt, ``unprompted``."""
+
+    def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
+               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
+        text = " I feel dizzy." if prompt else self.unprompted
+        unsure = tuple((w, 0.2) for w in whisper_model.plain_words(text)) if words else ()
+        return whisper_model.Decoded((text,), (-1.0,), self.no_speech, unsure)
+
+    no_speech = 0.0
+
+
+@pytest.mark.parametrize(("unprompted", "no_speech", "early"), [
+    (" I feel dizzy.", 0.0, ["dizzy"]),
+    (" I feel busy.", 0.0, []),
+    (" I feel dizzy now.", 0.0, []),
+    (" I feel dizzy.", 0.4, []),
+])
+def test_an_unsure_partial_at_a_pause_acts_if_read_the_same_without_the_prompt(
+    tmp_path: Path, matcher: IntentMatcher, unprompted: str, no_speech: float, early: list[str]
+) -> None:
+    """Word for word the same without the prompt (and speech to Whisper): the prompt did not
+    put the words there, however unsure they are."""
+    pcm = padded(read_pcm16k(speak("what a lovely kitchen", tmp_path / "k.wav")))
+    model = UnsureModel(unprompted)
+    model.no_speech = no_speech
+    fake = WhisperRecognizer(model=model)  # type: ignore[arg-type]
+    assert [e.intent for e in listen(chunks_of(pcm), fake, matcher) if not e.final] == early
+
+
 @pytest.mark.parametrize(("unprompted", "heard"), [(" See if it's either.", ("none", "dizzy")),
                                                    (" I feel busy.", ("dizzy", ""))])
 def test_an_unsure_final_the_prompt_alone_made_is_only_a_doubt(
