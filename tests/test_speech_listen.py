@@ -546,6 +546,23 @@ def test_words_too_unsure_for_any_intent_are_unclear(
 
 
 @pytest.mark.parametrize(
+    ("text", "confidence", "heard"),
+    [("i'm nervous", 0.1, []),  # the prompt's words over kitchen noise: not heard at all
+     ("i'm nervous", 0.2, [("none", "", "")]),  # above the floor: unclear ("sorry" if asked)
+     ("oh stop", 0.1, [("none", "stop", "")]),  # a halting word: still a doubt, asked about
+     ("how many reps", 0.1, [("none", "", "ask_reps")])],  # a guess: still confirmed if asked
+)
+def test_words_that_mean_nothing_below_the_engines_floor_are_not_heard(
+        text: str, confidence: float, heard: list[tuple[str, str, str]]) -> None:
+    from voicecoach.nlu.matcher import IntentMatcher
+
+    rec = ScriptedRecognizer(finals={4: final(text, confidence)})
+    rec.trust = Trust(heard=0.15)  # type: ignore[attr-defined]
+    events = list(listen([CHUNK] * 20, rec, IntentMatcher.load()))
+    assert [(e.intent, e.doubt, e.guess) for e in events] == heard
+
+
+@pytest.mark.parametrize(
     ("text", "heard"),
     [
         ("thank you", []),  # Whisper's noise: nothing heard, no "sorry"

@@ -28,7 +28,8 @@ with intent ``none``: never act on what was barely heard. (Measured: garbage rec
 noise or unrelated speech fuzzy-matches some phrase at 0.67-0.83.) A halting intent so reported
 is kept as ``doubt``, so that the coach can pause and ask rather than count on; so is the
 matcher's own doubt about a sentence it understood as nothing (talk about one's body: "i did
-something to my back", :mod:`voicecoach.nlu.body`).
+something to my back", :mod:`voicecoach.nlu.body`). Words that mean nothing at all and that the
+engine is less sure of than its floor (``trust.heard``) are not reported.
 """
 
 from __future__ import annotations
@@ -259,6 +260,9 @@ class _Stream:
             guess = "" if doubt or self._runner_up_of_unclear(result, rank) else intent
             intent, score = NONE, 0.0
         unclear = intent == NONE and not doubt and result.confidence < self.trust.exact
+        if unclear and not guess and result.confidence < self.trust.heard:
+            log.debug("%r: not heard (recognizer %.2f)", result.text, result.confidence)
+            return None
         return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt,
                      guess, unclear)
 

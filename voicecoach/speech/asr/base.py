@@ -65,6 +65,10 @@ class Trust:
     """Confidence a question needs (:data:`voicecoach.nlu.rules.ASKING`: "how many are left"),
     however closely it matched; None: as any other intent. Answering one changes nothing but a
     line said; leaving it unanswered leaves the user waiting."""
+    heard: float = 0.0
+    """Below this confidence, words that mean nothing (no intent, no doubt, no guess) were not
+    heard at all: not even a "sorry" when the coach has asked (an engine whose own floor comes
+    before a check that lowers a confidence, as Whisper's prompt check does)."""
     fuzzy_halts: bool = False
     """Whether a halting intent matched only closely (not one of the phrases exactly: "that
     really hurts my neck") halts, or only pauses and asks (a doubt). An engine that forces
