@@ -340,9 +340,11 @@ def test_a_partial_acts_only_if_whisper_hears_it_without_the_prompt_too(
 
 
 class LoopingModel(PromptedModel):
-    """Hears ``raw`` with and without the prompt, its words as sure as a kitchen partial's:
-    "i feel pain" well enough, a loop's last "feel" hardly; the whole decode's mean below
-    ``PARTIAL_LOGPROB``."""
+    """Hears ``raw`` with the prompt, its words as sure as a kitchen partial's: "i feel pain"
+    well enough, a loop's last "feel" hardly; the whole decode's mean below
+    ``PARTIAL_LOGPROB``. Without the prompt it hears those words and more (not word for word
+    the same, which settles a partial however unsure: see
+    ``test_an_unsure_partial_at_a_pause_acts_if_read_the_same_without_the_prompt``)."""
 
     WORDS = (("i", 0.7), ("feel", 0.95), ("pain", 0.5), ("i", 0.43), ("feel", 0.11))
 
@@ -351,7 +353,8 @@ class LoopingModel(PromptedModel):
         said = whisper_model.plain_words(self.unprompted)
         sure = self.WORDS[: len(said)] if words else ()
         spans = tuple((float(np.log(p)), 1) for _, p in sure)
-        return whisper_model.Decoded((self.unprompted,), (-0.75,), 0.0, sure, spans)
+        text = self.unprompted if prompt else self.unprompted + " I think."
+        return whisper_model.Decoded((text,), (-0.75,), 0.0, sure, spans)
 
 
 @pytest.mark.parametrize(("raw", "acts"), [(" I feel pain. I feel.", True),
