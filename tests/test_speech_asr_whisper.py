@@ -378,24 +378,26 @@ class UnsureModel(PromptedModel):
                hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
         text = " I feel dizzy." if prompt else self.unprompted
         unsure = tuple((w, 0.2) for w in whisper_model.plain_words(text)) if words else ()
-        return whisper_model.Decoded((text,), (-1.0,), self.no_speech, unsure)
+        return whisper_model.Decoded((text,), (self.logprob,), self.no_speech, unsure)
 
     no_speech = 0.0
 
 
-@pytest.mark.parametrize(("unprompted", "no_speech", "early"), [
-    (" I feel dizzy.", 0.0, ["dizzy"]),
-    (" I feel busy.", 0.0, []),
-    (" I feel dizzy now.", 0.0, []),
-    (" I feel dizzy.", 0.4, []),
+@pytest.mark.parametrize(("unprompted", "no_speech", "logprob", "early"), [
+    (" I feel dizzy.", 0.0, -1.0, ["dizzy"]),
+    (" I feel busy.", 0.0, -1.0, []),
+    (" I feel dizzy now.", 0.0, -1.0, []),
+    (" I feel dizzy.", 0.4, -1.0, []),  # not speech to Whisper
+    (" I feel dizzy.", 0.0, -2.0, []),  # garbage (a real "no" in kitchen noise: -2.8)
 ])
 def test_an_unsure_partial_at_a_pause_acts_if_read_the_same_without_the_prompt(
-    tmp_path: Path, matcher: IntentMatcher, unprompted: str, no_speech: float, early: list[str]
+    tmp_path: Path, matcher: IntentMatcher, unprompted: str, no_speech: float, logprob: float,
+    early: list[str]
 ) -> None:
-    """Word for word the same without the prompt (and speech to Whisper): the prompt did not
-    put the words there, however unsure they are."""
+    """Word for word the same without the prompt (and speech, not garbage, to Whisper): the
+    prompt did not put the words there, however unsure they are."""
     pcm = padded(read_pcm16k(speak("what a lovely kitchen", tmp_path / "k.wav")))
-    model = UnsureModel(unprompted)
+    model = UnsureModel(unprompted, logprob)
     model.no_speech = no_speech
     fake = WhisperRecognizer(model=model)  # type: ignore[arg-type]
     assert [e.intent for e in listen(chunks_of(pcm), fake, matcher) if not e.final] == early

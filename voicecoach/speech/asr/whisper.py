@@ -390,8 +390,9 @@ class WhisperRecognizer:
         voices, clean): stop p50 372 -> 362 ms (espeak-ng's Scottish voice 614 -> 352), the same
         halts; no more halts or check-ins on sentences that begin like a halt (dev_p) or from
         10 minutes each of five noises (which Whisper does write alike: "no", "thank you")."""
-        if not text or decoded.no_speech >= PARTIAL_NO_SPEECH:
-            return False
+        garbage = _logprob(decoded, kept_at(decoded.words, text)) < MIN_LOGPROB
+        if not text or garbage or decoded.no_speech >= PARTIAL_NO_SPEECH:
+            return False  # garbage: a real "no" in kitchen noise, its word at 0.06
         plain = utt.unprompted(self._model)().texts
         return bool(plain) and plain_text(plain[0]) == text
 
