@@ -568,8 +568,8 @@ def test_an_utterance_heard_surely_ends_after_a_pause_with_blips_in_it(pause: li
 class GrowingModel(PromptedModel):
     """Hears one more of ``words`` every 0.3 s of audio, each as sure as ``prob``."""
 
-    def __init__(self, words: str, prob: float = 0.9) -> None:
-        super().__init__("")
+    def __init__(self, words: str, prob: float = 0.9, logprob: float = -0.1) -> None:
+        super().__init__("", logprob)
         self.words, self.prob = words.split(), prob
 
     def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
@@ -577,23 +577,25 @@ class GrowingModel(PromptedModel):
         said = self.words[: int(len(encoded) / 16000 / 0.3)]  # type: ignore[arg-type]
         text = f" {' '.join(said).capitalize()}." if said else ""
         sure = tuple((w, self.prob) for w in said) if words else ()
-        return whisper_model.Decoded((text,), (-0.1,), 0.0, sure)
+        return whisper_model.Decoded((text,), (self.logprob,), 0.0, sure)
 
 
-@pytest.mark.parametrize(("words", "prob", "ends"), [
-    ("how many reps are left", 0.9, True),
-    ("how many reps are left " * 4, 0.9, False),  # still saying new words
-    ("how many reps are left", 0.2, False),  # never sure
+@pytest.mark.parametrize(("words", "prob", "logprob", "ends"), [
+    ("how many reps are left", 0.9, -0.1, True),
+    ("how many reps are left " * 4, 0.9, -0.1, False),  # still saying new words
+    ("how many reps are left", 0.2, -0.8, True),  # unsure words: the final judges them
+    ("how many reps are left", 0.2, -2.0, False),  # garbage
 ])
 def test_a_long_utterance_that_holds_steady_ends_without_a_pause(
-    words: str, prob: float, ends: bool
+    words: str, prob: float, logprob: float, ends: bool
 ) -> None:
-    """Over the coach's echo Silero finds no pause (in the simulated kitchen, "what will this
-    do for me" was answered 2 s after its last word): once ``AGREE`` sure decodes in a row say
-    the same, the utterance ends; words still coming, or unsure ones, keep it open."""
+    """Over the coach's echo or kitchen noise Silero finds no pause (in the simulated kitchen,
+    "what will this do for me" was answered 2 s after its last word, "how many to go" 2.7 s):
+    once ``AGREE`` decodes in a row read the same, sure of its words or not, the utterance
+    ends; words still coming, or garbage, keep it open."""
     from voicecoach.speech.asr.whisper import AGREE, PARTIAL_EVERY
 
-    fake = WhisperRecognizer(model=GrowingModel(words, prob))  # type: ignore[arg-type]
+    fake = WhisperRecognizer(model=GrowingModel(words, prob, logprob))  # type: ignore[arg-type]
     ended = frames_through(fake, [0.8] * 140)  # 4.5 s, never a pause
     if not ends:
         assert ended == []

@@ -30,11 +30,14 @@ over the coach's own voice). Otherwise "stop the music" halted on its first word
 sign ahead" still halted: "sign" was not yet in the second). At a pause, a partial less sure
 than that still acts if Whisper writes it word for word without the prompt too
 (:meth:`WhisperRecognizer._read_alike`). An utterance of more words than
-``PARTIAL_WORDS`` is decoded only at pauses, or, once a partial of it was sure, every
-``PARTIAL_EVERY`` while Silero finds no pause; when ``AGREE`` of those say the same surely, the
-utterance ends there (:meth:`WhisperRecognizer._steady`): over the coach's echo Silero may find
-no pause for seconds (in the simulated kitchen, "what will this do for me" was answered 2 s
-after its last word; with the steady end the answers' p95 went from 2.2 to 1.4 s).
+``PARTIAL_WORDS`` is decoded only at pauses, or, once a decode of it read words (not
+garbage), every ``PARTIAL_EVERY`` while Silero finds no pause; when ``AGREE`` of those read the
+same, the utterance ends there (:meth:`WhisperRecognizer._steady`) and its final decides what
+it means, as at any end: over the coach's echo or kitchen noise Silero may find no pause for
+seconds (in the simulated kitchen, "what will this do for me" was answered 2 s after its last
+word; with the steady end the answers' p95 went from 2.2 to 1.4 s). Until stop 35 the decodes
+had to be sure of every word: "how many to go" (its "to" at 0.3) was read alike six times over
+the coach's "Keep it flowing." and the noise after it, and answered 2.7 s after its last word.
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ PARTIAL_UP_TO = 2.0
 at most ``PARTIAL_WORDS`` words (short halting commands: "stop", "ouch", "I feel dizzy"); after
 that at a pause (``PAUSE_FRAMES``), up to ``PAUSE_PARTIALS_UP_TO`` seconds ("my knee hurts
 when I turn" halts at the pause after it, not 0.35 s later at the utterance's end), and while
-a sure one holds steady (see the module)."""
+what they read holds steady (see the module)."""
 PAUSE_PARTIALS_UP_TO = 5.0
 PARTIAL_WORDS = 3
 PAUSE_FRAMES = 3
@@ -167,10 +170,11 @@ class _Utterance:
     it."""
     long: bool = False
     """A partial already had more than ``PARTIAL_WORDS`` words: only pauses decode now, or
-    ``PARTIAL_EVERY`` while it holds steady (:attr:`sure_once`)."""
-    sure_once: bool = False
-    """A partial of it was sure: a long utterance goes on being decoded without a pause, and
-    ends when ``AGREE`` sure decodes in a row say the same (see :data:`AGREE`)."""
+    ``PARTIAL_EVERY`` while it holds steady (:attr:`read`)."""
+    read: tuple[str, int] = ("", 0)
+    """What the last partial decode read, sure or not ("" for garbage), and how many decodes
+    in a row read it: a long utterance goes on being decoded without a pause once one read
+    words, and ends when ``AGREE`` in a row read the same (:meth:`WhisperRecognizer._steady`)."""
     no_partials: bool = False
     """This continues speech that never paused (a television): no partials at all."""
     confirmed: str = ""
@@ -353,22 +357,21 @@ class WhisperRecognizer:
         paused = utt.quiet == PAUSE_FRAMES and seconds <= PAUSE_PARTIALS_UP_TO
         due = seconds - utt.decoded_at >= PARTIAL_EVERY and utt.quiet == 0  # else a pause
         cadence = due and seconds <= PARTIAL_UP_TO and not utt.long
-        steady = due and utt.long and utt.sure_once and seconds <= PAUSE_PARTIALS_UP_TO
+        steady = due and utt.long and bool(utt.read[0]) and seconds <= PAUSE_PARTIALS_UP_TO
         if utt.no_partials or not (paused or cadence or steady):
             return False
         utt.decoded_at = seconds
         text = self._partial_text(utt, seconds, paused)
-        utt.sure_once = utt.sure_once or bool(text)
         same = utt.agreeing[1] + 1 if text == utt.agreeing[0] else 1
         utt.agreeing = (text, same)
         settled = (utt.quiet >= PAUSE_FRAMES or same >= AGREE) and self._unbiased(utt, text)
         self._partial = text if settled else ""
-        return steady and settled
+        return steady and utt.read[1] >= AGREE
 
     def _steady(self, t: float) -> Transcript:
-        """A long utterance ends without a pause: ``AGREE`` sure decodes in a row, each
-        ``PARTIAL_EVERY`` of audio apart, said the same, so what follows added no words (the
-        coach's echo or the noise under it, which keep Silero from a pause)."""
+        """A long utterance ends without a pause: ``AGREE`` decodes in a row, each
+        ``PARTIAL_EVERY`` of audio apart, read the same (:func:`_read`), so what follows added
+        no words (the coach's echo or the noise under it, which keep Silero from a pause)."""
         self._ep.close()
         return self._end(t)
 
@@ -380,6 +383,7 @@ class WhisperRecognizer:
         decoded = self._partial_decode(utt, seconds, paused)
         text = plain_text(decoded.texts[0]) if decoded.texts else ""
         utt.long = utt.long or len(text.split()) > PARTIAL_WORDS
+        _read(utt, decoded, text)
         sure = _sure(decoded, text) or (paused and self._read_alike(utt, decoded, text))
         return text if sure else ""
 
@@ -506,6 +510,15 @@ def _transcript(decoded: Decoded, start: float, end: float, speech: float, cut: 
         confidence = min(confidence, MIN_CONFIDENCE)
     words = tuple(Word(w, round(p, 3), start, end) for w, p in kept(decoded.words, texts[0]))
     return Transcript(texts[0], round(confidence, 3), start, end, words, tuple(texts[1:]), thin)
+
+
+def _read(utt: _Utterance, decoded: Decoded, text: str) -> None:
+    """Count ``text`` into what the decodes of ``utt`` read in a row (:attr:`_Utterance.read`),
+    unless it is garbage (``MIN_LOGPROB``, ``NO_SPEECH``)."""
+    logprob = _logprob(decoded, kept_at(decoded.words, text))
+    if decoded.no_speech >= NO_SPEECH or logprob < MIN_LOGPROB:
+        text = ""
+    utt.read = (text, utt.read[1] + 1 if text and text == utt.read[0] else int(bool(text)))
 
 
 def _sure(partial: Decoded, text: str) -> bool:
