@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("intents", "speech", "session", "room", "spoken", "noise", "confusions")
+BENCHMARKS = ("intents", "speech", "session", "room", "spoken", "noise", "confusions",
+              "replay")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -172,8 +172,9 @@ class Condition:
 
 
 def play_session(cond: Condition, commands: list[UserLine], seed: int, recognizer: Any,
-                 lines: Any) -> RoomRun:
-    """One whole session in a room; returns the finished run."""
+                 lines: Any, taped: bool = False) -> RoomRun:
+    """One whole session in a room; returns the finished run. ``taped``: the recognizer is
+    a :class:`voicecoach.bench.tape.Tape` of itself (what it heard, to replay)."""
     from voicecoach.app.ear import open_ear
     from voicecoach.app.room import RoomRun
     from voicecoach.app.settings import EngineSettings
@@ -190,6 +191,10 @@ def play_session(cond: Condition, commands: list[UserLine], seed: int, recognize
                   durations=lines.duration)
     # the recognizer through the engine choice (reset), unless the oracle stands in for it
     ear = open_ear(EngineSettings(cond.engine), playback=cond.aec, recognizer=recognizer).timed()
+    if taped:
+        from voicecoach.bench.tape import Tape
+
+        ear = replace(ear, recognizer=Tape(ear.recognizer))
     run = RoomRun(coach, IntentMatcher.load(), ear, lines, room, BenchUser(list(commands), rng),
                   text_check=cond.text_check, limit=cond.limit)
     if cond.oracle:
@@ -469,6 +474,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", type=Path, help="keep rendered user commands here")
     p.add_argument("--log", type=Path,
                    help="write each session's events, user lines and clips played here")
+    p.add_argument("--tape", type=Path,
+                   help="keep what the recognizer heard here, to replay to another "
+                   "(python -m voicecoach.bench replay DIR)")
     p.add_argument("--json", action="store_true", help="last line: one JSON object")
     _matrix_options(p)
     return p
@@ -542,9 +550,11 @@ def run_sessions(cond: Condition, commands: dict[str, list[UserLine]], args: arg
     for n in range(args.sessions or 4):
         voice = voices[n % len(voices)] if voices else "none"
         said = _take(commands.get(voice, []), args.per_session, args.seed + n)
-        run = play_session(cond, said, args.seed * 100 + n, recognizer, lines)
+        run = play_session(cond, said, args.seed * 100 + n, recognizer, lines, bool(args.tape))
         if args.log:
             write_log(run, args.log / f"session-{n + 1}.jsonl")
+        if args.tape:
+            run.ear.recognizer.save(args.tape / f"session-{n + 1}", _said(run))
         result = measure(run)
         results.append(result)
         by_voice[voice].append(result)
@@ -564,8 +574,9 @@ def _cell_player(args: argparse.Namespace) -> Any:
         cond = Condition(cell.echo_db, cell.snr, noise, not args.no_aec, cell.oracle, args.reps,
                          cell.recognizer, not args.no_text_check, args.limit)
         own = argparse.Namespace(**{**vars(args), "sessions": sessions})
-        if args.log:
-            own.log = args.log / cell.label.replace("/", "_")
+        for folder in ("log", "tape"):
+            if getattr(args, folder):
+                setattr(own, folder, getattr(args, folder) / cell.label.replace("/", "_"))
         results, _ = run_sessions(cond, state["commands"], own, _recognizer(cell.recognizer),
                                   state["lines"])
         return results, overall(results)
@@ -577,13 +588,18 @@ def write_log(run: RoomRun, path: Path) -> None:
     """The session's events (audio times), the user's lines, and every clip played with
     where it was cut, one JSON object a line."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    said = [{"event": "user", "start": round(s.start, 3), "end": round(s.end, 3),
-             "intent": s.line.intent, "text": s.line.text, "voice": s.line.voice,
-             "over_coach": s.over_coach} for s in run.said]
+    said = [{"event": "user", **line} for line in _said(run)]
     played = [{"event": "played", **clip} for clip in run.played()]
     with path.open("w", encoding="utf-8") as out:
         for record in [*run.records, *said, *played]:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _said(run: RoomRun) -> list[dict[str, Any]]:
+    """The user's lines as said (typed ones left out: the microphone never heard them)."""
+    return [{"start": round(s.start, 3), "end": round(s.end, 3), "intent": s.line.intent,
+             "text": s.line.text, "voice": s.line.voice, "over_coach": s.over_coach}
+            for s in run.said if not s.typed]
 
 
 def _take(pool: list[UserLine], count: int, seed: int) -> list[UserLine]:
