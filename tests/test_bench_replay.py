@@ -98,4 +98,4 @@ def test_a_room_session_taped_and_replayed_to_whisper(tmp_path: Path, capsys) ->
 
 def test_a_folder_without_tapes_is_a_usage_error(tmp_path: Path, capsys) -> None:  # type: ignore
     assert replay.main([str(tmp_path)]) == 2
-    assert "no tapes (make them: python -m voicecoach.bench room --tape DIR" in capsys.readouterr().err
+    assert "no tapes (make them: python -m voicecoach.bench room --tape" in capsys.readouterr().err
