@@ -71,7 +71,8 @@ def test_each_line_is_caught_or_missed_and_what_nobody_said_is_counted() -> None
     lines = scored["lines"]
     assert [(x.ms, x.halted) for x in lines] == [(300, True), (400, False), (None, False),
                                                  (None, False)]
-    assert lines[2].heard == "" and scored["acted"] == ["55.00: 'bye' (quit, 0.50)"]
+    assert lines[2].heard == "how many to go / yeah" and lines[3].heard == ""
+    assert scored["acted"] == ["55.00: 'bye' (quit, 0.50)"]
     assert scored["doubts"] == ["36.60: 'i feel dizzy' (dizzy, 0.50)"]
     assert scored["guesses"] == []  # "yeah" came while "how many to go" was being heard
     summary = replay.summarize([scored], audio=60.0, cpu=6.0)

@@ -43,7 +43,7 @@ class Line:
     intent: str
     text: str
     heard: str
-    """What was heard that got it (empty: missed)."""
+    """What was heard that got it, or (missed) everything heard near it, " / " between."""
     ms: int | None
     """Milliseconds from the end of the words to when it was known."""
     halted: bool = False
@@ -83,7 +83,7 @@ def _line(said: dict[str, Any], heard: list[Heard]) -> Line:
         if _near(h, said) and any(getattr(h, kind) == want for kind in kinds):
             ms = round(1000 * (h.t + h.lag - end))
             return Line(want, said["text"], h.text, ms, h.intent == want)
-    return Line(want, said["text"], "", None)
+    return Line(want, said["text"], " / ".join(h.text for h in heard if _near(h, said)), None)
 
 
 def _near(heard: Heard, said: dict[str, Any]) -> bool:
@@ -133,8 +133,8 @@ def render(summary: dict[str, Any], scores: list[dict[str, Any]], misses: bool) 
            f"nobody speaking: {s['acted']} acted on, {s['doubts']} doubts, {s['guesses']} "
            f"guesses; {s['audio_minutes']} min of audio, {s['cpu_per_s']} CPU s per s"]
     for tape in scores if misses else []:
-        out += [f"  {tape['name']}: missed {x.text!r} ({x.intent})" for x in tape["lines"]
-                if x.ms is None]
+        out += [f"  {tape['name']}: missed {x.text!r} ({x.intent}), heard {x.heard!r}"
+                for x in tape["lines"] if x.ms is None]
         out += [f"  {tape['name']}: nobody, {what}" for key in ("acted", "doubts")
                 for what in tape[key]]
     return "\n".join(out)
