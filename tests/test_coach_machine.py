@@ -656,17 +656,28 @@ def test_fine_answers_a_check_in_about_feeling_unwell_with_no(
     assert bool(of(records, "halt")) is halted
 
 
-def test_a_no_to_nothing_asked_is_let_pass() -> None:
-    """Mid-count nothing was asked: a "no" (to someone else, or the kitchen noise's) neither
-    cuts the coach nor gets "sorry"; the count goes on."""
+@pytest.mark.parametrize(("text", "intent"), [("no", "no"), ("okay", "yes")])
+def test_a_yes_or_no_to_nothing_asked_is_let_pass(text: str, intent: str) -> None:
+    """Mid-count nothing was asked: a "no" or an "okay" (to someone else, or the kitchen
+    noise's: a simulated kitchen's "okay" at 0.32 cut the coach's "One more." and got "Keep it
+    going") neither cuts the coach nor gets a reply; the count goes on."""
     session, records = counting_session()
     before, at = len(records), session.coach.now
-    session.heard(at, "no", match=IntentMatch("no", 1.0, "no"))
+    session.heard(at, text, match=IntentMatch(intent, 1.0, text))
     session.tick(at + 0.5)
     assert not [r for r in records[before:] if r["event"] in ("say", "cut", "hush")]
-    assert of(records[before:], "passed") == [{"t": at, "event": "passed", "intent": "no"}]
+    assert of(records[before:], "passed") == [{"t": at, "event": "passed", "intent": intent}]
     session.tick(at + 10)
     assert of(records[before:], "rep") and session.coach.step == "pacing"
+
+
+def test_keep_going_mid_count_is_still_encouraged() -> None:
+    session, records = counting_session()
+    before = len(records)
+    at = session.coach.now
+    session.heard(at, "keep going", match=IntentMatch("resume", 1.0, "keep going"))
+    session.tick(at + 3)
+    assert "twist.going" in keys(records[before:])
 
 
 def test_an_unsure_halt_elsewhere_is_just_not_understood() -> None:

@@ -28,6 +28,7 @@ from voicecoach.coach.steps import (
     GO_ON,
     SAFETY_QUESTIONS,
     UNSURE_STEPS,
+    YES_NO,
 )
 from voicecoach.coach.timeline import Line
 
@@ -159,8 +160,8 @@ class Coach(Recall):
             if not unclear or self._wait is not None:
                 self._not_understood()  # unclear words are answered when the coach has asked
             return
-        if intent == "no" and self._wait is None:
-            return  # a "no" to nothing asked (talk in the room, the noise's): let it pass
+        if intent in YES_NO and self._wait is None:
+            return  # a yes or no to nothing asked (talk in the room, the noise's): let it pass
         self._misses, self._sure, self._said = 0, sure, text
         cut = self._barge_in()
         if getattr(self, f"_step_{self.step}")(intent):
