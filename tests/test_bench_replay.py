@@ -9,7 +9,7 @@ import pytest
 from test_bench_room import manifest
 
 from voicecoach.bench import replay
-from voicecoach.bench.tape import Taped
+from voicecoach.bench.tape import Taped, read_tape
 from voicecoach.speech.listen import Heard
 
 
@@ -83,7 +83,9 @@ def test_each_line_is_caught_or_missed_and_what_nobody_said_is_counted() -> None
 
 def test_a_room_session_taped_and_replayed_to_whisper(tmp_path: Path, capsys) -> None:  # type: ignore
     """The room keeps what its recognizer heard (here: the oracle's microphone, echo and all),
-    and the replay plays it to the real engine."""
+    and the replay plays it to the real engine. What Whisper heard from nobody is the coach's
+    greeting, 'say "start back twist"', while the coach waits for a start: the session's own
+    check lets words it waits for through (a user answers with the line's words)."""
     from voicecoach.bench.room import main as room
 
     tapes = tmp_path / "tapes"
@@ -92,11 +94,29 @@ def test_a_room_session_taped_and_replayed_to_whisper(tmp_path: Path, capsys) ->
     assert sorted(p.name for p in tapes.iterdir()) == ["session-1.json", "session-1.wav"]
     capsys.readouterr()
     assert replay.main([str(tapes), "--engine", "whisper", "--misses", "--json"]) == 0
-    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert result["halting"] == 1 and result["halting_caught"] == 1.0  # "stop", 92.5 s in
-    assert result["audio_minutes"] == 1.7 and result["acted"] == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    summary = json.loads(out[-1])
+    assert summary["halting"] == 1 and summary["halting_caught"] == 1.0  # "stop", 92.5 s in
+    assert summary["audio_minutes"] == 1.7
+    greeting = read_tape(tapes / "session-1.wav").coach[0]
+    assert "start back twist" in greeting["text"]
+    nobody = [float(line.split("nobody, ")[1].split(":")[0]) for line in out if "nobody, " in line]
+    assert len(nobody) == summary["acted"] + summary["doubts"]
+    assert all(t < greeting["end"] + 1.5 for t in nobody)
 
 
 def test_a_folder_without_tapes_is_a_usage_error(tmp_path: Path, capsys) -> None:  # type: ignore
     assert replay.main([str(tmp_path)]) == 2
     assert "no tapes (make them: python -m voicecoach.bench room --tape" in capsys.readouterr().err
+
+
+def test_the_coachs_line_heard_again_is_left_out_as_the_session_would() -> None:
+    """What the session takes for the coach's own voice is no one's words; a halting word
+    never is."""
+    coach = [{"text": "Feet forward, and twist gently to the right.", "start": 50.0,
+              "end": 53.0, "dropped": False}]
+    tape = Taped("t", [], {}, frozenset(), [], coach)
+    events = [heard(52.0, "feet forward and twist gently to the", "ready"),
+              heard(53.4, "stop", "stop"), heard(60.0, "feet forward", "ready")]
+    assert replay.score(tape, events)["acted"] == ["53.40: 'stop' (stop, 0.50)",
+                                                   "60.00: 'feet forward' (ready, 0.50)"]

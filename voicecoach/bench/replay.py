@@ -68,12 +68,30 @@ def _played(tape: Taped, recognizer: Recognizer) -> Iterator[bytes]:
 
 
 def score(tape: Taped, heard: list[Heard]) -> dict[str, Any]:
-    """Each user line of ``tape`` scored (:class:`Line`), and what was heard from no one."""
+    """Each user line of ``tape`` scored (:class:`Line`), and what was heard from no one;
+    what the session would have taken for the coach's own voice is left out first."""
+    heard = [h for h in heard if not _own_voice(tape, h)]
     lines = [_line(said, heard) for said in tape.said]
     nobody = [h for h in heard if not any(_near(h, said) for said in tape.said)]
     return {"lines": lines, "acted": [_what(h) for h in nobody if h.intent != "none"],
             "doubts": [_what(h) for h in nobody if h.doubt],
             "guesses": [_what(h) for h in nobody if h.guess]}
+
+
+def _own_voice(tape: Taped, heard: Heard) -> bool:
+    """The session's check (:func:`voicecoach.app.spoken.feed`): words heard while a line of
+    the coach's sounds, or just after, that are that line; the echo canceller taken as
+    trusted once ``CONVERGED`` seconds of the coach's voice were played."""
+    from voicecoach.app.spoken import CONVERGED, ECHO_TAIL, Saying
+
+    line = next((c for c in reversed(tape.coach) if not c["dropped"]
+                 and c["start"] <= heard.t < c["end"] + ECHO_TAIL), None)
+    if line is None or heard.halting:
+        return False
+    played = sum(c["end"] - c["start"] for c in tape.coach if c["end"] <= heard.t)
+    meant = heard.intent != "none" or bool(heard.doubt or heard.guess)
+    saying = Saying(line["text"], played >= CONVERGED)
+    return saying.own_voice(heard.text, heard.intent in tape.hint_at(heard.t), meant)
 
 
 def _line(said: dict[str, Any], heard: list[Heard]) -> Line:
@@ -153,7 +171,7 @@ def run(folder: Path, engine: str) -> tuple[dict[str, Any], list[dict[str, Any]]
     if not wavs:
         raise ValueError(f"{folder}: no tapes (make them: python -m voicecoach.bench room "
                          "--tape DIR ...)")
-    recognizer = open_ear(EngineSettings(engine)).recognizer
+    recognizer = open_ear(EngineSettings(engine), fresh=True).recognizer  # no earlier stream
     scores, audio, begin = [], 0.0, time.process_time()
     for wav in wavs:
         tape = read_tape(wav)

@@ -554,7 +554,7 @@ def run_sessions(cond: Condition, commands: dict[str, list[UserLine]], args: arg
         if args.log:
             write_log(run, args.log / f"session-{n + 1}.jsonl")
         if args.tape:
-            run.ear.recognizer.save(args.tape / f"session-{n + 1}", _said(run))
+            run.ear.recognizer.save(args.tape / f"session-{n + 1}", _said(run), run.played())
         result = measure(run)
         results.append(result)
         by_voice[voice].append(result)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import wave
+from bisect import bisect
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -58,9 +59,11 @@ class Tape:
             self.hints.append((len(self.chunks), wanted))
         self.inner.prefer(intents)
 
-    def save(self, stem: Path, said: list[dict[str, Any]]) -> None:
+    def save(self, stem: Path, said: list[dict[str, Any]],
+             coach: list[dict[str, Any]] | None = None) -> None:
         """``stem``.wav and ``stem``.json; ``said``: the user's lines (start, end, intent,
-        text, over_coach)."""
+        text, over_coach); ``coach``: the lines the coach played (text, start, end, dropped),
+        for the session's check of its own voice in the words heard."""
         stem.parent.mkdir(parents=True, exist_ok=True)
         with wave.open(str(stem.with_suffix(".wav")), "wb") as out:
             out.setnchannels(1)
@@ -68,7 +71,9 @@ class Tape:
             out.setframerate(RATE)
             out.writeframes(b"".join(self.chunks))
         meta = {"sizes": [len(c) for c in self.chunks], "hints": self.hints,
-                "resets": self.resets, "said": said}
+                "resets": self.resets, "said": said,
+                "coach": [{k: c[k] for k in ("text", "start", "end", "dropped")}
+                          for c in coach or []]}
         stem.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
 
 
@@ -81,6 +86,14 @@ class Taped:
     hints: dict[int, frozenset[str]]
     resets: frozenset[int]
     said: list[dict[str, Any]]
+    coach: list[dict[str, Any]] = field(default_factory=list)
+    """The coach's lines as played (text, start, end, dropped)."""
+
+    def hint_at(self, t: float) -> frozenset[str]:
+        """The intents the recognizer favoured at ``t`` seconds of the tape."""
+        chunk = bisect(list(accumulate(len(c) for c in self.chunks)), int(t * 2 * RATE))
+        before = [i for i in self.hints if i <= chunk]
+        return self.hints[max(before)] if before else frozenset()
 
 
 def read_tape(wav: Path) -> Taped:
@@ -95,4 +108,5 @@ def read_tape(wav: Path) -> Taped:
     ends = list(accumulate(sizes))
     chunks = [pcm[end - size: end] for end, size in zip(ends, sizes, strict=True)]
     hints = {int(i): frozenset(wanted) for i, wanted in meta["hints"]}
-    return Taped(wav.stem, chunks, hints, frozenset(meta["resets"]), meta["said"])
+    return Taped(wav.stem, chunks, hints, frozenset(meta["resets"]), meta["said"],
+                 meta.get("coach", []))
