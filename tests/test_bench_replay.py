@@ -83,9 +83,10 @@ def test_each_line_is_caught_or_missed_and_what_nobody_said_is_counted() -> None
 
 def test_a_room_session_taped_and_replayed_to_whisper(tmp_path: Path, capsys) -> None:  # type: ignore
     """The room keeps what its recognizer heard (here: the oracle's microphone, echo and all),
-    and the replay plays it to the real engine. What Whisper heard from nobody is the coach's
-    greeting, 'say "start back twist"', while the coach waits for a start: the session's own
-    check lets words it waits for through (a user answers with the line's words)."""
+    and the replay plays it to the real engine. The room has no noise, so what Whisper heard
+    from nobody came while the coach spoke (its echo, left over after the session's own check:
+    the greeting's 'say "start back twist"' is let through while a start is awaited, and
+    "i feel dizzy" is a doubt the session would ask about)."""
     from voicecoach.bench.room import main as room
 
     tapes = tmp_path / "tapes"
@@ -98,11 +99,11 @@ def test_a_room_session_taped_and_replayed_to_whisper(tmp_path: Path, capsys) ->
     summary = json.loads(out[-1])
     assert summary["halting"] == 1 and summary["halting_caught"] == 1.0  # "stop", 92.5 s in
     assert summary["audio_minutes"] == 1.7
-    greeting = read_tape(tapes / "session-1.wav").coach[0]
-    assert "start back twist" in greeting["text"]
+    coach = read_tape(tapes / "session-1.wav").coach
+    assert "start back twist" in coach[0]["text"]
     nobody = [float(line.split("nobody, ")[1].split(":")[0]) for line in out if "nobody, " in line]
     assert len(nobody) == summary["acted"] + summary["doubts"]
-    assert all(t < greeting["end"] + 1.5 for t in nobody)
+    assert all(any(c["start"] <= t < c["end"] + 1.5 for c in coach) for t in nobody)
 
 
 def test_a_folder_without_tapes_is_a_usage_error(tmp_path: Path, capsys) -> None:  # type: ignore
