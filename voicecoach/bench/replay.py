@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voicecoach.bench.room import HALTING, QUESTIONS, pct
+from voicecoach.bench.room import HALTING, QUESTIONS, _pct, _ratio, pct
 from voicecoach.bench.tape import Taped, read_tape
 from voicecoach.errors import VoiceCoachError
-from voicecoach.speech.asr.base import Recognizer
+from voicecoach.speech.asr.base import RATE, Recognizer
 from voicecoach.speech.listen import Heard
 
 WINDOW = 5.0
@@ -138,15 +138,15 @@ def _times(lines: list[Line]) -> list[int]:
 
 
 def _share(flags: list[bool]) -> float | None:
-    return round(sum(flags) / len(flags), 4) if flags else None
+    return _ratio(sum(flags), len(flags))
 
 
 def render(summary: dict[str, Any], scores: list[dict[str, Any]], misses: bool) -> str:
     s = summary
-    out = [f"halting: {s['halting']} lines, caught {_pc(s['halting_caught'])}, halted "
-           f"{_pc(s['halting_halted'])}, known p50/p95 {s['halting_p50_ms']}/"
+    out = [f"halting: {s['halting']} lines, caught {_pct(s['halting_caught'])}, halted "
+           f"{_pct(s['halting_halted'])}, known p50/p95 {s['halting_p50_ms']}/"
            f"{s['halting_p95_ms']} ms after the words",
-           f"questions: {s['questions']} lines, heard {_pc(s['questions_heard'])}, known "
+           f"questions: {s['questions']} lines, heard {_pct(s['questions_heard'])}, known "
            f"p50/p95 {s['questions_p50_ms']}/{s['questions_p95_ms']} ms after the words",
            f"nobody speaking: {s['acted']} acted on, {s['doubts']} doubts, {s['guesses']} "
            f"guesses; {s['audio_minutes']} min of audio, {s['cpu_per_s']} CPU s per s"]
@@ -156,10 +156,6 @@ def render(summary: dict[str, Any], scores: list[dict[str, Any]], misses: bool) 
         out += [f"  {tape['name']}: nobody, {what}" for key in ("acted", "doubts")
                 for what in tape[key]]
     return "\n".join(out)
-
-
-def _pc(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f} %"
 
 
 def run(folder: Path, engine: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -176,7 +172,7 @@ def run(folder: Path, engine: str) -> tuple[dict[str, Any], list[dict[str, Any]]
     for wav in wavs:
         tape = read_tape(wav)
         scores.append({"name": tape.name, **score(tape, replay(tape, recognizer))})
-        audio += sum(map(len, tape.chunks)) / 32000
+        audio += sum(map(len, tape.chunks)) / (2 * RATE)
     return summarize(scores, audio, time.process_time() - begin), scores
 
 

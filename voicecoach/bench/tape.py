@@ -19,6 +19,7 @@ import json
 import wave
 from bisect import bisect
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -89,9 +90,14 @@ class Taped:
     coach: list[dict[str, Any]] = field(default_factory=list)
     """The coach's lines as played (text, start, end, dropped)."""
 
+    @cached_property
+    def ends(self) -> list[int]:
+        """Where each chunk ends, in bytes from the start of the tape."""
+        return list(accumulate(map(len, self.chunks)))
+
     def hint_at(self, t: float) -> frozenset[str]:
         """The intents the recognizer favoured at ``t`` seconds of the tape."""
-        chunk = bisect(list(accumulate(len(c) for c in self.chunks)), int(t * 2 * RATE))
+        chunk = bisect(self.ends, int(t * 2 * RATE))
         before = [i for i in self.hints if i <= chunk]
         return self.hints[max(before)] if before else frozenset()
 

@@ -394,8 +394,7 @@ class WhisperRecognizer:
         voices, clean): stop p50 372 -> 362 ms (espeak-ng's Scottish voice 614 -> 352), the same
         halts; no more halts or check-ins on sentences that begin like a halt (dev_p) or from
         10 minutes each of five noises (which Whisper does write alike: "no", "thank you")."""
-        garbage = _logprob(decoded, kept_at(decoded.words, text)) < MIN_LOGPROB
-        if not text or garbage or decoded.no_speech >= PARTIAL_NO_SPEECH:
+        if not text or _garbage(decoded, text) or decoded.no_speech >= PARTIAL_NO_SPEECH:
             return False  # garbage: a real "no" in kitchen noise, its word at 0.06
         plain = utt.unprompted(self._model)().texts
         return bool(plain) and plain_text(plain[0]) == text
@@ -515,10 +514,14 @@ def _transcript(decoded: Decoded, start: float, end: float, speech: float, cut: 
 def _read(utt: _Utterance, decoded: Decoded, text: str) -> None:
     """Count ``text`` into what the decodes of ``utt`` read in a row (:attr:`_Utterance.read`),
     unless it is garbage (``MIN_LOGPROB``, ``NO_SPEECH``)."""
-    logprob = _logprob(decoded, kept_at(decoded.words, text))
-    if decoded.no_speech >= NO_SPEECH or logprob < MIN_LOGPROB:
+    if decoded.no_speech >= NO_SPEECH or _garbage(decoded, text):
         text = ""
     utt.read = (text, utt.read[1] + 1 if text and text == utt.read[0] else int(bool(text)))
+
+
+def _garbage(decoded: Decoded, text: str) -> bool:
+    """Whether the words of ``text`` in ``decoded`` are improbable (``MIN_LOGPROB``)."""
+    return _logprob(decoded, kept_at(decoded.words, text)) < MIN_LOGPROB
 
 
 def _sure(partial: Decoded, text: str) -> bool:
