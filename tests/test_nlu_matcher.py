@@ -332,6 +332,13 @@ DEV_TABLE: list[tuple[str, str]] = [
     ("i'm stopping by the shop later", "none"),  # to visit, not to stop
     ("stop motion films are fun", "none"),
     ("yes thank you", "yes"),
+    ("i feel a bit", "none"),  # not "i feel alright": an answer's point is never left out
+    ("i feel", "none"),
+    ("i'm a", "none"),
+    ("i think so", "none"),  # not "i don't think so": nor is a negation
+    ("i feel a bit better", "yes"),
+    ("im alright thank", "yes"),
+    ("not quite mate", "no"),
     ("what's the weather like tomorrow", "none"),
     ("turn on the living room lights", "none"),
     ("turn off the bedroom lamp", "none"),

@@ -269,7 +269,7 @@ class IntentMatcher:
             intent = self._exact_intent(candidate, cancelled)
             if intent is not None:
                 return IntentMatch(intent, 1.0, norm)
-        intent, score = self._fuzzy(core, cancelled)
+        intent, score = self._fuzzy(core, cancelled, said=norm)
         if intent == NONE:
             intent = self._contains(core, cancelled)
             if intent != NONE:
@@ -326,10 +326,11 @@ class IntentMatcher:
         return None, frozenset(cancelled)
 
     def _fuzzy(
-        self, core: str, cancelled: frozenset[str], phrases_only: bool = False
+        self, core: str, cancelled: frozenset[str], phrases_only: bool = False, said: str = ""
     ) -> tuple[str, float]:
         """The best intent and its score (0..100), or ``none`` and the best score seen; with
-        ``phrases_only``, steps 3 and 4 alone (a phrase close to ``core``)."""
+        ``phrases_only``, steps 3 and 4 alone (a phrase close to ``core``). The point of the
+        phrase may be in the whole sentence ``said`` (its fillers too: "yeah i feel okay")."""
         if not core or len(core) > MAX_FUZZY_FACTOR * self._longest:
             return NONE, 0.0
         ratios = self._ratios(core, cancelled)
@@ -341,7 +342,8 @@ class IntentMatcher:
         best = 0.0
         for stage in (self._by_spelling, self._by_blend):
             intent, score = stage(words, ratios, evidence)
-            if intent != NONE and _answer_left_out(ratios[intent][1], words):
+            if intent != NONE and self._answer_left_out(
+                    intent, ratios[intent][1], [*said.split(), *words]):
                 intent = NONE
             if intent != NONE and (intent in HALTING or verdict.intent in (None, intent)):
                 return intent, score
@@ -433,14 +435,31 @@ class IntentMatcher:
             for word in words
         )
 
+    def _answer_left_out(self, intent: str, phrase: str, words: list[str]) -> bool:
+        """A close phrase whose point the sentence leaves out, not even misspelt: its yes or
+        no ("thank you" is not "no thank you": it came out as no, 0.86, from what a spoken
+        session's user said), its negation ("i think so" is not "i don't think so": no, 0.86),
+        or, for an answer, the word that says it most, or one that says it as much ("i feel
+        a bit" is not "i feel alright": yes, 0.76, from Whisper's "i feel a bit" for a
+        kitchen-noisy "i feel a bit woozy", cut short; "yeah i feel okay" is "i feel fine")."""
+        targets = phrase.split()
+        negators = self._data.negation.words
+        if any(t in negators for t in targets) and not any(w in negators for w in words):
+            return True
+        if intent in ANSWERS and self._saying(intent, words) < self._saying(intent, targets):
+            return True
+        return _left_out([t for t in targets if t in ANSWERS], words)
 
-def _answer_left_out(phrase: str, words: list[str]) -> bool:
-    """The phrase's yes or no is not in the sentence, not even misspelt: "thank you" is not
-    "no thank you" (it came out as no, 0.86, from what a spoken session's user said)."""
+    def _saying(self, intent: str, words: list[str]) -> float:
+        """How much the word of ``words`` that says ``intent`` most says it (phrase
+        evidence)."""
+        return max(self._words.scores([word]).get(intent, 0.0) for word in words)
+
+def _left_out(targets: list[str], words: list[str]) -> bool:
+    """Whether one of ``targets`` is not among ``words``, not even misspelt."""
     return any(
-        target in ANSWERS
-        and process.extractOne(target, words, scorer=fuzz.ratio, score_cutoff=TYPO) is None
-        for target in phrase.split()
+        process.extractOne(target, words, scorer=fuzz.ratio, score_cutoff=TYPO) is None
+        for target in targets
     )
 
 
