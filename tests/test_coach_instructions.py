@@ -43,7 +43,14 @@ def test_the_coach_gives_instructions() -> None:
     assert "carry on" in phrases and "I feel fine" in phrases
 
 
+@pytest.fixture(scope="module")
+def matcher() -> IntentMatcher:
+    return IntentMatcher.load()
+
+
 @pytest.mark.parametrize(("key", "phrase"), instructions())
-def test_every_phrase_the_coach_asks_for_is_understood(key: str, phrase: str) -> None:
+def test_every_phrase_the_coach_asks_for_is_understood(
+    matcher: IntentMatcher, key: str, phrase: str
+) -> None:
     expected = MEANS.get(phrase, phrase.split()[0])
-    assert IntentMatcher.load().match(phrase).intent == expected, key
+    assert matcher.match(phrase).intent == expected, key

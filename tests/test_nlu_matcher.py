@@ -83,6 +83,9 @@ DEV_TABLE: list[tuple[str, str]] = [
     ("ow", "pain"),
     ("owwww", "pain"),
     ("this hurts", "pain"),
+    ("i think i tweak my lower back", "pain"),  # "tweaked" as Whisper writes it before "my"
+    ("i pull something in my back", "pain"),
+    ("should i pull my shoulders back", "none"),
     ("my neck hurts", "pain"),
     ("my lower back is sore", "pain"),
     ("i'm in pain", "pain"),
