@@ -40,6 +40,10 @@ MATCHER = IntentMatcher.load()
         ("i feel weird about asking", ""),  # unease, not dizziness
         ("i'm off work tomorrow", ""),
         ("i feel i'm static", ""),  # Whisper's for "i feel unsteady": none, not a yes
+        ("oh my back", "pain"),  # a cry, not resume by "i'm back" (a close phrase)
+        ("my knee", "pain"),  # not ask_technique
+        ("i'm back", ""),  # resume, its exact phrase
+        ("begin my back stretch please", ""),  # start: the body is the exercise's object
     ],
 )
 def test_body_talk_that_means_nothing_else_is_a_doubt(text: str, doubt: str) -> None:

@@ -115,6 +115,13 @@ at 0.86 and "top it up" stop at 0.82 once respelled, "what is on top" stop at 0.
 please" matches stop at 0.95, "i'm reddy" ready at 0.99."""
 ANSWERS = frozenset({"yes", "no"})
 """Words that are the point of a phrase they stand in: a close match may not leave them out."""
+CRY_WORDS = 3
+"""Words of a sentence short enough that talk about one's body in it outweighs a close phrase
+(longer ones name the body as the exercise's object: "begin my back stretch please")."""
+UNDONE = ANSWERS | {"quit"}
+"""Intents a close phrase cut short does not stand for: the answers to the safety questions,
+and the end of the session, which cannot be undone (a cut-short "i want to" was quit at 0.86
+by "i want to go", "i feel" yes at 0.76 by "i feel fine")."""
 RANK_PENALTY = 0.05
 """:func:`ranked_match`: confidence taken off per rank down the n-best list."""
 CLASSIFIER_ACCEPT = 0.5
@@ -232,8 +239,10 @@ class IntentMatcher:
             found = replace(found, noise=True)
         if found.intent == NONE:
             found = self._respelled(norm, found)
-        if found.intent == NONE and self._body:
-            return replace(found, doubt=body.doubt(self._body, norm))
+        if self._body and (found.intent == NONE or _loose(found, norm)):
+            doubt = body.doubt(self._body, norm)
+            if doubt or found.intent == NONE:
+                return IntentMatch(NONE, found.confidence, norm, found.noise, doubt)
         return found
 
     def _respelled(self, norm: str, found: IntentMatch) -> IntentMatch:
@@ -345,6 +354,8 @@ class IntentMatcher:
             if intent != NONE and self._answer_left_out(
                     intent, ratios[intent][1], [*said.split(), *words]):
                 intent = NONE
+            if intent in UNDONE and self._cut_short(said or core, ratios[intent][1]):
+                intent = NONE
             if intent != NONE and (intent in HALTING or verdict.intent in (None, intent)):
                 return intent, score
             best = max(best, score)
@@ -450,10 +461,23 @@ class IntentMatcher:
             return True
         return _left_out([t for t in targets if t in ANSWERS], words)
 
+    def _cut_short(self, said: str, phrase: str) -> bool:
+        """Whether ``said`` is the start of ``phrase`` (its core: fillers dropped), a word or
+        more short of it."""
+        return self._data.fillers.core(phrase).startswith(f"{said} ")
+
     def _saying(self, intent: str, words: list[str]) -> float:
         """How much the word of ``words`` that says ``intent`` most says it (phrase
         evidence)."""
         return max(self._words.scores([word]).get(intent, 0.0) for word in words)
+
+def _loose(found: IntentMatch, norm: str) -> bool:
+    """A match of no safety intent, by a close phrase (not an exact one), of a sentence as
+    short as a cry: "oh my back" was resume at 0.8 by "i'm back", "my knee" ask_technique;
+    they are talk about one's body (:mod:`voicecoach.nlu.body`), asked about."""
+    return (found.intent not in HALTING and found.confidence < 1.0
+            and len(norm.split()) <= CRY_WORDS)
+
 
 def _left_out(targets: list[str], words: list[str]) -> bool:
     """Whether one of ``targets`` is not among ``words``, not even misspelt."""
