@@ -340,7 +340,7 @@ DEV_TABLE: list[tuple[str, str]] = [
     ("i'm a", "none"),
     ("i think so", "none"),  # not "i don't think so": nor is a negation
     ("i want to", "none"),  # "i want to go" cut short: an end is never guessed at
-    ("that's all for today", "quit"),
+    ("i want to go", "quit"),  # the whole phrase still is
     ("i feel a bit better", "yes"),
     ("im alright thank", "yes"),
     ("not quite mate", "no"),
