@@ -471,6 +471,7 @@ class IntentMatcher:
         evidence)."""
         return max(self._words.scores([word]).get(intent, 0.0) for word in words)
 
+
 def _loose(found: IntentMatch, norm: str) -> bool:
     """A match of no safety intent, by a close phrase (not an exact one), of a sentence as
     short as a cry: "oh my back" was resume at 0.8 by "i'm back", "my knee" ask_technique;
