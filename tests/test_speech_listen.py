@@ -264,6 +264,8 @@ def test_an_unsure_halting_word_is_kept_as_a_doubt(
         ("thank you", "bye", 0.9, ("none", "", "quit")),  # an end only there is a guess
         ("i am nervous", "yes", 0.12, ("none", "", "")),  # words heard unclearly: not even that
         ("i am nervous", "stop", 0.12, ("none", "stop", "")),  # ... but a halt is still asked
+        ("fuzzy no", "no", 0.6, ("no", "", "")),  # the best means it too: a surer wording
+        ("fuzzy stop", "stop", 0.9, ("stop", "", "")),  # ... of a halt as well
     ],
 )
 def test_a_runner_up_hypothesis_needs_a_sure_recognition(

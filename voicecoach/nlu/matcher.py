@@ -497,7 +497,10 @@ def ranked_match(matcher: Matcher, texts: Sequence[str]) -> tuple[IntentMatch, i
     """The best of a recognizer's hypotheses, best first, with its rank (0: the first): the
     highest confidence less :data:`RANK_PENALTY` per rank (the earlier wins a tie); ``none``
     (of the first) when none of them matches. A runner-up counts only where it may overrule
-    the first (:func:`_may_overrule`). Any :class:`Matcher` will do (a test's fake)."""
+    the first (:func:`_may_overrule`); a surer wording of what an earlier hypothesis means
+    keeps that one's rank (Whisper's "nope not yet", no at 0.73, had a runner-up "nope": taken
+    as the runner-up's no, which alone is never acted on, it was ignored). Any
+    :class:`Matcher` will do (a test's fake)."""
     best, best_rank, best_score = None, 0, 0.0
     for rank, text in enumerate(texts):
         found = matcher.match(text)
@@ -505,7 +508,8 @@ def ranked_match(matcher: Matcher, texts: Sequence[str]) -> tuple[IntentMatch, i
         if rank and not _may_overrule(found, best, text, texts[0]):
             continue
         if found.intent != NONE and (best is None or score > best_score):
-            best, best_rank, best_score = found, rank, score
+            same = best is not None and found.intent == best.intent
+            best, best_rank, best_score = found, best_rank if same else rank, score
     if best is not None:
         return best, best_rank
     return (matcher.match(texts[0]) if texts else IntentMatch(NONE, 0.0, "")), 0
