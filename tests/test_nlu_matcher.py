@@ -341,6 +341,7 @@ DEV_TABLE: list[tuple[str, str]] = [
     ("i think so", "none"),  # not "i don't think so": nor is a negation
     ("i want to", "none"),  # "i want to go" cut short: an end is never guessed at
     ("i want to go", "quit"),  # the whole phrase still is
+    ("what does this twist no", "ask_benefits"),  # a close phrase, not its last word's "no"
     ("i feel a bit better", "yes"),
     ("im alright thank", "yes"),
     ("not quite mate", "no"),

@@ -17,7 +17,8 @@ plus the keyword lists of the safety intents, filler words and casual spellings.
    (``ratio`` keeps unrelated sentences low, unlike ``WRatio``/``token_set_ratio``). The best
    intent stands if it scores :data:`ACCEPT` with a :data:`MARGIN` over the runner-up, the
    word evidence does not point elsewhere, and every unknown word looks like a typo of the
-   matched phrase ("it hurst").
+   matched phrase ("it hurst"). If step 5's word evidence names another intent, it wins,
+   unless the phrase is :data:`CLOSE` and those words explain only part of the sentence.
 4. **Close phrase.** Otherwise ratio and phrase evidence (:class:`~voicecoach.nlu.evidence.
    PhraseIndex`: IDF-weighted word overlap with the best phrase, where unknown words count
    against a match) are blended; the best intent stands if the blend reaches
@@ -95,6 +96,11 @@ UNKNOWN_FACTOR = 2.0
 """Phrase evidence: weight of a word no phrase holds, relative to the rarest known word."""
 TYPO = 80.0
 """``fuzz.ratio`` an unknown word needs with a word of the phrase to pass as its misspelling."""
+CLOSE = 90.0
+"""A phrase this close (``fuzz.ratio``) stands against keywords that explain only part of the
+sentence: Whisper's "what does the back twist no" (do) was no, its last word's, at 0.66. The
+intent tables: one more right ("right i'm standing with my feet apart"), none lost; at 85,
+"definitely not" was yes by "definitely"."""
 DISAGREE = 0.2
 """Lead of another intent's phrase evidence that vetoes a match by spelling alone."""
 BLEND = 0.4
@@ -356,7 +362,8 @@ class IntentMatcher:
                 intent = NONE
             if intent in UNDONE and self._cut_short(said or core, ratios[intent][1]):
                 intent = NONE
-            if intent != NONE and (intent in HALTING or verdict.intent in (None, intent)):
+            if intent != NONE and (intent in HALTING or verdict.intent in (None, intent)
+                                   or (score >= CLOSE and verdict.coverage < WHOLLY)):
                 return intent, score
             best = max(best, score)
         if phrases_only:
