@@ -603,3 +603,22 @@ def test_a_long_utterance_that_holds_steady_ends_without_a_pause(
     assert [r.text for _, r in ended] == ["how many reps are left"]
     last_word = 1.5  # five words, 0.3 s each
     assert last_word < ended[0][1].end <= last_word + (AGREE + 0.5) * PARTIAL_EVERY
+
+
+def test_a_settled_partial_of_a_steady_utterance_is_heard_before_its_final() -> None:
+    """In kitchen noise Silero found no pause after "i need you to stop this instant": it ended
+    holding steady, and its halt waited for the final's beam search. The partial that settled
+    it is there a frame before the final."""
+    from voicecoach.speech.asr.vad import FRAME_BYTES, FRAME_SAMPLES, Frame
+
+    fake = WhisperRecognizer(model=GrowingModel("please stop the twisting now"))  # type: ignore[arg-type]
+    heard: list[tuple[int, str, str]] = []
+    for i in range(140):
+        t = round(i * FRAME_SAMPLES / 16000, 3)
+        done = fake._frame(Frame(bytes(FRAME_BYTES), t, 0.8, opened=i == 0))
+        heard.append((i, fake.partial(), done.text if done is not None else ""))
+        if done is not None:
+            break
+    *_, (settled, partial, before), (end, after, final) = heard
+    assert (partial, before) == ("please stop the twisting now", "")
+    assert (end, after, final) == (settled + 1, "", "please stop the twisting now")

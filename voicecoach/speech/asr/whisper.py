@@ -177,6 +177,9 @@ class _Utterance:
     words, and ends when ``AGREE`` in a row read the same (:meth:`WhisperRecognizer._steady`)."""
     no_partials: bool = False
     """This continues speech that never paused (a television): no partials at all."""
+    steady: bool = False
+    """It held steady with a settled partial: it ends on the next frame, once the partial
+    was heard (:meth:`WhisperRecognizer._steady`)."""
     confirmed: str = ""
     """The last settled partial that Whisper also heard without the prompt."""
     ahead: Transcript | None = None
@@ -333,8 +336,12 @@ class WhisperRecognizer:
             return self._cut(frame.t + FRAME_SAMPLES / RATE)
         if self._settled(utt):
             return self._settle(frame.t + FRAME_SAMPLES / RATE)
-        if self._maybe_partial(utt):
+        if utt.steady:
             return self._steady(frame.t + FRAME_SAMPLES / RATE)
+        if self._maybe_partial(utt):
+            if not self._partial:
+                return self._steady(frame.t + FRAME_SAMPLES / RATE)
+            utt.steady = True  # its settled partial is heard first: a halt acts on it
         return None
 
     @staticmethod
@@ -371,7 +378,11 @@ class WhisperRecognizer:
     def _steady(self, t: float) -> Transcript:
         """A long utterance ends without a pause: ``AGREE`` decodes in a row, each
         ``PARTIAL_EVERY`` of audio apart, read the same (:func:`_read`), so what follows added
-        no words (the coach's echo or the noise under it, which keep Silero from a pause)."""
+        no words (the coach's echo or the noise under it, which keep Silero from a pause).
+        If the last of them settled a partial, the utterance ends a frame later
+        (:attr:`_Utterance.steady`): the partial is heard first, and a halt in it acts without
+        waiting for the final's beam search (in kitchen noise, "i need you to stop this
+        instant" halted on its final, 0.5 s after its last word plus that search)."""
         self._ep.close()
         return self._end(t)
 
