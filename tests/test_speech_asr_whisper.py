@@ -271,6 +271,9 @@ def test_listen_takes_the_engines_partial_stability(
     (" Yes, I'm ready coach. Yes, I", "yes i'm ready coach"),  # the loop cut by the budget
     (" Who shouldn't be doing this? Who shouldn'", "who shouldn't be doing this"),
     (" Hey, start. Hey, stop.", "hey start hey stop"),  # not a restart: another word
+    (" My knee is sore at the front. My knees sore", "my knee is sore at the front"),  # spelt
+    (" Ouch, my back. Ow.", "ouch my back ow"),  # shorter, but not spelt like its start
+    (" I'm a bit wobbly on my feet. I", "i'm a bit wobbly on my feet i"),  # a word: going on
 ])
 def test_plain_text_undoes_whispers_loops(raw: str, plain: str) -> None:
     assert whisper_model.plain_text(raw) == plain

@@ -304,11 +304,17 @@ def unloop(words: list[str], longest: int = 6) -> list[str]:
 
 
 def _repeats(sentence: str, earlier: str) -> bool:
-    """``sentence`` says ``earlier`` again, or starts it over ("how many reps … how many")."""
+    """``sentence`` says ``earlier`` again, or starts it over ("how many reps … how many"), or
+    is shorter and spelt like its start: a greedy decode at a pause looped into "My vision is
+    going dark at the edges. My vision's going" (in kitchen noise; "i've come over all funny.
+    i've gone over all"), and the loop's unsure words kept the partial from acting. Not a lone
+    word: "I'm a bit wobbly on my feet. I" is going on ("I might fall")."""
     from rapidfuzz import fuzz
 
+    shorter = 1 < len(sentence.split()) < len(earlier.split())  # a lone "I" begins more
     return (_restarts(sentence.split(), earlier.split()) or fuzz.ratio(sentence, earlier) >= 80
-            or f" {sentence} " in f" {earlier} ")
+            or f" {sentence} " in f" {earlier} "
+            or (shorter and fuzz.ratio(sentence, earlier[: len(sentence)]) >= 80))
 
 
 def _restarts(words: list[str], earlier: list[str]) -> bool:
