@@ -81,3 +81,19 @@ def test_a_subject_and_its_verb_begin_a_clause(
 def test_a_head_taken_alone(contained: Containment, text: str, parts: list[Part]) -> None:
     alone = {"one sec": "pause", "how do": "ask_technique"}.get
     assert contained.parts(text.split(), alone) == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [  # "could you slow down" is close to a phrase (the matcher says so), no phrase of ours
+        ("could you slow down i'm lost", [Part("slower", 4, "i'm lost", True)]),
+        ("could you slow down please", []),  # not before a clause of its own: not taken
+        ("slow down now i'm lost", [Part("slower", 2, "now i'm lost", False)]),  # a phrase is
+        ("next week i'm away", []),  # two words: too few to be taken by spelling
+    ],
+)
+def test_a_head_close_to_a_phrase_before_a_clause(
+    contained: Containment, text: str, parts: list[Part]
+) -> None:
+    close = {"could you slow down": "slower", "next week": "skip"}.get
+    assert contained.parts(text.split(), close=close) == parts

@@ -342,6 +342,9 @@ DEV_TABLE: list[tuple[str, str]] = [
     ("i want to", "none"),  # "i want to go" cut short: an end is never guessed at
     ("i want to go", "quit"),  # the whole phrase still is
     ("what does this twist no", "ask_benefits"),  # a close phrase, not its last word's "no"
+    ("could you pause it for a moment my phone is ringing", "pause"),  # close, then a clause
+    ("will this take very long i need to leave soon", "ask_duration"),
+    ("next week i'm on holiday", "none"),  # two words are too few to go by spelling
     ("i feel a bit better", "yes"),
     ("im alright thank", "yes"),
     ("not quite mate", "no"),

@@ -12,7 +12,9 @@ if the rest of the sentence does not mean another intent. What makes a phrase st
   one by its ending) in the next :data:`SUBJECT_WORDS` words ("wait a minute, the kettle's
   boiling", "time out, my phone is ringing"); or the rest means the same intent ("keep going,
   carry on"). The phrase there may also be any sentence the matcher takes surely on its own
-  (an exact phrase, or keywords that explain all of it: "time out", "pause for a sec");
+  (an exact phrase, or keywords that explain all of it: "time out", "pause for a sec"), or,
+  of :data:`CLOSE_WORDS` or more, one close to a phrase ("can you pause it for a bit,
+  someone's at the door");
 - at the end, the phrase has two words or more, and the word before it does not bind it into
   a bigger clause (``bound_after``: "to", "will", a preposition, a negation: "tell him to
   slow down", "i'll be back in a minute");
@@ -29,6 +31,9 @@ STRONG = 3.0
 """Keyword weight that lets a one-word phrase stand for a whole sentence's intent."""
 SUBJECT_WORDS = 3
 """How far after a subject's first word its verb may come ("the door bell is going")."""
+CLOSE_WORDS = 3
+"""Words a start before a clause of its own needs to be taken for a phrase it is only close to
+("will this take long, i have a meeting"): "next week" is close to "next one"."""
 
 
 Alone = Callable[[str], "str | None"]
@@ -92,32 +97,41 @@ class Containment:
         )  # fmt: skip
         return cls(phrases, strong, clauses)
 
-    def parts(self, words: list[str], alone: Alone = lambda _: None) -> list[Part]:
+    def parts(
+        self, words: list[str], alone: Alone = lambda _: None, close: Alone = lambda _: None
+    ) -> list[Part]:
         """The longest phrase the sentence starts with and the longest it ends with; at the
-        start, ``alone`` names the intent of a few words taken surely on their own, if any."""
-        return [part for part in (self._head(words, alone), self._tail(words)) if part is not None]
+        start, ``alone`` names the intent of a few words taken surely on their own, if any,
+        and ``close`` that of a phrase they are close to, before a clause of its own."""
+        head = self._head(words, alone, close)
+        return [part for part in (head, self._tail(words)) if part is not None]
 
-    def _head(self, words: list[str], alone: Alone) -> Part | None:
+    def _head(self, words: list[str], alone: Alone, close: Alone) -> Part | None:
         """The longest phrase before a clause of its own, else the longest phrase."""
         longest = None
         for size in range(len(words) - 1, 0, -1):
-            intent = self._head_intent(words[:size], alone)
+            detached = self._clause(words[size:])
+            intent = self._head_intent(words[:size], alone, close if detached else None)
             if intent is None:
                 continue
-            part = Part(intent, size, " ".join(words[size:]), self._clause(words[size:]))
+            part = Part(intent, size, " ".join(words[size:]), detached)
             if part.detached:
                 return part
             longest = longest or part
         return longest
 
-    def _head_intent(self, head: list[str], alone: Alone) -> str | None:
+    def _head_intent(self, head: list[str], alone: Alone, close: Alone | None) -> str | None:
         if len(head) == 1:
             return self.phrases.get(head[0]) if head[0] in self.strong else None
         text = " ".join(head)
         if text in self.phrases:
             return self.phrases[text]
-        # "how long do | i boil an egg": words ending so go on into the rest
-        return None if head[-1] in self.clauses.bound_after else alone(text)
+        if head[-1] in self.clauses.bound_after:
+            return None  # "how long do | i boil an egg": words ending so go on into the rest
+        found = alone(text)
+        if found is None and close is not None and len(head) >= CLOSE_WORDS:
+            found = close(text)
+        return found
 
     def _clause(self, words: list[str]) -> bool:
         """Whether ``words`` begin a clause of their own (see the module doc)."""

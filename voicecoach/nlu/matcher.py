@@ -37,7 +37,8 @@ plus the keyword lists of the safety intents, filler words and casual spellings.
    :data:`CONTAINED`, if it stands apart from the rest of the sentence and the rest is not
    close to another intent's phrase (steps 2-4 on the rest alone). At the start it may also
    be words this matcher takes surely alone (:meth:`IntentMatcher._alone`: "time out, my
-   phone's ringing"). Else ``none``.
+   phone's ringing"), or, before a clause of their own, words close to a phrase (steps 2-4:
+   "could you pause it for a moment, my phone is ringing"). Else ``none``.
 
 When the sentence as written matches nothing, its words that the data does not know but that
 sound like one of the words that matter (``soundalike.yaml``, built from CMUdict by
@@ -310,7 +311,7 @@ class IntentMatcher:
         not mean another intent and stands apart from the phrase or means the same
         (:mod:`voicecoach.nlu.containment`); two ends that disagree mean ``none``."""
         found = set()
-        for part in self._contained.parts(core.split(), self._alone):
+        for part in self._contained.parts(core.split(), self._alone, self._close):
             if part.intent in cancelled:
                 continue
             rest = self._phrase_of(part.rest, cancelled)
@@ -327,6 +328,11 @@ class IntentMatcher:
                 return intent
         verdict = self._evidence.decide(words.split(), self._open)
         return verdict.intent if verdict.coverage >= WHOLLY else None
+
+    def _close(self, words: str) -> str | None:
+        """The intent of a phrase ``words`` are close to (steps 2-4 on their core), or None."""
+        intent = self._phrase_of(self._data.fillers.core(words), frozenset())
+        return None if intent == NONE else intent
 
     def _check_safety(self, norm: str) -> tuple[str | None, frozenset[str]]:
         padded = " " + POSSESSIVE_S.sub("", norm) + " "
