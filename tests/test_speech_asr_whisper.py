@@ -625,3 +625,18 @@ def test_a_settled_partial_of_a_steady_utterance_is_heard_before_its_final() -> 
     *_, (settled, partial, before), (end, after, final) = heard
     assert (partial, before) == ("please stop the twisting now", "")
     assert (end, after, final) == (settled + 1, "", "please stop the twisting now")
+
+
+@pytest.mark.parametrize(("unsure", "sure"), [("have", True), ("pulled", False), ("back", True)])
+def test_a_partial_needs_its_cue_words_sure_not_its_grammar(unsure: str, sure: bool) -> None:
+    """In kitchen noise "i think i have pulled something in my back" waited for its final: its
+    "have" was at 0.33. Words many intents' phrases use tell no intent; the others must be
+    sure (and the text as a whole, as before)."""
+    from voicecoach.speech.asr.whisper import PARTIAL_WORD, _sure
+
+    text = "i think i have pulled something in my back"
+    words = tuple((w, PARTIAL_WORD - 0.05 if w == unsure else 0.9) for w in text.split())
+    decoded = whisper_model.Decoded((text,), (-0.3,), 0.0, words)
+    shared = frozenset({"i", "have", "in", "my", "back"})
+    assert _sure(decoded, text, shared) is sure
+    assert not _sure(decoded, text)  # every word counts where none is known to be grammar

@@ -395,7 +395,8 @@ class WhisperRecognizer:
         text = plain_text(decoded.texts[0]) if decoded.texts else ""
         utt.long = utt.long or len(text.split()) > PARTIAL_WORDS
         _read(utt, decoded, text)
-        sure = _sure(decoded, text) or (paused and self._read_alike(utt, decoded, text))
+        sure = (_sure(decoded, text, self._shared)
+                or (paused and self._read_alike(utt, decoded, text)))
         return text if sure else ""
 
     def _read_alike(self, utt: _Utterance, decoded: Decoded, text: str) -> bool:
@@ -535,14 +536,17 @@ def _garbage(decoded: Decoded, text: str) -> bool:
     return _logprob(decoded, kept_at(decoded.words, text)) < MIN_LOGPROB
 
 
-def _sure(partial: Decoded, text: str) -> bool:
+def _sure(partial: Decoded, text: str, shared: frozenset[str] = frozenset()) -> bool:
     """Whether a partial decode (of what Silero took for speech) may act: Whisper sure of every
-    word of its ``text`` and of the text as a whole (what a loop added after it does not count:
-    greedy decodes of a short window loop, "I feel pain. I feel." whose last "feel" at 0.11
-    took the whole decode's mean below ``PARTIAL_LOGPROB`` at a pause; measured in the simulated
+    word of its ``text`` that could tell an intent (not the ``shared`` grammar words: "i think
+    i have pulled something in my back", its "have" at 0.33, waited in kitchen noise for the
+    final) and of the text as a whole (what a loop added after it does not count: greedy
+    decodes of a short window loop, "I feel pain. I feel." whose last "feel" at 0.11 took the
+    whole decode's mean below ``PARTIAL_LOGPROB`` at a pause; measured in the simulated
     kitchen, such a "stop" or "i feel pain" waited 0.3-1 s longer for its final)."""
     at = kept_at(partial.words, text)
-    sure = min((partial.words[i][1] for i in at), default=0.0)
+    cues = [i for i in at if partial.words[i][0] not in shared] or at
+    sure = min((partial.words[i][1] for i in cues), default=0.0)
     return (partial.no_speech < PARTIAL_NO_SPEECH and _logprob(partial, at) >= PARTIAL_LOGPROB
             and sure >= PARTIAL_WORD)
 
