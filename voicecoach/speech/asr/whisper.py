@@ -136,8 +136,9 @@ UNPAUSED = 0.5
 PARTIAL_NO_SPEECH = 0.3
 PARTIAL_LOGPROB = -0.7
 PARTIAL_WORD = 0.35
-"""Every word of a partial must be this sure (a paused "how many on ..." came out as the
-prompt's "how many are dizzy" and halted; its "dizzy" was the unsure word)."""
+"""Every word of a partial that could tell an intent must be this sure (a paused "how many on
+..." came out as the prompt's "how many are dizzy" and halted; its "dizzy" was the unsure
+word); the grammar words many intents share need not be (:func:`_sure`)."""
 SURE = 0.5
 """A final transcript less sure than this is checked against a decode without the prompt ..."""
 PROMPTED_ONLY = 0.5
