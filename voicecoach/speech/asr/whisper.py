@@ -546,8 +546,8 @@ def _sure(partial: Decoded, text: str, shared: frozenset[str] = frozenset()) -> 
     whole decode's mean below ``PARTIAL_LOGPROB`` at a pause; measured in the simulated
     kitchen, such a "stop" or "i feel pain" waited 0.3-1 s longer for its final)."""
     at = kept_at(partial.words, text)
-    cues = [i for i in at if partial.words[i][0] not in shared] or at
-    sure = min((partial.words[i][1] for i in cues), default=0.0)
+    cues = set(bias.cues([partial.words[i][0] for i in at], shared))
+    sure = min((partial.words[i][1] for i in at if partial.words[i][0] in cues), default=0.0)
     return (partial.no_speech < PARTIAL_NO_SPEECH and _logprob(partial, at) >= PARTIAL_LOGPROB
             and sure >= PARTIAL_WORD)
 
