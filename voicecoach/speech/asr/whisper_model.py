@@ -311,8 +311,9 @@ def _repeats(sentence: str, earlier: str) -> bool:
     word: "I'm a bit wobbly on my feet. I" is going on ("I might fall")."""
     from rapidfuzz import fuzz
 
-    shorter = 1 < len(sentence.split()) < len(earlier.split())  # a lone "I" begins more
-    return (_restarts(sentence.split(), earlier.split()) or fuzz.ratio(sentence, earlier) >= 80
+    words, before = sentence.split(), earlier.split()
+    shorter = 1 < len(words) < len(before)  # a lone "I" begins more
+    return (_restarts(words, before) or fuzz.ratio(sentence, earlier) >= 80
             or f" {sentence} " in f" {earlier} "
             or (shorter and fuzz.ratio(sentence, earlier[: len(sentence)]) >= 80))
 
