@@ -532,6 +532,19 @@ def test_a_few_words_for_much_speech_are_thin_and_only_ever_a_doubt() -> None:
         assert checked.thin and checked.confidence == pytest.approx(confidence, abs=0.001)
 
 
+def test_words_whisper_is_unsure_were_speech_are_at_most_a_doubt() -> None:
+    """A voice in the kitchen recording came out as "no" with no-speech 0.31 and confidence
+    0.37, over the 0.3 an exact phrase needs: it acted. Right commands had at most 0.25."""
+    from voicecoach.speech.asr.whisper import MIN_CONFIDENCE, _transcript
+
+    for no_speech, acts in ((0.31, False), (0.44, False), (0.2, True)):
+        decoded = whisper_model.Decoded((" No.",), (-0.6,), no_speech, (("no", 0.6),))
+        heard = _transcript(decoded, 0.0, 0.45, 0.45, False)
+        assert heard.text == "no"
+        assert (heard.confidence > 0.3) is acts
+        assert acts or heard.confidence == MIN_CONFIDENCE
+
+
 def frames_through(fake: WhisperRecognizer, probs: list[float]) -> list[tuple[int, Transcript]]:
     """Frames with these speech probabilities, the first opening an utterance, a chunk of three
     at a time (as :meth:`WhisperRecognizer.accept` takes them); what ended, and at which."""
