@@ -581,6 +581,33 @@ def test_an_utterance_heard_surely_ends_after_a_pause_with_blips_in_it(pause: li
     assert frames_through(WhisperRecognizer(model=SureModel()), echo) == []  # type: ignore[arg-type]
 
 
+def test_a_pause_is_decoded_a_frame_before_it_settles_and_heard_when_it_does() -> None:
+    """The partial of a pause is decoded ``DECODE_EARLY`` frames before ``PAUSE_FRAMES``, while
+    the rest of the pause arrives (a "stop" halts that much sooner), and is heard only once the
+    pause is there: speech again before it drops it unheard."""
+    from voicecoach.speech.asr.vad import FRAME_BYTES, FRAME_SAMPLES, Frame
+    from voicecoach.speech.asr.whisper import DECODE_EARLY, PAUSE_FRAMES
+
+    def through(probs: list[float]) -> list[tuple[str, int]]:
+        model = SureModel()
+        fake = WhisperRecognizer(model=model)  # type: ignore[arg-type]
+        seen = []
+        for i, prob in enumerate(probs):
+            t = round(i * FRAME_SAMPLES / 16000, 3)
+            fake._frame(Frame(bytes(FRAME_BYTES), t, prob, opened=i == 0))
+            seen.append((fake.partial(), model.decodes))
+        return seen
+
+    speech, early = [0.99] * 9, PAUSE_FRAMES - DECODE_EARLY
+    paused = through(speech + [0.1] * PAUSE_FRAMES)
+    decoded_at = len(speech) + early - 1
+    assert [p for p, _ in paused] == [""] * (len(paused) - 1) + ["stop"]
+    assert paused[decoded_at][1] > paused[decoded_at - 1][1] == paused[len(speech) - 1][1]
+    assert paused[-1][1] == paused[decoded_at][1]  # heard then, not decoded again
+    resumed = through(speech + [0.1] * early + [0.99])
+    assert [p for p, _ in resumed] == [""] * len(resumed)
+
+
 class GrowingModel(PromptedModel):
     """Hears one more of ``words`` every 0.3 s of audio, each as sure as ``prob``."""
 
