@@ -92,10 +92,12 @@ DECODE_EARLY = 1
 (~110 ms on 2 cores: most of a halt's delay) runs while the last frame of the pause arrives,
 and the partial acts when the pause is there (speech again before it: dropped unheard).
 Measured on 6 December against decoding at the pause: the halting rows of a tuning table
-(dev_m, 4 voices) stop p50 423 -> 393 ms clean, the same halts but one of 192 each way; the
-held-out piper-joe rows stop p50 359 -> 335 ms clean, 522 -> 526 ms in kitchen noise, the same
-or more rows right; 10 minutes of kitchen noise alone 17 check-ins instead of 14 (utterances
-cut elsewhere: the same "i feel dizzy" the prompt writes), the same CPU."""
+(dev_m, 4 voices, 192 clips each) stop p50 423 -> 393 ms clean, 602 -> 638 ms in kitchen noise
+(runs of the same code differ by ~40 ms), halts 119 -> 118 clean and 71 -> 69 in noise; the
+held-out piper-joe rows stop p50 359 -> 335 ms clean, 522 -> 526 ms in kitchen noise, halts
+the same clean and 40 -> 42 of 52 in noise; 10 minutes of kitchen noise alone 17 check-ins
+instead of 14 (utterances cut elsewhere: the same "i feel dizzy" the prompt writes), the same
+CPU."""
 AHEAD_FRAMES = 8
 """Frames of pause (256 ms) after which the final is decoded ahead (:meth:`_decode_ahead`), if
 the partial at the pause was sure: it hears most of the silence the final would (0.35 s).
