@@ -97,7 +97,9 @@ Measured on 6 December against decoding at the pause: the halting rows of a tuni
 held-out piper-joe rows stop p50 359 -> 335 ms clean, 522 -> 526 ms in kitchen noise, halts
 the same clean and 40 -> 42 of 52 in noise; 10 minutes of kitchen noise alone 17 check-ins
 instead of 14 (utterances cut elsewhere: the same "i feel dizzy" the prompt writes), the same
-CPU."""
+CPU; on sentences that begin like a halt (dev_p, 5 voices) 2 more false halts of 190 in each
+condition ("full stop at the end of the sentence": the decode a frame sooner did not hear the
+next word begin)."""
 AHEAD_FRAMES = 8
 """Frames of pause (256 ms) after which the final is decoded ahead (:meth:`_decode_ahead`), if
 the partial at the pause was sure: it hears most of the silence the final would (0.35 s).
