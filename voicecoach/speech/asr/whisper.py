@@ -83,10 +83,11 @@ PAUSE_PARTIALS_UP_TO = 5.0
 PARTIAL_WORDS = 3
 PAUSE_FRAMES = 3
 """Frames (96 ms) below Silero's start threshold that settle a partial (a pause after a word);
-reaching it decodes at once. Tuning phrases, halting rows, 8 voices and the 31 real recordings:
-stop p50 410 / 387 / 340 ms clean at 5 / 4 / 3 frames (kitchen 709 / 686 / 682 ms); on 30
-sentences that begin like a halt and go on ("stop sign on the corner", "the bus stop is near
-the house"), no more halts or check-ins at 3 frames than at 5."""
+its partial is decoded ``DECODE_EARLY`` frames before it. Tuning phrases, halting rows, 8
+voices and the 31 real recordings: stop p50 410 / 387 / 340 ms clean at 5 / 4 / 3 frames
+(kitchen 709 / 686 / 682 ms); on 30 sentences that begin like a halt and go on ("stop sign on
+the corner", "the bus stop is near the house"), no more halts or check-ins at 3 frames than
+at 5."""
 DECODE_EARLY = 1
 """Frames before a pause settles (``PAUSE_FRAMES``) at which its partial is decoded: the decode
 (~110 ms on 2 cores: most of a halt's delay) runs while the last frame of the pause arrives,
