@@ -9,7 +9,7 @@ silence, noise, clipped audio and other sample rates give no command.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -545,20 +545,25 @@ def test_words_whisper_is_unsure_were_speech_are_at_most_a_doubt() -> None:
         assert acts or heard.confidence == MIN_CONFIDENCE
 
 
-def frames_through(fake: WhisperRecognizer, probs: list[float]) -> list[tuple[int, Transcript]]:
-    """Frames with these speech probabilities, the first opening an utterance, a chunk of three
-    at a time (as :meth:`WhisperRecognizer.accept` takes them); what ended, and at which."""
+def stepped(
+    fake: WhisperRecognizer, probs: list[float], chunk: int = 0
+) -> Iterator[tuple[int, Transcript | None]]:
+    """Frames with these speech probabilities, the first opening an utterance; with ``chunk``,
+    that many at a time (the final decoded ahead between chunks, as
+    :meth:`WhisperRecognizer.accept` does); each frame's index and what it ended."""
     from voicecoach.speech.asr.vad import FRAME_BYTES, FRAME_SAMPLES, Frame
 
-    ended = []
     for i, prob in enumerate(probs):
-        if i % 3 == 0:
+        if chunk and i % chunk == 0:
             fake._decode_ahead()
         t = round(i * FRAME_SAMPLES / 16000, 3)
-        done = fake._frame(Frame(bytes(FRAME_BYTES), t, prob, opened=i == 0))
-        if done is not None:
-            ended.append((i, done))
-    return ended
+        yield i, fake._frame(Frame(bytes(FRAME_BYTES), t, prob, opened=i == 0))
+
+
+def frames_through(fake: WhisperRecognizer, probs: list[float]) -> list[tuple[int, Transcript]]:
+    """Frames with these speech probabilities, a chunk of three at a time; what ended, and at
+    which."""
+    return [(i, done) for i, done in stepped(fake, probs, chunk=3) if done is not None]
 
 
 @pytest.mark.parametrize("pause", [[0.1] * 4 + [0.8, 0.7] + [0.4] * 20,  # echo of "Right."
@@ -585,18 +590,12 @@ def test_a_pause_is_decoded_a_frame_before_it_settles_and_heard_when_it_does() -
     """The partial of a pause is decoded ``DECODE_EARLY`` frames before ``PAUSE_FRAMES``, while
     the rest of the pause arrives (a "stop" halts that much sooner), and is heard only once the
     pause is there: speech again before it drops it unheard."""
-    from voicecoach.speech.asr.vad import FRAME_BYTES, FRAME_SAMPLES, Frame
     from voicecoach.speech.asr.whisper import DECODE_EARLY, PAUSE_FRAMES
 
     def through(probs: list[float]) -> list[tuple[str, int]]:
         model = SureModel()
         fake = WhisperRecognizer(model=model)  # type: ignore[arg-type]
-        seen = []
-        for i, prob in enumerate(probs):
-            t = round(i * FRAME_SAMPLES / 16000, 3)
-            fake._frame(Frame(bytes(FRAME_BYTES), t, prob, opened=i == 0))
-            seen.append((fake.partial(), model.decodes))
-        return seen
+        return [(fake.partial(), model.decodes) for _ in stepped(fake, probs)]
 
     speech, early = [0.99] * 9, PAUSE_FRAMES - DECODE_EARLY
     paused = through(speech + [0.1] * PAUSE_FRAMES)
@@ -652,13 +651,9 @@ def test_a_settled_partial_of_a_steady_utterance_is_heard_before_its_final() -> 
     """In kitchen noise Silero found no pause after "i need you to stop this instant": it ended
     holding steady, and its halt waited for the final's beam search. The partial that settled
     it is there a frame before the final."""
-    from voicecoach.speech.asr.vad import FRAME_BYTES, FRAME_SAMPLES, Frame
-
     fake = WhisperRecognizer(model=GrowingModel("please stop the twisting now"))  # type: ignore[arg-type]
     heard: list[tuple[int, str, str]] = []
-    for i in range(140):
-        t = round(i * FRAME_SAMPLES / 16000, 3)
-        done = fake._frame(Frame(bytes(FRAME_BYTES), t, 0.8, opened=i == 0))
+    for i, done in stepped(fake, [0.8] * 140):
         heard.append((i, fake.partial(), done.text if done is not None else ""))
         if done is not None:
             break
