@@ -31,14 +31,16 @@ def test_a_tiny_run_reports_every_cell_and_target(
     table.write_text("stop right now\tstop\ni feel dizzy\tdizzy\nhow many reps\task_reps\n")
     argv = ["--voices", "flite-slt", "--per-voice", "3", "--shared", str(small_shared)]
     argv += ["--cache", str(tmp_path / "cache"), "--prefer", "yes,no", "--json"]
-    argv += ["--conditions", "clean,quiet30", "--table", str(table)]
+    argv += ["--conditions", "clean,pink,quiet30", "--table", str(table)]
     assert speech.main(argv) in (0, 1)
     result = json.loads(capsys.readouterr().out)
     assert result["prefer"] == ["no", "yes"] and result["engine"] == "whisper"  # auto
     assert set(result["cells"]) == {
         "flite-slt/clean",
+        "flite-slt/pink",
         "flite-slt/quiet30",
         "human/clean",
+        "human/pink",
         "human/quiet30",
     }
     clean = result["cells"]["flite-slt/clean"]
@@ -46,8 +48,9 @@ def test_a_tiny_run_reports_every_cell_and_target(
     # reported, not timed: the lag depends on the machine's load (1224 ms beside another run)
     assert -1000 < clean["halt_latency_p50_ms"] <= clean["halt_latency_p95_ms"]
     assert set(result["targets"]) == {
-        "halting_caught_clean", "halting_recall_clean", "false_halting", "false_checks",
-        "ood_rejection", "latency_ms", "intent_accuracy_clean_synthetic", "load_seconds",
+        "halting_caught_clean", "halting_recall_clean", "halting_caught_pink",
+        "halting_recall_pink", "false_halting", "false_checks", "ood_rejection", "latency_ms",
+        "intent_accuracy_clean_synthetic", "intent_accuracy_pink_synthetic", "load_seconds",
         "peak_rss_mb",
     }  # no target for a cell not run, nor for Whisper's real-time factor on commands
     assert result["families"]["synthetic/clean"] == {**clean, "n": 3}

@@ -1,9 +1,11 @@
-"""Noises that are not commands, made here, deterministically: babble, television, music, a fan.
+"""Noises that are not commands, made here, deterministically: babble, television, music, a fan,
+pink noise.
 
 Besides the shared kitchen recording, the benchmarks need noises the coach must never take for
 a command. None is stored: babble is four synthetic voices reading unrelated text at once, the
 television one voice over a music bed, music a seeded sequence of plucked chords, the fan
-brown noise with a motor hum. Every noise comes at the level of the benchmark's speech
+brown noise with a motor hum, pink noise (equal power per octave, the recognizer issue's
+stationary noise). Every noise comes at the level of the benchmark's speech
 (:data:`SPEECH_RMS`), as float64 samples at 16 kHz.
 """
 
@@ -36,7 +38,7 @@ BABBLE_VOICES = (
     Voice("babble-3", "flite", ("-voice", "slt")),
     Voice("babble-4", "flite", ("-voice", "rms")),
 )
-NAMES = ("kitchen", "babble", "tv", "music", "fan")
+NAMES = ("kitchen", "babble", "tv", "music", "fan", "pink")
 
 
 def make(name: str, seconds: float, cache: Path, shared: Path) -> Any:
@@ -47,6 +49,7 @@ def make(name: str, seconds: float, cache: Path, shared: Path) -> Any:
         "tv": lambda n: television(n, cache),
         "music": music,
         "fan": fan,
+        "pink": pink,
     }
     if name not in makers:
         raise ValueError(f"unknown noise {name!r}: choose from {', '.join(NAMES)}")
@@ -95,6 +98,19 @@ def fan(n: int, seed: int = 11) -> Any:
     brown = walk - drift
     hum = 0.3 * np.std(brown) * np.sin(2 * np.pi * 100 * np.arange(n) / RATE)
     return brown + hum
+
+
+def pink(n: int, seed: int = 13) -> Any:
+    """Pink noise: white noise whose spectrum is shaped to 1/f in power (1/sqrt(f) in
+    amplitude), its DC left out; unit RMS."""
+    import numpy as np
+
+    spectrum = np.fft.rfft(np.random.default_rng(seed).normal(0, 1, n))
+    freqs = np.fft.rfftfreq(n)
+    spectrum[1:] /= np.sqrt(freqs[1:])
+    spectrum[0] = 0
+    out = np.fft.irfft(spectrum, n)
+    return out / (np.std(out) or 1.0)
 
 
 def _speech(voice: Voice, text: str, cache: Path) -> Any:
