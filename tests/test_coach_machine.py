@@ -680,6 +680,29 @@ def test_keep_going_mid_count_is_still_encouraged() -> None:
     assert "twist.going" in keys(records[before:])
 
 
+def test_a_spoken_start_mid_count_is_asked_about_as_a_stop() -> None:
+    """Whisper wrote "start" for a natural voice's "stop stop": mid-count "start" means
+    nothing, so the count stops and the coach asks "did you say stop?"; a "start" again is no
+    answer, a yes stops."""
+    session, records = counting_session()
+    at = session.coach.now
+    session.heard(at, "start", match=IntentMatch("start", 1.0, "start"))
+    assert session.coach.step == "checking" and keys(records)[-1] == "check.stop"
+    session.heard(at + 3, "start", match=IntentMatch("start", 1.0, "start"))
+    assert session.coach.step == "checking" and keys(records)[-1] == "check.again"
+    session.heard(at + 6, "yes", match=IntentMatch("yes", 1.0, "yes"))
+    assert [r["reason"] for r in of(records, "halt")] == ["stop"]
+
+
+def test_a_typed_start_mid_count_is_not_taken_for_a_stop() -> None:
+    session, records = counting_session()
+    before = len(records)
+    at = session.coach.now
+    session.heard(at, "start")
+    session.tick(at + 3)
+    assert session.coach.step == "pacing" and "twist.going" in keys(records[before:])
+
+
 def test_an_unsure_halt_elsewhere_is_just_not_understood() -> None:
     session, records = session_at("safety")
     session.heard(session.coach.now, "ow", match=IntentMatch("none", 0.0, "ow"), doubt="pain")

@@ -106,6 +106,7 @@ class Session:
         if unclear:
             record["unclear"] = True
         self.sink(record)
+        spoken = match is not None
         if match is None:
             match = self.matcher.match(text)
             doubt = doubt or match.doubt
@@ -116,7 +117,8 @@ class Session:
         if guess:
             found["guess"] = guess
         self.sink(found)
-        utterance = Utterance(t, match.intent, match.confidence, text, doubt, guess, unclear)
+        utterance = Utterance(t, match.intent, match.confidence, text, doubt, guess, unclear,
+                              spoken)
         actions = self.coach.handle(utterance)
         if not actions and match.intent != NONE:
             self.sink({"t": round(t, 3), "event": "passed", "intent": match.intent})

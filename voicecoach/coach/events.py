@@ -47,6 +47,8 @@ class Utterance:
     intent: likely noise or talk not meant for the coach; it is not answered "sorry", unless
     the coach asked something and waits for the answer (a spoken session's "start back
     twist", heard three times at 0.16-0.19, got no reply at all)."""
+    spoken: bool = False
+    """Heard by a recognizer, which may mishear, rather than typed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,8 @@ from voicecoach.coach.steps import (
     ANSWERS,
     ASKABLE_STEPS,
     GO_ON,
+    MISHEARD_HALTS,
+    MOVING_STEPS,
     SAFETY_QUESTIONS,
     UNSURE_STEPS,
     YES_NO,
@@ -98,7 +100,7 @@ class Coach(Recall):
         # at 0.1-0.2: taken as said while asking, it made 12 false halts in 20 spoken sessions)
         if self._loose_end(event):
             event = replace(event, intent=NONE, guess="quit")
-        doubt = event.doubt or ("quit" if event.guess == "quit" else "")
+        doubt = event.doubt or ("quit" if event.guess == "quit" else "") or self._misheard(event)
         again = bool(doubt) and self.step == "checking" and doubt == self._doubt
         intent = doubt if again else event.intent
         self._present()
@@ -116,6 +118,13 @@ class Coach(Recall):
             return  # nothing started, nothing to stop: kitchen noise says "i feel dizzy" at 0.1
         else:
             self._on_request(*self._meaning(event), event.text, event.unclear)
+
+    def _misheard(self, event: Utterance) -> str:
+        """The halting word a spoken go-on word that means nothing here may be
+        (:data:`~voicecoach.coach.steps.MISHEARD_HALTS`), or ""."""
+        if not event.spoken or self.step not in MOVING_STEPS:
+            return ""
+        return MISHEARD_HALTS.get(event.intent, "")
 
     def _loose_end(self, event: Utterance) -> bool:
         """An end matched loosely where it is asked about (:data:`ASKABLE_STEPS`)."""

@@ -48,6 +48,13 @@ halting word (or "quit") heard unsure there stops everything and asks
 (:meth:`Steps._check_doubt`), never "sorry, I didn't catch that" while the coach goes on, nor
 an end on a word barely heard. Elsewhere nothing is moving: at a yes/no question an unclear
 answer has its own cautious branch; after a halt the coach waits."""
+MOVING_STEPS = frozenset({"pacing", "cooldown"})
+"""Steps where the user twists or stretches to the coach's count."""
+MISHEARD_HALTS = {"start": "stop"}
+"""A go-on word Whisper writes for a halting word ("stop stop" and "i need to stop" in a natural
+voice came out "start" and "i need to start", with or without the prompt): in a
+:data:`MOVING_STEPS` step it means nothing, so it is asked about as that halting word heard
+unsure, and while the coach asks about that word it does not carry on."""
 ASKABLE_STEPS = CHECKED_STEPS | {"paused", "checking"}
 """Where a halting word (or "quit") heard unsure is asked about: the steps above, and while
 the count is already held (paused, or asking about another word)."""
@@ -282,6 +289,8 @@ class Steps(Core):
             intent = "no"
         if intent in ("yes", self._doubt):
             self._confirmed_doubt()
+        elif MISHEARD_HALTS.get(intent) == self._doubt:
+            self._ask_check("check.again")
         elif intent in GO_ON | {"no"} and self._sure:
             self._resume()
         elif intent in GO_ON | {"no"}:
