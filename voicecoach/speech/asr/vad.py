@@ -105,13 +105,19 @@ BACKENDS: tuple[type[LiteDetector] | type[GgmlDetector], ...] = (LiteDetector, G
 
 
 def detector() -> Detector:
-    """The first backend installed here, else a clear error."""
+    """The first backend installed here that loads, else a clear error (one installed but
+    broken, its native library or model not loading, is said in the log and passed over)."""
+    broken = []
     for backend in BACKENDS:
         try:
             return backend()
         except ImportError:
             log.debug("%s is not installed", backend.name)
-    raise RecognizerError(f"no Silero voice-activity detector is installed: {INSTALL}")
+        except (OSError, RuntimeError) as exc:
+            log.warning("%s does not load (%s): trying the next", backend.name, exc)
+            broken.append(f"{backend.name}: {exc}")
+    why = f" ({'; '.join(broken)})" if broken else ""
+    raise RecognizerError(f"no Silero voice-activity detector loads here{why}: {INSTALL}")
 
 
 def installed() -> bool:
