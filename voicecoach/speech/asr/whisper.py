@@ -88,6 +88,13 @@ voices and the 31 real recordings: stop p50 410 / 387 / 340 ms clean at 5 / 4 / 
 (kitchen 709 / 686 / 682 ms); on 30 sentences that begin like a halt and go on ("stop sign on
 the corner", "the bus stop is near the house"), no more halts or check-ins at 3 frames than
 at 5."""
+PAUSE_PROB = START_PROB
+"""Silero's speech probability under which a frame is quiet (a pause, counted in ``quiet``).
+Silero stays above 0.9 for ~0.1 s after a word and falls through 0.7 a frame before 0.5.
+Measured at 0.7 on 6 December (dev_m's halting rows, 4 voices, run alone, against 0.5 the same
+hour): clean stop p50/p95 378/848 -> 362/820 ms with the same halts (61.5 %), kitchen 662/1069
+-> 692/1140 ms (per voice 20-180 ms sooner, pooled later), caught in the kitchen 59.4 -> 58.3 %
+and one more real out-of-domain recording acted on (96.4 -> 92.9 % of 28): not taken."""
 DECODE_EARLY = 1
 """Frames before a pause settles (``PAUSE_FRAMES``) at which its partial is decoded: the decode
 (~110 ms on 2 cores: most of a halt's delay) runs while the last frame of the pause arrives,
@@ -226,7 +233,7 @@ class _Utterance:
     def hear(self, prob: float) -> None:
         """Silero's speech probability of the frame just added."""
         self.probs.append(prob)
-        self.quiet = self.quiet + 1 if prob < START_PROB else 0
+        self.quiet = self.quiet + 1 if prob < PAUSE_PROB else 0
         self.loud = self.loud + 1 if prob >= START_PROB else 0
         self.still = 0 if self.loud >= START_FRAMES else self.still + 1
 
