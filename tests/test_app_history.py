@@ -17,6 +17,7 @@ from voicecoach.app.history import (
     NullHistory,
     SessionRow,
     SqliteHistory,
+    wal,
 )
 
 START = datetime(2026, 1, 5, 7, 30, tzinfo=timezone(timedelta(hours=1)))
@@ -72,6 +73,27 @@ def test_the_file_is_in_wal_mode_with_the_schema_version(tmp_path: Path) -> None
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     db.close()
+
+
+class SwitchingElsewhere:
+    """A connection whose switch to WAL finds another process making it, ``busy`` times."""
+
+    def __init__(self, busy: int) -> None:
+        self.busy, self.tries = busy, 0
+
+    def execute(self, sql: str) -> None:
+        assert sql == "PRAGMA journal_mode=WAL"
+        self.tries += 1
+        if self.tries <= self.busy:
+            raise sqlite3.OperationalError("database is locked")
+
+
+def test_the_switch_to_wal_is_tried_again_while_another_process_makes_it() -> None:
+    db = SwitchingElsewhere(busy=3)
+    wal(db)
+    assert db.tries == 4
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        wal(SwitchingElsewhere(busy=10**6), busy=0.05)
 
 
 def test_sessions_limit_gives_the_last_ones_oldest_first(tmp_path: Path) -> None:

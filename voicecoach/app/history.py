@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,8 @@ SCHEMA_VERSION = 1
 """``PRAGMA user_version`` of the files this code writes; a higher one is left alone."""
 BUSY_SECONDS = 5.0
 """How long a write waits for another session's write to finish."""
+WAL_RETRY = 0.02
+"""Seconds between two tries of the switch to WAL mode (see :func:`wal`)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -167,7 +170,7 @@ class SqliteHistory:
         self._check_version(db)
         if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise HistoryError(f"{self.path}: the history file is damaged")
-        db.execute("PRAGMA journal_mode=WAL")
+        wal(db)
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -250,6 +253,22 @@ class SqliteHistory:
             return self._db.execute(sql, values)
         except sqlite3.Error as err:
             raise self._error(err) from None
+
+
+def wal(db: Any, busy: float = BUSY_SECONDS) -> None:
+    """Put ``db`` in WAL mode. The switch fails at once, "database is locked", while another
+    process opening a new file makes the same switch (SQLite does not wait on its busy timeout
+    there: 5 of 480 opens in 60 rounds of 8 processes at once), so it is tried again for up to
+    ``busy`` seconds."""
+    deadline = time.monotonic() + busy
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= deadline:
+                raise
+        time.sleep(WAL_RETRY)
 
 
 def _values(row: SessionRow) -> dict[str, Any]:
