@@ -675,3 +675,24 @@ def test_a_partial_needs_its_cue_words_sure_not_its_grammar(unsure: str, sure: b
     shared = frozenset({"i", "have", "in", "my", "back"})
     assert _sure(decoded, text, shared) is sure
     assert not _sure(decoded, text)  # every word counts where none is known to be grammar
+
+
+GOING_ON = (("i'm", 0.7), ("dizzy", 0.98), ("i'm", 0.58), ("busy", 0.11))
+
+
+@pytest.mark.parametrize(("raw", "words", "said"), [
+    (" I'm dizzy. I'm busy.", GOING_ON, "i'm dizzy"),  # a kitchen partial at a pause
+    (" I'm dizzy. I'm busy.", (*GOING_ON[:3], ("busy", 0.6)), ""),  # more speech, heard well
+    (" I'm dizzy, I'm busy.", GOING_ON, ""),  # one sentence: nothing to leave out
+    (" I'm dizzy. I'm busy.", (("i'm", 0.7), ("dizzy", 0.2), *GOING_ON[2:]), ""),  # unsure
+])
+def test_a_pause_partial_is_its_first_sentence_when_whisper_only_went_on_into_the_pause(
+        raw: str, words: tuple[tuple[str, float], ...], said: str) -> None:
+    """Greedy decodes at a pause go on after the words ("I'm dizzy. I'm busy.", "busy" at
+    0.11): the sentence before that tail is what was said, and may act."""
+    from voicecoach.speech.asr.whisper import _said_before_pause
+
+    spans = tuple((float(np.log(p)), 1) for _, p in words)
+    decoded = whisper_model.Decoded((raw,), (-0.8,), 0.0, words, spans)
+    text = whisper_model.plain_text(raw)
+    assert _said_before_pause(decoded, text, frozenset({"i'm"})) == said  # a grammar word

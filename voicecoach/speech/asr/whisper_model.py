@@ -287,6 +287,11 @@ def plain_text(raw: str) -> str:
     return " ".join(kept)
 
 
+def first_sentence(raw: str) -> str:
+    """The first sentence of Whisper's punctuated text, as :func:`plain_text` reads it."""
+    return plain_text(_SENTENCE.split(raw.strip())[0])
+
+
 def plain_words(raw: str) -> list[str]:
     """Lowercase words without punctuation."""
     return _PUNCTUATION.sub(" ", raw.lower()).split()
