@@ -439,20 +439,18 @@ class WhisperRecognizer:
         return self._end(t)
 
     def _partial_text(self, utt: _Utterance, seconds: float, paused: bool) -> str:
-        """The partial's text if it is sure (:func:`_sure`), else "". What Silero does not take
-        for speech so far (``MIN_VOICED``) is not decoded at all: never sure."""
+        """The partial's text if it is sure (:func:`_sure`), at a pause its sure first sentence
+        (:func:`_said_before_pause`), else "". What Silero does not take for speech so far
+        (``MIN_VOICED``) is not decoded at all: never sure."""
         if utt.voiced < MIN_VOICED:
             return ""
         decoded = self._partial_decode(utt, seconds, paused)
         text = plain_text(decoded.texts[0]) if decoded.texts else ""
         utt.long = utt.long or len(text.split()) > PARTIAL_WORDS
         _read(utt, decoded, text)
-        sure = (_sure(decoded, text, self._shared)
-                or (paused and self._read_alike(utt, decoded, text)))
-        if not sure and paused:
-            first = _said_before_pause(decoded, text, self._shared)
-            text, sure = (first, True) if first else (text, False)
-        return text if sure else ""
+        if _sure(decoded, text, self._shared) or (paused and self._read_alike(utt, decoded, text)):
+            return text
+        return _said_before_pause(decoded, text, self._shared) if paused else ""
 
     def _read_alike(self, utt: _Utterance, decoded: Decoded, text: str) -> bool:
         """Whether an unsure partial at a pause is one Whisper writes word for word without the
