@@ -215,6 +215,14 @@ class WhisperModel:
         return replace(decoded, words=tuple((w, p) for w, p, _ in scored),
                        spans=tuple(span for _, _, span in scored))
 
+    def unprompted_logprob(self, encoded: Any, raw: str) -> float:
+        """The mean token log-probability of Whisper's ``raw`` text for ``encoded`` audio
+        without a prompt: how likely the audio alone makes it."""
+        tok = self.tokenizer
+        tokens = tok.encode(raw if raw.startswith(" ") else " " + raw)
+        probs = self._aligned(encoded, [*tok.sot_sequence, tok.no_timestamps], tokens)
+        return sum(math.log(max(p, 1e-12)) for p in probs) / max(len(probs), 1)
+
     def _aligned(self, encoded: Any, start: list[int], tokens: list[int]) -> list[float]:
         """Each token's probability, from one more pass of the decoder (beam search does not
         return them)."""
