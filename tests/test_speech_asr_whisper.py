@@ -114,12 +114,11 @@ def test_stop_acts_from_a_partial_before_the_utterance_ends(
 def test_the_audio_alone_makes_what_was_said_likely_and_other_words_not(tmp_path: Path) -> None:
     """The words said are likely without any prompt; the prompt's words for the same audio are
     not (what ``PROMPT_GAIN`` compares with their likelihood with the prompt)."""
-    from voicecoach.speech.asr.whisper import BEAM
+    from voicecoach.speech.asr.whisper import BEAM, _Utterance
 
     model = whisper_model.load()
     said = read_pcm16k(speak("stop the exercise", tmp_path / "s.wav"))
-    samples = np.frombuffer(padded(said, 0.3, 0.3), dtype="<i2").astype(np.float32) / 32768.0
-    encoded = model.encode(samples, BEAM)
+    encoded = _Utterance(0.0, [padded(said, 0.3, 0.3)]).encoded(model, BEAM)
     said_alone = model.unprompted_logprob(encoded, " Stop the exercise.")  # -1.15 here
     assert said_alone > -1.6 and model.unprompted_logprob(encoded, " I feel dizzy.") < -3.5
 

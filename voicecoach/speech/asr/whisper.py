@@ -562,7 +562,7 @@ class WhisperRecognizer:
         """Whether the audio alone makes the final's ``text`` nearly as likely as the prompted
         decode did (:data:`PROMPT_GAIN`)."""
         alone = self._model.unprompted_logprob(utt.encoded(self._model, BEAM), decoded.texts[0])
-        gain = _logprob(decoded, kept_at(decoded.words, text)) - alone
+        gain = _text_logprob(decoded, text) - alone
         log.debug("%r: the prompt's gain %.2f a token", text, gain)
         return gain <= PROMPT_GAIN
 
@@ -604,7 +604,13 @@ def _read(utt: _Utterance, decoded: Decoded, text: str) -> None:
 
 def _garbage(decoded: Decoded, text: str) -> bool:
     """Whether the words of ``text`` in ``decoded`` are improbable (``MIN_LOGPROB``)."""
-    return _logprob(decoded, kept_at(decoded.words, text)) < MIN_LOGPROB
+    return _text_logprob(decoded, text) < MIN_LOGPROB
+
+
+def _text_logprob(decoded: Decoded, text: str) -> float:
+    """The mean token log-probability of the words of ``text`` in ``decoded``
+    (:func:`_logprob` of the words :func:`kept`)."""
+    return _logprob(decoded, kept_at(decoded.words, text))
 
 
 def _sure(partial: Decoded, text: str, shared: frozenset[str] = frozenset()) -> bool:

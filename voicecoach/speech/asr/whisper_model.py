@@ -186,9 +186,7 @@ class WhisperModel:
     ) -> Callable[[], Decoded]:
         """:meth:`decode` begun on a free worker (``WORKERS``); call what it returns for the
         result (the first call waits for it)."""
-        tok = self.tokenizer
-        start = [tok.sot_prev, *prompt] if prompt else []
-        start += [*tok.sot_sequence, tok.no_timestamps]
+        start = self._start(prompt)
         greedy_words = words and beam == 1
         pending = self.handle.generate(
             encoded, [start], beam_size=beam, num_hypotheses=min(beam, hypotheses),
@@ -218,10 +216,15 @@ class WhisperModel:
     def unprompted_logprob(self, encoded: Any, raw: str) -> float:
         """The mean token log-probability of Whisper's ``raw`` text for ``encoded`` audio
         without a prompt: how likely the audio alone makes it."""
+        tokens = self.tokenizer.encode(raw if raw.startswith(" ") else " " + raw)
+        probs = self._aligned(encoded, self._start(()), tokens)
+        return sum(_log(p) for p in probs) / max(len(probs), 1)
+
+    def _start(self, prompt: tuple[int, ...]) -> list[int]:
+        """The tokens a decode begins with: ``prompt`` (if any), English, no timestamps."""
         tok = self.tokenizer
-        tokens = tok.encode(raw if raw.startswith(" ") else " " + raw)
-        probs = self._aligned(encoded, [*tok.sot_sequence, tok.no_timestamps], tokens)
-        return sum(math.log(max(p, 1e-12)) for p in probs) / max(len(probs), 1)
+        start = [tok.sot_prev, *prompt] if prompt else []
+        return start + [*tok.sot_sequence, tok.no_timestamps]
 
     def _aligned(self, encoded: Any, start: list[int], tokens: list[int]) -> list[float]:
         """Each token's probability, from one more pass of the decoder (beam search does not
@@ -236,13 +239,18 @@ class WhisperModel:
         tokens' log-probabilities (:attr:`Decoded.spans`)."""
         words: list[tuple[str, float, tuple[float, int]]] = []
         for token, prob in zip(tokens, probs, strict=False):
-            piece, logprob = self.tokenizer.decode([token]), math.log(max(prob, 1e-12))
+            piece, logprob = self.tokenizer.decode([token]), _log(prob)
             if piece.startswith(" ") or not words:
                 words.append((piece, prob, (logprob, 1)))
             else:
                 raw, least, (total, count) = words[-1]
                 words[-1] = (raw + piece, min(least, prob), (total + logprob, count + 1))
         return [(w, p, span) for raw, p, span in words if (w := " ".join(plain_words(raw)))]
+
+
+def _log(prob: float) -> float:
+    """The log of a token's probability (a zero one as a very improbable one)."""
+    return math.log(max(prob, 1e-12))
 
 
 def _chosen(logits: list[Any], tokens: list[int]) -> list[float]:
