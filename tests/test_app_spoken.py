@@ -71,6 +71,44 @@ def test_while_converging_words_meaning_nothing_over_the_coach_are_its_echo(
     assert not line.own_voice("how many reps do i do", meant=True)
 
 
+@pytest.mark.parametrize(
+    ("reference", "opened", "own"),
+    [(4.3, 0.3, True),  # opened with the greeting, before the canceller had learnt
+     (4.3, 5.1, False),  # the answer, after the line
+     (None, 0.2, True),  # no canceller at all
+     (None, 1.0, False),  # said over the line, once it was under way
+     (20.0, 0.3, False)],  # a line begun over a trusted canceller: the canceller's
+)
+def test_an_utterance_opening_with_a_line_begun_unconverged_is_its_echo(
+        reference: float | None, opened: float, own: bool) -> None:
+    line = Saying.over(GREETING, reference, began=0.0, now=5.6)
+    garbled = "hi and you're back to this coach hey half back this then we're ready"  # the room's
+    assert line.own_voice(garbled, invited=True, opened=opened) is own
+
+
+def test_a_live_line_is_placed_in_stream_time_by_the_wall_clock() -> None:
+    """The live check places the line on the stream's clock (seconds since it was set up)."""
+    import time
+
+    from voicecoach.app.spoken import _echo_of
+
+    class Speaker:
+        began = time.monotonic() + 0.25
+
+        def now_saying(self, tail: float = 0.0) -> str:
+            return GREETING
+
+        def line_began(self) -> float:
+            return self.began
+
+    class Ear:
+        canceller = None
+
+    saying = _echo_of(Speaker(), Ear())()  # type: ignore[arg-type]
+    assert saying is not None and saying.began == pytest.approx(0.25, abs=0.05)
+    assert saying.own_voice("hi and you're back", invited=True, opened=0.3)
+
+
 @pytest.mark.parametrize(("text", "intent", "passed"),
                          [("right", "none", False), ("stop", "stop", True),
                           ("say stop", "stop", True), ("how many reps", "ask_reps", True),

@@ -173,6 +173,7 @@ class FakePlayer:
         self.closed = False
         self.last_text: str | None = None
         self.ended_at = float("-inf")
+        self.started_at = float("-inf")
 
     @property
     def current_text(self) -> str | None:
@@ -181,6 +182,8 @@ class FakePlayer:
     def play(self, pcm: bytes, rate: int, text: str = "", at: float | None = None) -> None:
         self.clips.append((pcm, rate, text))
         self.starts.append(at)
+        if not self.playing:
+            self.started_at = time.monotonic()
         self.playing.append(text)
 
     def stop(self) -> None:

@@ -171,7 +171,7 @@ class RoomRun:
         clip = self.speaker.saying(self.now, ECHO_TAIL)
         if clip is None or not self.text_check:
             return None
-        return echo_guard(clip.text, self.ear.canceller)
+        return echo_guard(clip.text, self.ear.canceller, clip.start, self.now)
 
     def _sink(self, record: dict[str, Any]) -> None:
         self.records.append(record)

@@ -44,7 +44,8 @@ def feed(session: Session, heard: Heard, echo: Callable[[], Saying | None] | Non
     invited = heard.intent in session.coach.likely_intents
     meant = heard.intent != "none" or bool(heard.doubt or heard.guess)
     line = echo() if echo is not None else None
-    if line is not None and not heard.halting and line.own_voice(heard.text, invited, meant):
+    if line is not None and not heard.halting and line.own_voice(heard.text, invited, meant,
+                                                                 heard.start):
         log.info("ignoring %r: the coach is saying it", heard.text)
         return
     match = IntentMatch(heard.intent, heard.intent_confidence, heard.text)
@@ -94,6 +95,13 @@ CONVERGED = 3.0
 """Seconds of the coach's voice an echo canceller needs before it is trusted alone (it removes
 ~6 dB in its first 2 s, ~30 dB after 8 s: FIELD_NOTES and the room benchmark)."""
 
+ONSET = 0.6
+"""Seconds after a line begins within which an utterance that opens is that line's echo, if the
+canceller had not converged when the line began: the echo opens one with the line's first words
+(the room's greeting, garbled into "hi and you're back to this coach hey half back this then
+we're ready", was taken for "ready" and started the session); a user answers after the line,
+or over it once it is under way."""
+
 ECHO_TAIL = 1.5
 """Seconds after a line ends during which heard text is still checked against it: the
 utterance that carries its echo is heard ~0.5 s after the line, once the pause is long enough
@@ -107,32 +115,59 @@ class Saying:
     text: str
     converged: bool = False
     """True once an echo canceller is trusted alone: only the line said again is its echo."""
+    began: float | None = None
+    """When the line began (stream seconds), if no trusted canceller was there then; else
+    None."""
 
-    def own_voice(self, heard: str, invited: bool = False, meant: bool = True) -> bool:
-        """True when ``heard`` is this line's echo. While the canceller converges, most words
-        in the line make it so, unless they mean what the coach waits for, and so do words
-        that mean nothing (not ``meant``: the room's greeting came back as "try there when you
-        want to go straight take our hand please", and was answered "sorry"); afterwards, and
-        for what it waits for, only most of the line said again (:func:`repeats`) does."""
-        if repeats(heard, self.text):
+    @classmethod
+    def over(cls, text: str, reference: float | None, began: float | None = None,
+             now: float = 0.0) -> Saying:
+        """``text``, begun at ``began`` (stream seconds), heard at ``now`` over a canceller
+        that has had ``reference`` seconds of the coach's voice by then (None: no canceller)."""
+        converged = reference is not None and reference >= CONVERGED
+        fresh = began is not None and (reference is None or reference - (now - began) < CONVERGED)
+        return cls(text, converged, began if fresh else None)
+
+    def own_voice(
+        self, heard: str, invited: bool = False, meant: bool = True, opened: float | None = None
+    ) -> bool:
+        """True when ``heard`` (an utterance that began at ``opened``) is this line's echo.
+        While the canceller converges, most words in the line make it so, unless they mean what
+        the coach waits for, and so do words that mean nothing (not ``meant``: the room's
+        greeting came back as "try there when you want to go straight take our hand please",
+        and was answered "sorry"); afterwards, and for what it waits for, only most of the line
+        said again (:func:`repeats`) does, or an utterance that opened as a line began before
+        the canceller converged (:data:`ONSET`)."""
+        if repeats(heard, self.text) or self.opened_with(opened):
             return True
         if self.converged or invited:
             return False
         return not meant or is_echo(heard, self.text)
 
+    def opened_with(self, opened: float | None) -> bool:
+        """An utterance that began at ``opened`` began with this line, unconverged
+        (:data:`ONSET`)."""
+        if self.began is None or opened is None:
+            return False
+        return -ONSET / 2 <= opened - self.began <= ONSET
 
-def echo_guard(saying: str | None, canceller: Any = None) -> Saying | None:
+
+def echo_guard(
+    saying: str | None, canceller: Any = None, began: float | None = None, now: float = 0.0
+) -> Saying | None:
     """The line to check heard text against (:class:`Saying`), or None when nothing is said.
 
     Without an echo canceller the text check is the only defence against the coach's own
     voice. With one, the full check stays only while it is still converging: afterwards it
     could only swallow a user who repeats the coach's words ("how many reps" while the coach
-    says "ask how many reps"), so only the line said again is taken for its echo.
+    says "ask how many reps"), so only the line said again is taken for its echo. ``began``,
+    ``now``: when the line began and the time now (stream seconds), if known
+    (:meth:`Saying.opened_with`).
     """
     if not saying:
         return None
-    converged = canceller is not None and canceller.reference_seconds >= CONVERGED
-    return Saying(saying, converged)
+    reference = canceller.reference_seconds if canceller is not None else None
+    return Saying.over(saying, reference, began, now)
 
 
 def stream_session(
@@ -247,7 +282,16 @@ def _echo_of(speaker: Any, ear: Ear) -> Callable[[], Saying | None]:
     """What the text-based echo check compares heard text with (see :func:`echo_guard`)."""
     if speaker is None:
         return lambda: None
-    return lambda: echo_guard(speaker.now_saying(ECHO_TAIL), ear.canceller)
+    import time
+
+    zero = time.monotonic()  # the stream starts now: its seconds are the wall clock's from here
+
+    def saying() -> Saying | None:
+        now = time.monotonic() - zero
+        began = speaker.line_began() - zero if hasattr(speaker, "line_began") else None
+        return echo_guard(speaker.now_saying(ECHO_TAIL), ear.canceller, began, now)
+
+    return saying
 
 
 # -- understand / transcribe -----------------------------------------------------------

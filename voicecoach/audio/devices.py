@@ -289,6 +289,8 @@ class Player:
         """The text of the clip played most recently (or playing now)."""
         self.ended_at = float("-inf")
         """When the last clip played ended or was cut (``time.monotonic()``)."""
+        self.started_at = float("-inf")
+        """When the clip playing now (or the last one) began (``time.monotonic()``)."""
         self.error: AudioError | None = None
         """The output failure that stopped playback, if any; :meth:`play` raises it."""
         self._thread = threading.Thread(target=self._run, name="voicecoach-player", daemon=True)
@@ -370,7 +372,7 @@ class Player:
             try:
                 self._wait_for(clip)
                 if not self._stale(clip):
-                    self._current = clip
+                    self._current, self.started_at = clip, time.monotonic()
                     self.last_text = clip.text
                     self._play_one(clip)
                     self.ended_at = time.monotonic()

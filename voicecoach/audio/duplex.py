@@ -69,6 +69,8 @@ class DuplexPlayer:
         self.last_text: str | None = None
         self.ended_at = float("-inf")
         """When the last clip ended or was cut (``time.monotonic()``)."""
+        self.started_at = float("-inf")
+        """When the clip sounding now (or the last one) began (``time.monotonic()``)."""
         self.error: AudioError | None = None
         self.closed = False
         self.gone = False
@@ -133,7 +135,7 @@ class DuplexPlayer:
             return True
         if not self._clips or (self._clips[0].at is not None and self._clips[0].at > now):
             return False
-        self._current, self._pos = self._clips.popleft(), 0
+        self._current, self._pos, self.started_at = self._clips.popleft(), 0, now
         self.last_text = self._current.text
         return True
 

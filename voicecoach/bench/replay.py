@@ -82,16 +82,18 @@ def _own_voice(tape: Taped, heard: Heard) -> bool:
     """The session's check (:func:`voicecoach.app.spoken.feed`): words heard while a line of
     the coach's sounds, or just after, that are that line; the echo canceller taken as
     trusted once ``CONVERGED`` seconds of the coach's voice were played."""
-    from voicecoach.app.spoken import CONVERGED, ECHO_TAIL, Saying
+    from voicecoach.app.spoken import ECHO_TAIL, Saying
 
     line = next((c for c in reversed(tape.coach) if not c["dropped"]
                  and c["start"] <= heard.t < c["end"] + ECHO_TAIL), None)
     if line is None or heard.halting:
         return False
-    played = sum(c["end"] - c["start"] for c in tape.coach if c["end"] <= heard.t)
+    played = sum(min(c["end"], heard.t) - c["start"] for c in tape.coach
+                 if not c["dropped"] and c["start"] < heard.t)
     meant = heard.intent != "none" or bool(heard.doubt or heard.guess)
-    saying = Saying(line["text"], played >= CONVERGED)
-    return saying.own_voice(heard.text, heard.intent in tape.hint_at(heard.t), meant)
+    saying = Saying.over(line["text"], played, line["start"], heard.t)
+    return saying.own_voice(heard.text, heard.intent in tape.hint_at(heard.t), meant,
+                            heard.start)
 
 
 def _line(said: dict[str, Any], heard: list[Heard]) -> Line:

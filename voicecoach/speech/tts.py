@@ -73,6 +73,8 @@ class ClipPlayer(Protocol):
     last_text: str | None
     ended_at: float
     """When the last clip ended or was cut (``time.monotonic()``)."""
+    started_at: float
+    """When the clip playing now (or the last one) began (``time.monotonic()``)."""
 
     def play(self, pcm: bytes, rate: int, text: str = "", at: float | None = None) -> None: ...
 
@@ -468,6 +470,10 @@ class VoiceSpeaker:
         if player.current_text is None and time.monotonic() - player.ended_at < tail:
             return player.last_text
         return player.current_text
+
+    def line_began(self) -> float:
+        """When the line being said (or the last one) began sounding (``time.monotonic()``)."""
+        return self._player.started_at
 
     def close(self) -> None:
         self._player.stop()
