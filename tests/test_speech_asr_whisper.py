@@ -441,6 +441,21 @@ def test_an_unsure_final_the_prompt_alone_made_is_only_a_doubt(
     assert finals == [heard]
 
 
+@pytest.mark.parametrize(("logprob", "alone", "likely"),
+                         [(-0.1, -3.0, False), (-0.1, -0.5, True), (-0.9, -1.3, True)])
+def test_a_final_tells_whether_the_audio_alone_makes_its_text_likely(
+    logprob: float, alone: float, likely: bool
+) -> None:
+    """Sure or not, a final whose words Whisper writes otherwise without the prompt says whether
+    its text is nearly as likely without it (:attr:`Transcript.likely_unbiased`): a halting
+    word in it may then halt however unsure the word."""
+    from voicecoach.speech.asr.whisper import _Utterance
+
+    fake = WhisperRecognizer(model=PromptedModel(" See if it's either.", logprob, alone))  # type: ignore[arg-type]
+    utt = _Utterance(0.0, [bytes(16000)], probs=[0.9] * 16)
+    assert fake._final(utt, 0.5, 0.5, False).likely_unbiased is likely
+
+
 class CountingModel:
     """The real model, counting its beam searches (finals)."""
 
@@ -520,7 +535,8 @@ def test_the_check_without_the_prompt_runs_beside_the_prompted_decode() -> None:
     assert model.calls == [("begun", False), ("decoded", True), ("waited", False)]
     model.calls.clear()
     assert fake._final(utt, 0.5, 0.5, False).unbiased == "i feel busy"
-    assert model.calls == [("begun", False), ("decoded", True), ("waited", False)]
+    assert model.calls == [("begun", False), ("decoded", True), ("waited", False),
+                           ("waited", False)]  # its reading, then the check: the same decode
 
 
 def test_what_silero_does_not_take_for_speech_is_not_decoded() -> None:

@@ -230,6 +230,24 @@ def test_an_unsure_halting_word_halts_if_the_unbiased_reading_means_it_too(
     assert [(e.intent, e.doubt) for e in events] == [heard]
 
 
+@pytest.mark.parametrize(("likely", "words", "heard"),
+                         [(True, 3, ("stop", "")), (False, 3, ("none", "stop")),
+                          (True, 11, ("none", "stop"))])
+def test_an_unsure_halting_word_halts_if_its_text_is_likely_without_the_bias(
+    likely: bool, words: int, heard: tuple[str, str]
+) -> None:
+    """Read otherwise without the prompt ("shot in now"), but the audio alone makes the text
+    nearly as likely (:attr:`Transcript.likely_unbiased`): the prompt chose the spelling, not
+    the words; in a sentence short enough to halt early only."""
+    text = " ".join(["stop", "it", "now", *["please"] * (words - 3)])
+    said = tuple(Word(w, 0.2 if w == "stop" else 0.9, 0, 1) for w in text.split())
+    final = Transcript(text, 0.49, 0.0, 1.0, said, unbiased="shot in now",
+                       likely_unbiased=likely)
+    events = list(listen([CHUNK] * 8, ScriptedRecognizer(finals={4: final}), IntentMatcher.load(),
+                         trust=Trust(exact=0.3, early_words=10, fuzzy_halts=True)))
+    assert [(e.intent, e.doubt) for e in events] == [heard]
+
+
 def test_a_long_sentence_read_twice_still_needs_its_halting_word_sure() -> None:
     """Longer than a partial that may halt (``early_words``): a book read aloud, not a command."""
     text = "had he married a more painful woman he might have been"

@@ -43,6 +43,9 @@ class Transcript:
     unbiased: str | None = None
     """The engine's second reading of the same audio without its bias to the coach's words
     (Whisper without the prompt), when it made one: what the bias alone did not put there."""
+    likely_unbiased: bool = False
+    """The engine, scoring ``text`` without its bias, found it nearly as likely: the audio says
+    these words and the bias only chose how to spell them (Whisper's prompt gain)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -547,14 +547,17 @@ class WhisperRecognizer:
 
     def _checked(self, utt: _Utterance, result: Transcript, decoded: Decoded) -> Transcript:
         """``result`` (of ``decoded``) with its reading without the prompt
-        (:attr:`Transcript.unbiased`), less sure if it is unsure and the prompt alone put its
-        words there."""
+        (:attr:`Transcript.unbiased`) and, if that reading has other words, whether the audio
+        alone makes its text nearly as likely (:attr:`Transcript.likely_unbiased`); less sure if
+        it is unsure and the prompt alone put its words there."""
         if not result.text:
             return result
         plain = utt.unprompted(self._model)().texts
         result = replace(result, unbiased=plain_text(plain[0]) if plain else "")
-        if (result.confidence >= SURE or self._heard_unprompted(utt, result.text)
-                or self._audio_says(utt, decoded, result.text)):
+        if self._heard_unprompted(utt, result.text):
+            return result
+        result = replace(result, likely_unbiased=self._audio_says(utt, decoded, result.text))
+        if result.confidence >= SURE or result.likely_unbiased:
             return result
         return replace(result, confidence=round(result.confidence * PROMPTED_ONLY, 3))
 
