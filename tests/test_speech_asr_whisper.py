@@ -322,8 +322,9 @@ class PromptedModel:
     """Hears the prompt's "I feel dizzy", surely, whenever it is prompted; without the prompt,
     what was really there (as Whisper did on kitchen noise at the start of a session)."""
 
-    def __init__(self, unprompted: str, logprob: float = -0.1, alone: float = -3.0) -> None:
-        self.unprompted, self.logprob, self.alone = unprompted, logprob, alone
+    def __init__(self, unprompted: str, logprob: float = -0.1, alone: float = -3.0,
+                 word: float = 0.9) -> None:
+        self.unprompted, self.logprob, self.alone, self.word = unprompted, logprob, alone, word
 
     def encode_prompt(self, text: str) -> tuple[int, ...]:
         return (1, 2, 3)
@@ -339,7 +340,7 @@ class PromptedModel:
     def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
                hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
         text = " I feel dizzy." if prompt else self.unprompted
-        sure = tuple((w, 0.9) for w in whisper_model.plain_words(text)) if words else ()
+        sure = tuple((w, self.word) for w in whisper_model.plain_words(text)) if words else ()
         return whisper_model.Decoded((text,), (self.logprob,), 0.0, sure)
 
     def unprompted_logprob(self, encoded: object, raw: str) -> float:
@@ -441,17 +442,19 @@ def test_an_unsure_final_the_prompt_alone_made_is_only_a_doubt(
     assert finals == [heard]
 
 
-@pytest.mark.parametrize(("logprob", "alone", "likely"),
-                         [(-0.1, -3.0, False), (-0.1, -0.5, True), (-0.9, -1.3, True)])
+@pytest.mark.parametrize(("logprob", "word", "alone", "likely"),
+                         [(-0.1, 0.2, -3.0, False), (-0.1, 0.2, -0.5, True),
+                          (-0.9, 0.9, -1.3, True), (-0.1, 0.9, -0.5, False)])
 def test_a_final_tells_whether_the_audio_alone_makes_its_text_likely(
-    logprob: float, alone: float, likely: bool
+    logprob: float, word: float, alone: float, likely: bool
 ) -> None:
-    """Sure or not, a final whose words Whisper writes otherwise without the prompt says whether
-    its text is nearly as likely without it (:attr:`Transcript.likely_unbiased`): a halting
-    word in it may then halt however unsure the word."""
+    """A final whose words Whisper writes otherwise without the prompt says whether its text is
+    nearly as likely without it (:attr:`Transcript.likely_unbiased`), so that a halting word
+    in it may halt however unsure the word; not scored when it is sure, every word too."""
     from voicecoach.speech.asr.whisper import _Utterance
 
-    fake = WhisperRecognizer(model=PromptedModel(" See if it's either.", logprob, alone))  # type: ignore[arg-type]
+    model = PromptedModel(" See if it's either.", logprob, alone, word)
+    fake = WhisperRecognizer(model=model)  # type: ignore[arg-type]
     utt = _Utterance(0.0, [bytes(16000)], probs=[0.9] * 16)
     assert fake._final(utt, 0.5, 0.5, False).likely_unbiased is likely
 

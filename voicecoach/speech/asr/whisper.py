@@ -554,8 +554,9 @@ class WhisperRecognizer:
             return result
         plain = utt.unprompted(self._model)().texts
         result = replace(result, unbiased=plain_text(plain[0]) if plain else "")
-        if self._heard_unprompted(utt, result.text):
-            return result
+        if self._heard_unprompted(utt, result.text) or (
+                result.confidence >= SURE and _words_sure(result, self.trust.halt_word)):
+            return result  # nothing a score without the prompt could add (~50 ms a final)
         result = replace(result, likely_unbiased=self._audio_says(utt, decoded, result.text))
         if result.confidence >= SURE or result.likely_unbiased:
             return result
@@ -603,6 +604,11 @@ def _read(utt: _Utterance, decoded: Decoded, text: str) -> None:
     if decoded.no_speech >= NO_SPEECH or _garbage(decoded, text):
         text = ""
     utt.read = (text, utt.read[1] + 1 if text and text == utt.read[0] else int(bool(text)))
+
+
+def _words_sure(result: Transcript, least: float) -> bool:
+    """Whether every word of ``result`` is at least ``least`` sure."""
+    return all(word.confidence >= least for word in result.words)
 
 
 def _garbage(decoded: Decoded, text: str) -> bool:
