@@ -10,6 +10,7 @@ import pytest
 from fakesd import FakePortAudioError, FakeSoundDevice
 from test_audio_devices import finishes
 
+from voicecoach.audio.devices import wait_idle
 from voicecoach.audio.duplex import Duplex, open_duplex
 from voicecoach.audio.wav import CHUNK_SAMPLES
 from voicecoach.errors import AudioError
@@ -59,9 +60,10 @@ def test_a_stop_silences_the_voice_from_the_next_block() -> None:
     sd = FakeSoundDevice(bytes(64000), speed=50.0)
     duplex = open_duplex(sd=sd)
     try:
-        duplex.player.play(noise_clip(3.0), 16000, "a long line")
-        take(duplex, 3)
-        assert duplex.player.busy() and duplex.player.current_text == "a long line"
+        duplex.player.play(noise_clip(60.0), 16000, "a long line")  # 1.2 s at the fake's pace
+        take(duplex, 3)  # may all be blocks from before the clip: wait for it to sound
+        assert wait_idle(lambda: duplex.player.current_text != "a long line", timeout=2.0)
+        assert duplex.player.busy()
         duplex.player.stop()
         cut_at = len(sd.played)
         take(duplex, 3)
