@@ -285,9 +285,12 @@ def test_the_microphone_path_cancels_the_coachs_voice(
     from voicecoach.audio.wav import read_pcm16k
     from voicecoach.speech.tts import VoiceSpeaker
 
-    # said 3 s in: the player's clock runs at the wall's pace, the microphone's at 10 times it,
-    # so a line cannot be placed in stream time here (echo onset: :data:`spoken.ONSET`)
-    wav = recording(tmp_path / "mic.wav", [3.0, "start back twist", 10.0, "stop", 2.0])
+    # said 8 s in, after the greeting on both clocks: the player's runs at the wall's pace,
+    # the microphone's at 10 times it, so a line cannot be placed in stream time here (echo
+    # onset: :data:`spoken.ONSET`); and a loaded machine cleans the queued blocks late, when
+    # the greeting's audio is in the tap for their times, so said over it the canceller
+    # would take "start" for double talk
+    wav = recording(tmp_path / "mic.wav", [8.0, "start back twist", 10.0, "stop", 2.0])
     fake = FakeSoundDevice(read_pcm16k(wav), after_input="end", speed=10.0)
     monkeypatch.setattr(audio, "load_sounddevice", lambda: fake)
     monkeypatch.setattr("sys.stdin", io.StringIO("quit\n"))
