@@ -594,6 +594,22 @@ def test_unclear_speech_is_answered_only_when_the_coach_asked(step: str, answere
     assert "sorry" in [r["key"] for r in records[later:] if r["event"] == "say"]
 
 
+def test_unclear_speech_while_the_coach_leads_to_its_question_gets_no_sorry() -> None:
+    """Kitchen noise heard as "i'm tired" at 0.22 while the coach said its dizzy halt got "sorry,
+    I still didn't understand" 10 s later, after "I'll wait ... tell me": the coach had not
+    asked yet. Once it has asked, unclear words are most likely the answer: "sorry"."""
+    session, records = counting_session()
+    say(session, "dizzy")
+    before, at = len(records), session.coach.now
+    session.heard(at + 1, "i'm tired", match=IntentMatch("none", 0.0, "i'm tired"), unclear=True)
+    session.tick(at + 30)
+    assert not [key for key in keys(records[before:]) if key.startswith("sorry")]
+    assert session.coach.awaiting_answer
+    session.heard(at + 31, "i'm tired", match=IntentMatch("none", 0.0, "i'm tired"), unclear=True)
+    _settle(session)
+    assert [key for key in keys(records[before:]) if key.startswith("sorry")] == ["sorry"]
+
+
 @pytest.mark.parametrize(("answer", "step", "key"), [
     ("yes", "safety", "safety.ask"), ("start", "safety", "safety.ask"),
     ("no", "idle", "start.not_now"), ("yes?", "start_check", "sorry"),

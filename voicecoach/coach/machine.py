@@ -166,8 +166,8 @@ class Coach(Recall):
 
     def _on_request(self, intent: str, sure: bool, text: str, unclear: bool = False) -> None:
         if intent == NONE:
-            if not unclear or self._wait is not None:
-                self._not_understood()  # unclear words are answered when the coach has asked
+            if not unclear or self.awaiting_answer:
+                self._not_understood()  # unclear words are answered once the coach has asked
             return
         if intent in YES_NO and self._wait is None:
             return  # a yes or no to nothing asked (talk in the room, the noise's): let it pass
