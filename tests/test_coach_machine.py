@@ -594,6 +594,21 @@ def test_unclear_speech_is_answered_only_when_the_coach_asked(step: str, answere
     assert "sorry" in [r["key"] for r in records[later:] if r["event"] == "say"]
 
 
+@pytest.mark.parametrize(("halt", "step"), [("stop", "stopped"), ("pain", "halted")])
+@pytest.mark.parametrize("doubt", ["stop", "dizzy"])
+def test_an_unsure_halting_word_once_stopped_is_let_pass(halt: str, step: str, doubt: str) -> None:
+    """Already stopped: kitchen noise heard as "stop it" at 0.08 over "Okay, stopping ..." got
+    "sorry, I didn't catch that" after it; the coach goes on waiting, silent."""
+    session, records = counting_session()
+    say(session, halt)
+    assert session.coach.step == step
+    before, at = len(records), session.coach.now
+    session.heard(at + 1, "stop it", match=IntentMatch("none", 0.0, "stop it"), doubt=doubt)
+    _settle(session)
+    assert not [k for k in keys(records[before:]) if k.startswith(("sorry", "check"))]
+    assert session.coach.step == step and len(of(records, "halt")) == 1
+
+
 def test_unclear_speech_while_the_coach_leads_to_its_question_gets_no_sorry() -> None:
     """Kitchen noise heard as "i'm tired" at 0.22 while the coach said its dizzy halt got "sorry,
     I still didn't understand" 10 s later, after "I'll wait ... tell me": the coach had not

@@ -29,6 +29,7 @@ from voicecoach.coach.steps import (
     MISHEARD_HALTS,
     MOVING_STEPS,
     SAFETY_QUESTIONS,
+    STOPPED_STEPS,
     UNSURE_STEPS,
     YES_NO,
 )
@@ -116,6 +117,8 @@ class Coach(Recall):
             self._check_start()
         elif doubt and self.step == "idle":
             return  # nothing started, nothing to stop: kitchen noise says "i feel dizzy" at 0.1
+        elif event.doubt and self.step in STOPPED_STEPS:
+            return  # already stopped: an unsure halting word is no news
         else:
             self._on_request(*self._meaning(event), event.text, event.unclear)
 

@@ -55,6 +55,12 @@ MISHEARD_HALTS = {"start": "stop"}
 voice came out "start" and "i need to start", with or without the prompt): in a
 :data:`MOVING_STEPS` step it means nothing, so it is asked about as that halting word heard
 unsure, and while the coach asks about that word it does not carry on."""
+STOPPED_STEPS = frozenset({"halted", "stopped"})
+"""Steps where a halt has stopped everything and the coach waits to hear the user is fine (or
+wants to go on): a halting word heard unsure there is no news, let pass without a "sorry"
+(kitchen noise heard as "stop it" at 0.08 over "Okay, stopping ..." got "sorry, I didn't catch
+that" after it, in simulated kitchen sessions; the same for "i'm dizzy" at 0.18 while the
+coach waited after a pain halt)."""
 ASKABLE_STEPS = CHECKED_STEPS | {"paused", "checking"}
 """Where a halting word (or "quit") heard unsure is asked about: the steps above, and while
 the count is already held (paused, or asking about another word)."""
