@@ -500,6 +500,19 @@ def test_an_unsure_quit_while_twisting_asks_before_it_ends(answer: str, step: st
     assert (session.coach.step if step else end_reason(records)) == (step or "quit")
 
 
+def test_an_end_guessed_from_unclear_words_does_not_stop_the_count() -> None:
+    """Kitchen noise heard as "see you see that one" at 0.15 (unclear, a guess of quit) cut
+    the coach's instructions to ask "did you want to finish?"; it is let pass."""
+    session, records = counting_session()
+    before = len(records)
+    session.heard(session.coach.now, "see you see that one",
+                  match=IntentMatch("none", 0.0, "see you see that one"), guess="quit",
+                  unclear=True)
+    session.tick(session.coach.now + 10)
+    assert session.coach.step == "pacing" and not of(records[before:], "hush")
+    assert "check.quit" not in keys(records[before:]) and of(records[before:], "rep")
+
+
 @pytest.mark.parametrize(("text", "confidence", "asked"), [
     ("goodbye", 1.0, False), ("i want to know", 0.846, True), ("i want to do for me", 0.917, True),
 ])

@@ -101,7 +101,7 @@ class Coach(Recall):
         # at 0.1-0.2: taken as said while asking, it made 12 false halts in 20 spoken sessions)
         if self._loose_end(event):
             event = replace(event, intent=NONE, guess="quit")
-        doubt = event.doubt or ("quit" if event.guess == "quit" else "") or self._misheard(event)
+        doubt = event.doubt or self._unsure_end(event) or self._misheard(event)
         again = bool(doubt) and self.step == "checking" and doubt == self._doubt
         intent = doubt if again else event.intent
         self._present()
@@ -121,6 +121,14 @@ class Coach(Recall):
             return  # already stopped: an unsure halting word is no news
         else:
             self._on_request(*self._meaning(event), event.text, event.unclear)
+
+    def _unsure_end(self, event: Utterance) -> str:
+        """"quit" for an end heard unsure, to ask about; not from words the recognizer was too
+        unsure of for any intent (:attr:`Utterance.unclear`): kitchen noise heard as "see you
+        see that one" at 0.15 cut the coach's setup instructions to ask "did you want to
+        finish?" (simulated kitchen, stop 42). Unlike a halting word, an end can wait to be
+        said again."""
+        return "quit" if event.guess == "quit" and not event.unclear else ""
 
     def _misheard(self, event: Utterance) -> str:
         """The halting word a spoken go-on word that means nothing here may be
