@@ -218,13 +218,14 @@ def test_a_halting_word_must_itself_be_sure() -> None:
         ("stop", ("stop", "")),  # heard without the prompt too: the prompt did not put it there
         ("stop stop", ("stop", "")),
         ("start", ("none", "stop")),  # read as something else
+        ("i feel dizzy", ("stop", "")),  # another halt: "i feel faint" was read "i feel pain"
     ],
 )
 def test_an_unsure_halting_word_halts_if_the_unbiased_reading_means_it_too(
     unbiased: str | None, heard: tuple[str, str]
 ) -> None:
     """Sentence 0.54, the word 0.23: asked about, unless the engine's reading without its bias
-    to the coach's words means the same halt."""
+    to the coach's words means a halt too (the prompted reading's is acted on)."""
     lone = Transcript("stop", 0.54, 0.0, 0.5, (Word("stop", 0.23, 0.0, 0.5),), unbiased=unbiased)
     events = run(ScriptedRecognizer(finals={4: lone}))
     assert [(e.intent, e.doubt) for e in events] == [heard]
@@ -600,6 +601,18 @@ def test_phrases_recognizers_write_for_noise_are_never_acted_on(
     rec = ScriptedRecognizer(finals={4: final(text, 0.9)})
     events = list(listen([CHUNK] * 20, rec, IntentMatcher.load()))
     assert [(e.intent, e.doubt, e.guess) for e in events] == heard
+
+
+@pytest.mark.parametrize(("confidence", "unclear"), [(0.15, True), (0.9, False)])
+def test_a_noise_phrase_guess_heard_unsure_is_unclear(confidence: float, unclear: bool) -> None:
+    """The simulated kitchen's "bye" at 0.15: a guess of quit too unsure for any intent, which
+    the coach does not cut its count to ask about (:attr:`Heard.unclear`)."""
+    from voicecoach.nlu.matcher import IntentMatcher
+
+    rec = ScriptedRecognizer(finals={4: final("bye", confidence)})
+    rec.trust = Trust(heard=0.1)  # type: ignore[attr-defined]
+    events = list(listen([CHUNK] * 20, rec, IntentMatcher.load()))
+    assert [(e.guess, e.unclear) for e in events] == [("quit", unclear)]
 
 
 def test_a_noise_phrase_with_a_runner_up_command_is_still_nothing() -> None:
