@@ -276,6 +276,22 @@ def test_stop_mid_sentence_cuts_the_sentence() -> None:
     assert not [r for r in of(records, "say") if r["key"] == "safety.ask"]
 
 
+@pytest.mark.parametrize("halt", ["pain", "dizzy"])
+@pytest.mark.parametrize(("said", "cut"), [("yes", False), ("stop", True)])
+def test_a_halts_advice_is_said_whole_before_a_reply(halt: str, said: str, cut: bool) -> None:
+    """"Stop right there ... if it persists, please see a health professional": an "okay"
+    said over it (the simulated kitchen's noise at 0.36) is answered after it, not by cutting
+    it; a halting word still cuts it."""
+    session, records = counting_session()
+    say(session, halt)
+    before, at, advice_ends = len(records), session.coach.now, session.coach.speaking_until
+    session.heard(at + 1, said, match=IntentMatch(said, 1.0, said))
+    assert bool(of(records[before:], "hush")) is cut
+    _settle(session)
+    replies = [r for r in records[before:] if r["event"] == "say"]
+    assert replies and (replies[0]["t"] < round(advice_ends, 3)) is cut
+
+
 def test_quit_while_twisting_says_slow_down() -> None:
     at = rep_time("left", 3) + 0.05
     records = play([*FULL, (at, "quit")])

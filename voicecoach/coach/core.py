@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 COUNT_KEYS = frozenset({"twist.right", "twist.left", "twist.number", "cooldown.right",
                         "cooldown.left"})
 """Lines that are counts: never cut short by a barge-in (they end within a second)."""
+ADVICE_KEYS = frozenset({"halt.pain", "halt.dizzy"})
+"""What to do after a halt for pain or dizziness (sit down, see a health professional if it
+persists): said whole, never cut short by a barge-in; a halting word still cuts it. The
+simulated kitchen's "okay" at 0.36 cut "... If the dizziness persists, please see a health
+professional" before its last sentence; the reply now follows it."""
 CUE_KEYS = frozenset({"twist.reminder", "twist.halfway", "twist.halfway_short", "twist.last",
                       "twist.last_short", "cooldown.slower"})
 """Lines said between counts only when they fit: a reply to the user goes before them."""

@@ -12,7 +12,7 @@ import logging
 from dataclasses import replace
 
 from voicecoach.coach.config import CoachConfig
-from voicecoach.coach.core import COUNT_KEYS
+from voicecoach.coach.core import ADVICE_KEYS, COUNT_KEYS
 from voicecoach.coach.events import (
     Action,
     Begin,
@@ -200,10 +200,11 @@ class Coach(Recall):
         self._resay = None
 
     def _barge_in(self) -> Line | None:
-        """The user talks over the coach: cut the line being said, unless it is a count, and
-        drop a cue waiting to be said between counts (the reply goes first)."""
+        """The user talks over the coach: cut the line being said, unless it is a count or a
+        halt's advice (:data:`ADVICE_KEYS`), and drop a cue waiting to be said between counts
+        (the reply goes first)."""
         self._drop_cues()
-        if self._playing is not None and self._playing.key in COUNT_KEYS:
+        if self._playing is not None and self._playing.key in COUNT_KEYS | ADVICE_KEYS:
             return None
         return self._hush()
 
