@@ -1327,3 +1327,17 @@ def test_a_paraphrase_word_alone_is_not_a_command(matcher: IntentMatcher, text: 
     """Issue 16: a word only a paraphrase holds ("end here", "take five") once made the word
     alone an intent ("here" alone was quit)."""
     assert matcher.match(text).intent == "none"
+
+
+@pytest.mark.parametrize(("text", "intent", "cut_short"), [
+    ("i'm going to", "dizzy", True),  # the start of "i'm going to faint": safety first, but ...
+    ("i have a", "pain", True),  # ... its halting words are not in it
+    ("i'm going to faint", "dizzy", False),
+    ("stop", "stop", False),  # an exact phrase, though "stop twisting" begins with it
+    ("i feel dizy", "dizzy", False),  # a slip, not a start
+])
+def test_a_halt_matched_by_a_phrase_the_sentence_only_begins_is_cut_short(
+    matcher: IntentMatcher, text: str, intent: str, cut_short: bool
+) -> None:
+    found = matcher.match(text)
+    assert (found.intent, found.cut_short) == (intent, cut_short)

@@ -142,6 +142,8 @@ def test_a_long_partial_waits_for_the_final() -> None:
     ("ow", []),  # kitchen noise over yes/no recordings: steady partials on the strength of "ow"
     ("ow thank you", []),
     ("ow up", []),
+    ("i'm going to", []),  # only the start of "i'm going to faint": kitchen noise's partial
+    ("i'm going to faint", ["dizzy"]),
 ])
 def test_a_partial_halts_early_unless_it_rests_on_a_short_word(
     partial: str, early: list[str]

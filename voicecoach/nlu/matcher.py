@@ -158,6 +158,11 @@ class IntentMatch:
     doubt: str = ""
     """For ``none``: a halting intent the sentence may mean, talk about one's body
     (:mod:`voicecoach.nlu.body`: "i did something to my back"), to ask about, never to act on."""
+    cut_short: bool = False
+    """A halting intent matched by a phrase the sentence only begins ("i'm going to" is close
+    to "i'm going to faint", "i have a" to "i have a pain"): the words that make it a halt are
+    not in it. Taken when the sentence is all there is; a partial result of someone still
+    speaking does not act on it (:mod:`voicecoach.speech.listen`)."""
 
 
 class Matcher(Protocol):
@@ -244,6 +249,8 @@ class IntentMatcher:
         found = self._match(norm)
         if norm in self._noise:
             found = replace(found, noise=True)
+        if found.intent in HALTING and found.confidence < 1.0 and self._begins(norm, found.intent):
+            found = replace(found, cut_short=True)
         if found.intent == NONE:
             found = self._respelled(norm, found)
         if self._body and (found.intent == NONE or _loose(found, norm)):
@@ -251,6 +258,12 @@ class IntentMatcher:
             if doubt or found.intent == NONE:
                 return IntentMatch(NONE, found.confidence, norm, found.noise, doubt)
         return found
+
+    def _begins(self, norm: str, intent: str) -> bool:
+        """Whether ``norm`` (or its core) is the start of one of ``intent``'s sentences, a word
+        or more short of it."""
+        starts = {f"{norm} ", f"{self._data.fillers.core(norm)} "}
+        return any(s.startswith(tuple(starts)) for s in self._phrases.get(intent, ()))
 
     def _respelled(self, norm: str, found: IntentMatch) -> IntentMatch:
         """``norm`` matched again with its unknown words respelled (see the module), or
