@@ -264,7 +264,7 @@ class _Stream:
             doubt = intent if intent in self.halting else ""
             guess = "" if doubt or self._runner_up_of_unclear(result, rank) else intent
             intent, score = NONE, 0.0
-        unclear = intent == NONE and not doubt and result.confidence < self.trust.exact
+        unclear = intent == NONE and self._unclear(result, doubt)
         if unclear and not guess and result.confidence < self.trust.heard:
             log.debug("%r: not heard (recognizer %.2f)", result.text, result.confidence)
             return None
@@ -294,9 +294,13 @@ class _Stream:
             log.debug("ignoring %r: a phrase recognizers write for noise", result.text)
             return None
         doubt = match.intent if match.intent in self.halting else ""
-        unclear = not doubt and result.confidence < self.trust.exact
         return Heard(t, result.text, result.confidence, NONE, 0.0, True, result.start, doubt,
-                     "" if doubt else match.intent, unclear)
+                     "" if doubt else match.intent, self._unclear(result, doubt))
+
+    def _unclear(self, result: Transcript, doubt: str) -> bool:
+        """Nothing understood (no doubt) and words less sure than an exact phrase needs
+        (:attr:`Heard.unclear`)."""
+        return not doubt and result.confidence < self.trust.exact
 
     def _acted_on(self, result: Transcript, intent: str, matched: float, rank: int) -> bool:
         """Trusted, and (for a halting intent) matched exactly enough to halt at once, in the
