@@ -233,6 +233,25 @@ def test_an_unsure_halting_word_halts_if_the_unbiased_reading_means_it_too(
     assert [(e.intent, e.doubt) for e in events] == [heard]
 
 
+@pytest.mark.parametrize(
+    ("text", "unbiased", "heard"),
+    [
+        ("do you miss spinning", "the room is spinning", ("none", "dizzy", "")),  # flite-awb
+        ("do you miss spinning", "do you miss spending", ("none", "", "")),
+        ("do you miss spinning", "the room is sp", ("none", "", "")),  # not a phrase exactly
+        ("how many reps", "stop", ("ask_reps", "", "")),  # understood: acted on as heard
+    ],
+)
+def test_a_halt_only_the_unbiased_reading_says_is_asked_about(
+    text: str, unbiased: str, heard: tuple[str, str, str]
+) -> None:
+    """When the reading with the bias means nothing, a halting phrase the reading without it
+    says exactly is a doubt (the coach asks), never let pass."""
+    final = Transcript(text, 0.7, 0.0, 1.0, unbiased=unbiased)
+    events = listen([CHUNK] * 8, ScriptedRecognizer(finals={4: final}), IntentMatcher.load())
+    assert [(e.intent, e.doubt, e.guess) for e in events] == [heard]
+
+
 @pytest.mark.parametrize(("likely", "words", "heard"),
                          [(True, 3, ("stop", "")), (False, 3, ("none", "stop")),
                           (True, 11, ("none", "stop"))])

@@ -264,12 +264,25 @@ class _Stream:
             doubt = intent if intent in self.halting else ""
             guess = "" if doubt or self._runner_up_of_unclear(result, rank) else intent
             intent, score = NONE, 0.0
+        if intent == NONE and not doubt:
+            doubt = self._halt_unbiased(result)
+            guess = "" if doubt else guess
         unclear = intent == NONE and self._unclear(result, doubt)
         if unclear and not guess and result.confidence < self.trust.heard:
             log.debug("%r: not heard (recognizer %.2f)", result.text, result.confidence)
             return None
         return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt,
                      guess, unclear)
+
+    def _halt_unbiased(self, result: Transcript) -> str:
+        """The halting intent of the engine's reading without its bias, if that reading is
+        one of its phrases exactly (else ""): asked about, when the biased reading means nothing
+        (flite's "the room is spinning", prompted "do you miss spinning", was let pass). On 10
+        minutes each of kitchen noise, TV and babble, no reading without the bias said a halt."""
+        found = self.matcher.match(result.unbiased) if result.unbiased else None
+        if found is None or found.intent not in self.halting or found.confidence < EARLY_MATCH:
+            return ""
+        return found.intent
 
     def _thin(self, result: Transcript, match: IntentMatch, t: float) -> Heard | None:
         """Words heard over other speech (:attr:`Transcript.thin`): a halting word in them is
