@@ -123,6 +123,46 @@ def test_the_audio_alone_makes_what_was_said_likely_and_other_words_not(tmp_path
     assert said_alone > -1.6 and model.unprompted_logprob(encoded, " I feel dizzy.") < -3.5
 
 
+def test_a_guessed_final_is_scored_beside_the_search_with_the_same_result(
+    tmp_path: Path, recognizer: WhisperRecognizer
+) -> None:
+    """A beam search's word probabilities, scored beside it from a right guess of its tokens,
+    are those it would have got after it; a wrong guess is not used."""
+    from voicecoach.speech.asr.whisper import BEAM, HYPOTHESES, _Utterance
+
+    model = whisper_model.load()
+    said = read_pcm16k(speak("how many reps are left", tmp_path / "r.wav"))
+    encoded = _Utterance(0.0, [padded(said, 0.3, 0.3)]).encoded(model, BEAM)
+    prompt = recognizer._prompt()
+    plain = model.decode(encoded, prompt, 12, BEAM, HYPOTHESES, True)
+    used: list[tuple[int, ...]] = []
+    aligned = model._aligned
+    model._aligned = lambda e, s, tokens: used.append(tuple(tokens)) or aligned(e, s, tokens)
+    try:
+        right = model.decode(encoded, prompt, 12, BEAM, HYPOTHESES, True, plain.tokens)
+        wrong = model.decode(encoded, prompt, 12, BEAM, HYPOTHESES, True,
+                             model.encode_prompt("How many are left."))
+    finally:
+        del model._aligned
+    assert right == plain and wrong == plain and plain.words
+    assert used[0] == plain.tokens  # the right guess: scored once, beside the search
+    assert len(used) == 3 and used.count(plain.tokens) == 2  # the wrong one: after it too
+
+
+@pytest.mark.parametrize(("partial", "closed"), [
+    (" How many are left. How many or less", " How many are left."),
+    (" So how many reps should I be doing?", " So how many reps should I be doing."),
+    (" Stop!", " Stop."),
+    ("", ""),
+])
+def test_a_final_is_guessed_from_a_partials_first_sentence_closed_by_a_full_stop(
+    partial: str, closed: str
+) -> None:
+    model = whisper_model.load()
+    decoded = whisper_model.Decoded((partial,) if partial else (), (0.0,), 0.0)
+    assert model.closing(decoded) == (model.encode_prompt(closed) if closed else ())
+
+
 def test_the_final_transcript_carries_n_best_and_word_confidences(
     tmp_path: Path, recognizer: WhisperRecognizer
 ) -> None:
@@ -329,16 +369,20 @@ class PromptedModel:
     def encode_prompt(self, text: str) -> tuple[int, ...]:
         return (1, 2, 3)
 
+    def closing(self, decoded: whisper_model.Decoded) -> tuple[int, ...]:
+        return ()
+
     def encode(self, audio: object, beam: int = 1) -> object:
         return audio
 
     def begin(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
-              hypotheses: int = 1, words: bool = False) -> Callable[[], whisper_model.Decoded]:
+              hypotheses: int = 1, words: bool = False,
+              *_: object) -> Callable[[], whisper_model.Decoded]:
         decoded = self.decode(encoded, prompt, max_tokens, beam, hypotheses, words)
         return lambda: decoded
 
     def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
-               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
+               hypotheses: int = 1, words: bool = False, *_: object) -> whisper_model.Decoded:
         text = " I feel dizzy." if prompt else self.unprompted
         sure = tuple((w, self.word) for w in whisper_model.plain_words(text)) if words else ()
         return whisper_model.Decoded((text,), (self.logprob,), 0.0, sure)
@@ -369,7 +413,7 @@ class LoopingModel(PromptedModel):
     WORDS = (("i", 0.7), ("feel", 0.95), ("pain", 0.5), ("i", 0.43), ("feel", 0.11))
 
     def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
-               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
+               hypotheses: int = 1, words: bool = False, *_: object) -> whisper_model.Decoded:
         said = whisper_model.plain_words(self.unprompted)
         sure = self.WORDS[: len(said)] if words else ()
         spans = tuple((float(np.log(p)), 1) for _, p in sure)
@@ -395,7 +439,7 @@ class UnsureModel(PromptedModel):
     quiet room); without the prompt, ``unprompted``."""
 
     def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
-               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
+               hypotheses: int = 1, words: bool = False, *_: object) -> whisper_model.Decoded:
         text = " I feel dizzy." if prompt else self.unprompted
         unsure = tuple((w, 0.2) for w in whisper_model.plain_words(text)) if words else ()
         return whisper_model.Decoded((text,), (self.logprob,), self.no_speech, unsure)
@@ -469,7 +513,7 @@ class CountingModel:
         return getattr(self.model, name)
 
     def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
-               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
+               hypotheses: int = 1, words: bool = False, *_: object) -> whisper_model.Decoded:
         self.beams += beam > 1
         return self.model.decode(encoded, prompt, max_tokens, beam, hypotheses, words)
 
@@ -499,7 +543,7 @@ class SureModel(PromptedModel):
         self.decodes = 0
 
     def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
-               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
+               hypotheses: int = 1, words: bool = False, *_: object) -> whisper_model.Decoded:
         self.decodes += 1
         sure = (("stop", 0.9),) if words else ()
         return whisper_model.Decoded((" Stop.",), (-0.1,), 0.0, sure)
@@ -513,13 +557,14 @@ class OrderModel(PromptedModel):
         self.calls: list[tuple[str, bool]] = []
 
     def begin(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
-              hypotheses: int = 1, words: bool = False) -> Callable[[], whisper_model.Decoded]:
+              hypotheses: int = 1, words: bool = False,
+              *_: object) -> Callable[[], whisper_model.Decoded]:
         self.calls.append(("begun", bool(prompt)))
         decoded = super().decode(encoded, prompt, max_tokens, beam, hypotheses, words)
         return lambda: self.calls.append(("waited", bool(prompt))) or decoded
 
     def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
-               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
+               hypotheses: int = 1, words: bool = False, *_: object) -> whisper_model.Decoded:
         self.calls.append(("decoded", bool(prompt)))
         return super().decode(encoded, prompt, max_tokens, beam, hypotheses, words)
 
@@ -658,7 +703,7 @@ class GrowingModel(PromptedModel):
         self.words, self.prob = words.split(), prob
 
     def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
-               hypotheses: int = 1, words: bool = False) -> whisper_model.Decoded:
+               hypotheses: int = 1, words: bool = False, *_: object) -> whisper_model.Decoded:
         said = self.words[: int(len(encoded) / 16000 / 0.3)]  # type: ignore[arg-type]
         text = f" {' '.join(said).capitalize()}." if said else ""
         sure = tuple((w, self.prob) for w in said) if words else ()

