@@ -238,15 +238,20 @@ class WhisperModel:
                           tokens=tuple(best[0]) if best else ())
         if not (words and best and best[0]):
             return decoded
-        if greedy_words:
-            probs = _chosen(result.logits[0], best[0])
-        elif aligned is not None and aligned[0] == decoded.tokens:
-            probs = aligned[1].result()
-        else:
-            probs = self._aligned(encoded, start, best[0])
+        probs = self._probs(result, encoded, start, best[0], greedy_words, aligned)
         scored = self._word_probs(best[0], probs)
         return replace(decoded, words=tuple((w, p) for w, p, _ in scored),
                        spans=tuple(span for _, _, span in scored))
+
+    def _probs(self, result: Any, encoded: Any, start: list[int], tokens: list[int],
+               greedy_words: bool, aligned: Aligned) -> list[float]:
+        """Each of ``tokens``' probability: from a greedy search's logits, from the pass begun
+        beside a beam search if it guessed them, else from one more pass now."""
+        if greedy_words:
+            return _chosen(result.logits[0], tokens)
+        if aligned is not None and aligned[0] == tuple(tokens):
+            return aligned[1].result()
+        return self._aligned(encoded, start, tokens)
 
     def unprompted_logprob(self, encoded: Any, raw: str) -> float:
         """The mean token log-probability of Whisper's ``raw`` text for ``encoded`` audio
