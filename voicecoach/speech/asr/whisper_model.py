@@ -158,8 +158,9 @@ class WhisperModel:
         """The tokens a final decode of the same speech will likely write, from a partial's
         ``decoded``: its first sentence, closed by a full stop (a partial's greedy search in a
         short window loops, and often ends a question with "?" where the final's beam search,
-        with a second of silence after the speech, writes "."; measured on 21 questions of a
-        natural voice, 13 finals were this guess, 5 the partial's tokens as they were)."""
+        with a second of silence after the speech, writes "."; measured on a natural voice's
+        questions: right for 18 of 31 clean and 18 of 34 in kitchen noise, where the partial's
+        tokens as they were had been right for 5 of 21: the rest loop or differ)."""
         if not decoded.texts:
             return ()
         sentence = _SENTENCE.split(decoded.texts[0].strip())[0].rstrip(" .?!")
