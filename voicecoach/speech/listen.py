@@ -274,13 +274,15 @@ class _Stream:
         return Heard(t, result.text, result.confidence, intent, score, True, result.start, doubt,
                      guess, unclear)
 
-    def _halt_unbiased(self, result: Transcript) -> str:
-        """The halting intent of the engine's reading without its bias, if that reading is
-        one of its phrases exactly (else ""): asked about, when the biased reading means nothing
-        (flite's "the room is spinning", prompted "do you miss spinning", was let pass). On 10
-        minutes each of kitchen noise, TV and babble, no reading without the bias said a halt."""
+    def _halt_unbiased(self, result: Transcript, least: float = EARLY_MATCH) -> str:
+        """The halting intent of the engine's reading without its bias, matched at least this
+        closely (by default exactly: one of its phrases), else "". Exactly, it is asked about
+        when the biased reading means nothing (flite's "the room is spinning", prompted "do you
+        miss spinning", was let pass; on 10 minutes each of kitchen noise, TV and babble, no
+        reading without the bias said a halt); at all, it confirms an unsure halt
+        (:meth:`_read_twice`)."""
         found = self.matcher.match(result.unbiased) if result.unbiased else None
-        if found is None or found.intent not in self.halting or found.confidence < EARLY_MATCH:
+        if found is None or found.intent not in self.halting or found.confidence < least:
             return ""
         return found.intent
 
@@ -370,7 +372,7 @@ class _Stream:
             return False
         if result.likely_unbiased:
             return True
-        return bool(result.unbiased) and self.matcher.match(result.unbiased).intent in self.halting
+        return bool(self._halt_unbiased(result, least=0.0))
 
 
 def recognize_file(
