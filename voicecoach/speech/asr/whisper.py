@@ -221,9 +221,9 @@ class _Utterance:
     sure), waiting for it; None when there is none."""
     confirmed: str = ""
     """The last settled partial that Whisper also heard without the prompt."""
-    guess: tuple[int, ...] = ()
-    """The last partial decode's tokens: what the final's beam search will likely choose
-    (:meth:`WhisperModel.begin` scores them beside the search)."""
+    last: Decoded | None = None
+    """The last partial decode: the final's beam search will likely choose its words
+    (:meth:`WhisperModel.closing`, scored beside the search)."""
     ahead: Transcript | None = None
     """The final, decoded ahead at a pause and kept while no speech follows
     (:meth:`WhisperRecognizer._decode_ahead`)."""
@@ -456,7 +456,7 @@ class WhisperRecognizer:
         if utt.voiced < MIN_VOICED:
             return ""
         decoded = self._partial_decode(utt, seconds, paused)
-        utt.guess = self._model.closing(decoded)
+        utt.last = decoded
         text = plain_text(decoded.texts[0]) if decoded.texts else ""
         utt.long = utt.long or len(text.split()) > PARTIAL_WORDS
         _read(utt, decoded, text)
@@ -546,7 +546,8 @@ class WhisperRecognizer:
             log.debug("%.2f-%.2f: not speech enough (Silero %.2f)", utt.start, stop, utt.voiced)
             return Transcript("", 0.0, utt.start, stop)
         utt.unprompted(self._model, BEAM)  # the check an unsure final needs, begun beside it
-        decoded = self._decode(utt, BEAM, token_budget(speech), utt.guess)
+        guess = self._model.closing(utt.last) if utt.last else ()
+        decoded = self._decode(utt, BEAM, token_budget(speech), guess)
         return self._checked(utt, _transcript(decoded, utt.start, stop, speech, cut), decoded)
 
     def _checked(self, utt: _Utterance, result: Transcript, decoded: Decoded) -> Transcript:
