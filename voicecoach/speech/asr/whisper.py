@@ -109,7 +109,7 @@ instead of 14 (utterances cut elsewhere: the same "i feel dizzy" the prompt writ
 CPU; on sentences that begin like a halt (dev_p, 5 voices) 2 more false halts of 190 in each
 condition ("full stop at the end of the sentence": the decode a frame sooner did not hear the
 next word begin)."""
-AHEAD_FRAMES = 8
+AHEAD_FRAMES = 3
 """Frames of pause (256 ms) after which the final is decoded ahead (:meth:`_decode_ahead`), if
 the partial at the pause was sure: it hears most of the silence the final would (0.35 s).
 Tuning phrases in kitchen noise at 10 dB, 192 clips: right / wrong intent acted on 108 / 14
