@@ -15,7 +15,8 @@ from voicecoach.nlu.matcher import IntentMatcher
 @pytest.mark.parametrize(
     ("text", "marked"),
     [("Thank you.", True), ("thanks for watching", True), ("Bye!", True),
-     ("thank you coach", False), ("stop", False)],
+     ("thank you coach", False), ("stop", False), ("Let's see.", True),
+     ("let's see how many are left", False)],
 )
 def test_the_matcher_marks_a_whole_noise_phrase(text: str, marked: bool) -> None:
     assert IntentMatcher.load().match(text).noise is marked

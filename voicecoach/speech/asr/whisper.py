@@ -109,17 +109,24 @@ instead of 14 (utterances cut elsewhere: the same "i feel dizzy" the prompt writ
 CPU; on sentences that begin like a halt (dev_p, 5 voices) 2 more false halts of 190 in each
 condition ("full stop at the end of the sentence": the decode a frame sooner did not hear the
 next word begin)."""
-AHEAD_FRAMES = 3
-"""Frames of pause (256 ms) after which the final is decoded ahead (:meth:`_decode_ahead`), if
-the partial at the pause was sure: it hears most of the silence the final would (0.35 s).
-Tuning phrases in kitchen noise at 10 dB, 192 clips: right / wrong intent acted on 108 / 14
-with the final decoded at the end, 109 / 12 ahead at 8 frames, 108 / 16 at 5. Decoded ahead
-whatever the partial heard, 10 minutes of kitchen noise gave 17 check-ins instead of 10 and
-cost 0.17 CPU s per s instead of 0.155; only after a sure partial: 10 and 0.154. Measured
-again on 4 December with a 3-frame pause: ahead after any pause whose partial had words, the
-halting rows' stop p50 in the kitchen went from 682 to 604 ms, but kitchen noise alone made 17
-check-ins in 10 minutes instead of 10 (13, at 0.18 CPU s per s, when a final decoded ahead
-was dropped if the utterance stayed open longer than its closing silence): not taken."""
+AHEAD_FRAMES = PAUSE_FRAMES
+"""Frames of pause after which the final is decoded ahead (:meth:`_decode_ahead`), if the
+partial at the pause was sure: at the pause that settles a partial (96 ms; in the block after
+the one it is heard in, so a halt in it is not held up), the beam search (~250 ms on 2 cores)
+runs while the pause goes on, and the final is ready about when the utterance ends (0.35 s)
+instead of ~0.2 s after it. Measured on 7 December against 8 frames (256 ms), each run alone
+on one machine: the questions of a tuning table (dev_n, 48 rows, piper-joe, flite-slt and
+espeak-en-gb) known after the words p50/p95 564/669 -> 468/646 ms clean, 631/974 -> 534/965
+ms in kitchen noise, 161 -> 161 and 126 -> 129 of 144 right; its halting rows (dev_m, 4
+voices) stop p50/p95 266/707 -> 258/666 ms clean (the same halts), 619/1074 -> 497/1067 ms in
+the kitchen (halted 79 -> 78, caught 118 -> 116 of 192: 5 rows changed both ways, the final
+hearing less of the pause); the issue's conditions (flite and espeak-ng, 8 voices, 30 rows,
+clean / pink) and the held-out natural voice's 370 rows (clean / kitchen) all within a clip
+of 8 frames' (below the README's table). Before (4-6 December): tuning phrases in kitchen
+noise, right / wrong intent acted on 108 / 14 decoded at the end, 109 / 12 ahead at 8 frames,
+108 / 16 at 5; decoded ahead whatever the partial heard, 10 minutes of kitchen noise gave 17
+check-ins instead of 10 (13 when a final decoded ahead was dropped if the utterance stayed
+open longer than its closing silence): still only after a sure partial."""
 SETTLED_FRAMES = round(END_SILENCE * RATE / FRAME_SAMPLES)
 """Frames of pause (352 ms, the detector's own ``END_SILENCE``) after which an utterance whose
 final was decoded ahead ends, even if blips of echo or clatter in the pause (fewer frames in a
