@@ -111,7 +111,7 @@ condition ("full stop at the end of the sentence": the decode a frame sooner did
 next word begin)."""
 AHEAD_FRAMES = PAUSE_FRAMES
 """Frames of pause after which the final is decoded ahead (:meth:`_decode_ahead`), if the
-partial at the pause was sure: at the pause that settles a partial (96 ms; in the block after
+partial at the pause was sure: at the pause that settles a partial (96 ms; in a block after
 the one it is heard in, so a halt in it is not held up), the beam search (~250 ms on 2 cores)
 runs while the pause goes on, and the final is ready about when the utterance ends (0.35 s)
 instead of ~0.2 s after it. Measured on 7 December against 8 frames (256 ms), each run alone
@@ -538,12 +538,13 @@ class WhisperRecognizer:
 
     def _decode_ahead(self) -> None:
         """At a pause whose partial was sure, the final transcript is made a block after it
-        (not in the block whose partial may halt): if the utterance ends without more speech,
-        the final is ready ~100 ms after it ends instead of ~250 ms (the beam search's time on
-        2 cores, begun at ``AHEAD_FRAMES`` of pause instead of 0.35 s)."""
+        is heard (never before: a halt in it would wait for the beam search): if the utterance
+        ends without more speech, the final is ready about when it ends instead of ~250 ms
+        after (the beam search's time on 2 cores, begun at ``AHEAD_FRAMES`` of pause)."""
         utt = self._utt
         if (utt is None or utt.ahead is not None or utt.no_partials or not utt.agreeing[0]
-                or utt.still < AHEAD_FRAMES or utt.loud or utt.seconds > PAUSE_PARTIALS_UP_TO):
+                or utt.held is not None or utt.still < AHEAD_FRAMES or utt.loud
+                or utt.seconds > PAUSE_PARTIALS_UP_TO):
             return  # nothing sure heard at the pause (noise, mostly): decoded at the end
         pause = utt.still * FRAME_SAMPLES / RATE
         stop = round(utt.start + utt.seconds - pause, 3)
