@@ -116,8 +116,8 @@ the one it is heard in, so a halt in it is not held up), the beam search (~250 m
 runs while the pause goes on, and the final is ready about when the utterance ends (0.35 s)
 instead of ~0.2 s after it. Measured on 7 December against 8 frames (256 ms), each run alone
 on one machine: the questions of a tuning table (dev_n, 48 rows, piper-joe, flite-slt and
-espeak-en-gb) known after the words p50/p95 564/669 -> 468/646 ms clean, 631/974 -> 534/965
-ms in kitchen noise, 161 -> 161 and 126 -> 129 of 144 right; its halting rows (dev_m, 4
+espeak-en-gb) known after the words p50/p95 566/656 -> 473/635 ms clean, 660/995 -> 590/969
+ms in kitchen noise, 130 -> 130 and 96 -> 99 of 144 right; its halting rows (dev_m, 4
 voices) stop p50/p95 266/707 -> 258/666 ms clean (the same halts), 619/1074 -> 497/1067 ms in
 the kitchen (halted 79 -> 78, caught 118 -> 116 of 192: 5 rows changed both ways, the final
 hearing less of the pause); the issue's conditions (flite and espeak-ng, 8 voices, 30 rows):
