@@ -163,7 +163,7 @@ class WhisperModel:
         tokens as they were had been right for 5 of 21: the rest loop or differ)."""
         if not decoded.texts:
             return ()
-        sentence = _SENTENCE.split(decoded.texts[0].strip())[0].rstrip(" .?!")
+        sentence = raw_first_sentence(decoded.texts[0]).rstrip(" .?!")
         return self.encode_prompt(sentence + ".") if sentence else ()
 
     def encode(self, audio: Any, beam: int = 1) -> Any:
@@ -346,7 +346,12 @@ def plain_text(raw: str) -> str:
 
 def first_sentence(raw: str) -> str:
     """The first sentence of Whisper's punctuated text, as :func:`plain_text` reads it."""
-    return plain_text(_SENTENCE.split(raw.strip())[0])
+    return plain_text(raw_first_sentence(raw))
+
+
+def raw_first_sentence(raw: str) -> str:
+    """The first sentence of Whisper's punctuated text, as it wrote it."""
+    return _SENTENCE.split(raw.strip())[0]
 
 
 def plain_words(raw: str) -> list[str]:
