@@ -1341,3 +1341,15 @@ def test_a_halt_matched_by_a_phrase_the_sentence_only_begins_is_cut_short(
 ) -> None:
     found = matcher.match(text)
     assert (found.intent, found.cut_short) == (intent, cut_short)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("how does this whole thing work", "help"),
+    ("what is this thing good for", "ask_benefits"),
+    ("is it really safe for me", "ask_precautions"),
+    ("pick it up again please", "resume"),  # "again" is a keyword: not "pick it up" (faster)
+])
+def test_everyday_words_added_to_a_phrase_do_not_hide_it(
+    matcher: IntentMatcher, text: str, intent: str
+) -> None:
+    assert matcher.match(text).intent == intent
