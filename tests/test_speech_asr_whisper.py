@@ -267,6 +267,26 @@ def test_reset_drops_the_utterance_in_progress(
     assert recognizer.finish() is None
 
 
+def test_the_last_final_is_read_again_once_in_the_full_window(
+    tmp_path: Path, recognizer: WhisperRecognizer
+) -> None:
+    """``reread``: the utterance whose final came last, once, encoded in Whisper's 30 s
+    window: the same words for a clear command, at the same times; nothing after a reset."""
+    pcm = read_pcm16k(speak("how many reps are left", tmp_path / "r.wav"))
+    recognizer.reset()
+    assert recognizer.reread() is None
+    finals = [t for c in chunks_of(padded(pcm)) if (t := recognizer.accept(c)) is not None]
+    again = recognizer.reread()
+    assert len(finals) == 1 and again is not None and recognizer.reread() is None
+    assert (again.text, again.start, again.end) == (finals[0].text, finals[0].start,
+                                                    finals[0].end)
+    assert again.text == "how many reps are left" and again.words
+    for chunk in chunks_of(padded(pcm)):
+        recognizer.accept(chunk)
+    recognizer.reset()
+    assert recognizer.reread() is None
+
+
 def test_a_tampered_model_gives_a_clear_error(tmp_path: Path) -> None:
     folder = tmp_path / "model"
     shutil.copytree(whisper_model.model_dir(), folder)
@@ -372,7 +392,7 @@ class PromptedModel:
     def closing(self, decoded: whisper_model.Decoded) -> tuple[int, ...]:
         return ()
 
-    def encode(self, audio: object, beam: int = 1) -> object:
+    def encode(self, audio: object, beam: int = 1, window: float = 0.0) -> object:
         return audio
 
     def begin(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,

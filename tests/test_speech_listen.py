@@ -332,6 +332,35 @@ def test_the_stream_end_is_flushed() -> None:
     assert [(e.t, e.intent) for e in events] == [(0.7, "yes")]
 
 
+@dataclass
+class RereadingRecognizer(ScriptedRecognizer):
+    """Reads each final once more, as ``again`` says (by the first reading's text)."""
+
+    again: dict[str, Transcript] = field(default_factory=dict)
+    asked: list[int] = field(default_factory=list)
+
+    def reread(self) -> Transcript | None:
+        self.asked.append(self.count)
+        done = self.finals.get(self.count) or self.last
+        return self.again.get(done.text) if done is not None else None
+
+
+def test_a_final_that_meant_nothing_is_read_again() -> None:
+    rec = RereadingRecognizer(
+        finals={5: final("hello there"), 9: final("yes"), 14: final("stop the kettle")},
+        last=final("what a day"),
+        again={"hello there": final("no thanks"), "stop the kettle": final("a kettle")},
+    )
+    events = run(rec)
+    assert [(e.t, e.intent, e.text) for e in events] == [
+        (0.5, "no", "no thanks"),  # meant nothing: the second reading's answer
+        (0.9, "yes", "yes"),  # meant something: not read again
+        (1.4, "stop", "stop the kettle"),  # a halt: never read again
+        (2.0, "none", "what a day"),  # the second reading means nothing either (none given)
+    ]
+    assert rec.asked == [5, 20]
+
+
 def test_empty_results_are_skipped() -> None:
     assert run(ScriptedRecognizer(finals={3: final("")}, last=final("  "))) == []
 

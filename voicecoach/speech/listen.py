@@ -30,7 +30,10 @@ noise or unrelated speech fuzzy-matches some phrase at 0.67-0.83.) A halting int
 is kept as ``doubt``, so that the coach can pause and ask rather than count on; so is the
 matcher's own doubt about a sentence it understood as nothing (talk about one's body: "i did
 something to my back", :mod:`voicecoach.nlu.body`). Words that mean nothing at all and that the
-engine is less sure of than its floor (``trust.heard``) are not reported.
+engine is less sure of than its floor (``trust.heard``) are not reported. A final that meant
+nothing (no intent, doubt or guess) is read again if the engine can (its optional ``reread``:
+Whisper encodes the utterance in its full 30 s window, ~0.4 s more), and that reading stands
+if it means something.
 """
 
 from __future__ import annotations
@@ -115,6 +118,11 @@ class Heard:
     is given a clock; 0 otherwise, so a recording replays exactly)."""
 
     @property
+    def empty(self) -> bool:
+        """Nothing understood: no intent, no doubt, no guess."""
+        return self.intent == NONE and not self.doubt and not self.guess
+
+    @property
     def halting(self) -> bool:
         from voicecoach.nlu.matcher import HALTING
 
@@ -154,15 +162,32 @@ def listen(
         t = round(consumed / (2 * RATE), 3)
         lag.begin()
         result = recognizer.accept(frontend.process(chunk) if frontend else chunk)
-        heard = stream.final(result, t) if result else stream.partial(recognizer.partial(), t)
+        heard = _final(stream, recognizer, result, t) if result else stream.partial(
+            recognizer.partial(), t)
         behind = lag.end(t)
         if heard is not None:
             yield replace(heard, lag=behind) if behind else heard
     last = recognizer.finish()
     if last is not None:
-        heard = stream.final(last, round(consumed / (2 * RATE), 3))
+        heard = _final(stream, recognizer, last, round(consumed / (2 * RATE), 3))
         if heard is not None:
             yield heard
+
+
+def _final(stream: _Stream, recognizer: Recognizer, result: Transcript, t: float) -> Heard | None:
+    """What the final ``result`` says; if it meant nothing (no intent, doubt or guess), what
+    the recognizer's second reading of it says instead (``reread``, an engine's optional
+    slower reading: Whisper's full window), when that means something."""
+    heard = stream.final(result, t)
+    reread = getattr(recognizer, "reread", None)
+    if reread is None or heard is None or not heard.empty:
+        return heard
+    again = reread()
+    better = stream.final(again, t) if again is not None else None
+    if better is None or better.empty:
+        return heard
+    log.debug("%r read again: %r (%s)", result.text, again.text, better.intent)
+    return better
 
 
 class _Lag:

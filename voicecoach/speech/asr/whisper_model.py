@@ -166,13 +166,13 @@ class WhisperModel:
         sentence = raw_first_sentence(decoded.texts[0]).rstrip(" .?!")
         return self.encode_prompt(sentence + ".") if sentence else ()
 
-    def encode(self, audio: Any, beam: int = 1) -> Any:
+    def encode(self, audio: Any, beam: int = 1, window: float = 0.0) -> Any:
         """``audio`` (float32 at 16 kHz) through the encoder, in the window a decode with
-        ``beam`` wants (a final's is longer: :data:`MIN_WINDOW`); one encoding serves every
-        decode of the same audio."""
+        ``beam`` wants (a final's is longer: :data:`MIN_WINDOW`) or at least ``window``
+        seconds; one encoding serves every decode of the same audio."""
         import numpy as np
 
-        shortest = MIN_WINDOW if beam > 1 else PARTIAL_WINDOW
+        shortest = window or (MIN_WINDOW if beam > 1 else PARTIAL_WINDOW)
         window = max(len(audio) + int(TAIL * RATE), int(shortest * RATE))
         padded = np.zeros(window, dtype=np.float32)
         padded[: len(audio)] = audio
