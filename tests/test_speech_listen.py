@@ -349,14 +349,15 @@ def test_a_final_that_meant_nothing_is_read_again() -> None:
     rec = RereadingRecognizer(
         finals={5: final("hello there"), 9: final("yes"), 14: final("stop the kettle")},
         last=final("what a day"),
-        again={"hello there": final("no thanks"), "stop the kettle": final("a kettle")},
+        again={"hello there": final("no thanks"), "stop the kettle": final("a kettle"),
+               "what a day": final("yes", confidence=0.1)},
     )
     events = run(rec)
     assert [(e.t, e.intent, e.text) for e in events] == [
         (0.5, "no", "no thanks"),  # meant nothing: the second reading's answer
         (0.9, "yes", "yes"),  # meant something: not read again
         (1.4, "stop", "stop the kettle"),  # a halt: never read again
-        (2.0, "none", "what a day"),  # the second reading means nothing either (none given)
+        (2.0, "none", "what a day"),  # the second reading's "yes" barely heard: not taken
     ]
     assert rec.asked == [5, 20]
 

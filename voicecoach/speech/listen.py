@@ -177,13 +177,17 @@ def listen(
 def _final(stream: _Stream, recognizer: Recognizer, result: Transcript, t: float) -> Heard | None:
     """What the final ``result`` says; if it meant nothing (no intent, doubt or guess), what
     the recognizer's second reading of it says instead (``reread``, an engine's optional
-    slower reading: Whisper's full window), when that means something."""
+    slower reading: Whisper's full window), when that means something and the engine is as
+    sure of it as an exact phrase needs (``trust.exact``: Whisper's second reading of kitchen
+    noise and of robotic voices wrote the prompt's "i feel dizzy" at 0.12 and "open ow" for
+    "no pain now" at 0.24, each a check-in)."""
     heard = stream.final(result, t)
     reread = getattr(recognizer, "reread", None)
     if reread is None or heard is None or not heard.empty:
         return heard
     again = reread()
-    better = stream.final(again, t) if again is not None else None
+    sure = again is not None and again.confidence >= stream.trust.exact
+    better = stream.final(again, t) if sure else None
     if better is None or better.empty:
         return heard
     log.debug("%r read again: %r (%s)", result.text, again.text, better.intent)
