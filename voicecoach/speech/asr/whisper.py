@@ -5,7 +5,8 @@ The stream goes through Silero's voice-activity detector first
 utterance grows, it is decoded every ``PARTIAL_EVERY`` seconds (greedy, utterance-length
 encoding: ~50 ms for a short command on 2 cores), so a halting word can act before the
 utterance ends; its end gets a beam search with ``HYPOTHESES`` hypotheses (the n-best goes to
-the matcher as :attr:`Transcript.alternatives`).
+the matcher as :attr:`Transcript.alternatives`). A final that meant nothing may be read again,
+in Whisper's full window (:meth:`WhisperRecognizer.reread`, ``FULL_WINDOW``).
 
 Whisper invents text from noise, and a prompt of the coach's words makes it invent commands.
 An utterance is taken as nothing when Whisper itself finds no speech in it
@@ -132,11 +133,16 @@ open longer than its closing silence): still only after a sure partial."""
 FULL_WINDOW = 30.0
 """Seconds of the window a final is encoded in when it is read again (:meth:`reread`): the
 window Whisper was trained on. ~350 ms of encoder on 2 cores against ~25 ms for 6 s, so only
-finals that meant nothing are read again. Measured on 7 December, every final in it
+finals that meant nothing are read again. Measured on 7 December with every final in it
 (flite and espeak-ng, 8 voices, 30 rows): commands 81.0 / 57.9 -> 87.9 / 64.7 % clean / pink,
-caught 90.5 / 69.0 -> 95.2 / 71.4 %, out-of-domain rejected 93.8 / 91.4 -> 95.1 / 96.3 %; 15
-and 20 s windows gained clean (85.3, 86.8 %) but not pink (58.4, 57.4 %); 36 of the 46 rows
-the 30 s window put right had meant nothing in 6 s."""
+caught 90.5 / 69.0 -> 95.2 / 71.4 %, out-of-domain rejected 93.8 / 91.4 -> 95.1 / 96.3 %, but
+stop p95 679 -> 1515 ms; 15 and 20 s windows gained clean (85.3, 86.8 %) but not pink (58.4,
+57.4 %); 36 of the 46 rows the 30 s window put right had meant nothing in 6 s. Read again only
+then (and taken only if sure, :func:`voicecoach.speech.listen.listen`): commands 83.7 / 62.6 %,
+caught 92.9 / 69.0 %, the same false halts and out-of-domain rejections; the natural voice
+93.2 / 84.6 -> 94.2 / 86.0 % clean / kitchen (one each from the matcher), out-of-domain in the
+kitchen 96.1 -> 93.5 % rejected (2 of 77); 10 minutes of kitchen noise, TV and babble alone
+the same events, kitchen CPU 0.072 -> 0.084 s per s."""
 SETTLED_FRAMES = round(END_SILENCE * RATE / FRAME_SAMPLES)
 """Frames of pause (352 ms, the detector's own ``END_SILENCE``) after which an utterance whose
 final was decoded ahead ends, even if blips of echo or clatter in the pause (fewer frames in a
