@@ -792,3 +792,11 @@ def test_an_unsure_halt_while_paused_is_asked_about() -> None:
     assert not of(records, "halt") and keys(records)[-1] == "check.pain"
     say(session, "resume")
     assert session.coach.step == "pacing"
+
+
+def test_help_during_the_intro_is_about_what_comes_next() -> None:
+    """Asked after "start", while the intro plays, "what can I say?" is not the greeting's
+    "say start back twist" (the step is still idle until the safety question)."""
+    said = keys(play([(5.0, "start"), (8.0, "help")]))
+    assert said[:3] == ["greeting", "intro", "help.intro"] and "help.idle" not in said
+    assert "safety.ask" in said

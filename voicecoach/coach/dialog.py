@@ -51,7 +51,7 @@ RESPONSE_KEYS = (
     "cooldown.breathe_out", "cooldown.right", "cooldown.left",
     "reps.before", "reps.before_time", "reps.during", "reps.during_time", "reps.after",
     "duration.before", "duration.during", "silence.reprompt", "silence.close",
-    *(f"help.{step}" for step in STEPS), *(f"options.{step}" for step in STEPS),
+    *(f"help.{step}" for step in STEPS), *(f"options.{step}" for step in STEPS), "help.intro",
     # issue 9: from the history (coach/recall.py)
     "greeting.returning", "progress.caution", "progress.feeling.pain", "progress.feeling.dizzy",
     "progress.last.unwell", "progress.last.finished", "progress.last.stopped",

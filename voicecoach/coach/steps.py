@@ -436,8 +436,9 @@ class Steps(Core):
         handler = getattr(self, f"_ask_{intent}", None)
         if handler is not None:
             handler(text)
-        elif intent == "help":
-            self._say(f"help.{self.step}", remember=False)
+        elif intent == "help":  # during the intro the step is still idle: not "say start"
+            self._say("help.intro" if self._question_coming() else f"help.{self.step}",
+                      remember=False)
         elif intent == "repeat":
             self._repeat()
         elif intent in ("faster", "slower"):
