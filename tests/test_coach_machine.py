@@ -800,3 +800,11 @@ def test_help_during_the_intro_is_about_what_comes_next() -> None:
     said = keys(play([(5.0, "start"), (8.0, "help")]))
     assert said[:3] == ["greeting", "intro", "help.intro"] and "help.idle" not in said
     assert "safety.ask" in said
+
+
+def test_a_line_cut_short_twice_is_not_said_a_third_time() -> None:
+    """A question during the intro: answered, then the intro again, whole; a second question
+    during that: answered, then on to the safety question (the 13 s intro was heard thrice)."""
+    said = keys(play([(5.0, "start"), (8.0, "ask_benefits"), (25.0, "ask_reps")]))
+    assert said.count("intro") == 2
+    assert said[said.index("reps.before") + 1] == "safety.ask"

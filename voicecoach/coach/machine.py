@@ -188,10 +188,11 @@ class Coach(Recall):
             self._drop_resay()
             return
         self._answer(intent, text)
-        if cut is not None and cut.main:
+        if cut is not None and cut.main and cut is not self._resay:
             self._drop_resay()
             self._resay = cut
-            self._next.append(cut)  # said again, whole, after the answer
+            self._next.append(cut)  # said again, whole, after the answer (once: cut short
+            # again, it is not said a third time; the 13 s intro was, with two questions)
 
     def _drop_resay(self) -> None:
         """The dialogue moved on: a line cut short earlier is no longer worth saying."""
