@@ -354,8 +354,8 @@ class WhisperRecognizer:
         self._ep = Endpointer()
         self._utt: _Utterance | None = None
         self._partial = ""
-        self._ended: tuple[_Utterance, Transcript] | None = None
-        """The utterance that ended last and its final, until :meth:`reread`."""
+        self._ended: tuple[_Utterance, float] | None = None
+        """The utterance that ended last and where its speech ended, until :meth:`reread`."""
 
     @property
     def vad(self) -> str:
@@ -400,13 +400,11 @@ class WhisperRecognizer:
         ended, self._ended = self._ended, None
         if ended is None:
             return None
-        utt, first = ended
-        again = _Utterance(utt.start, utt.audio, window=FULL_WINDOW)
-        again.unprompted(self._model, BEAM)
-        speech = max(0.3, first.end - utt.start)
-        decoded = self._decode(again, BEAM, token_budget(speech))
-        result = _transcript(decoded, utt.start, first.end, speech, False)
-        return replace(self._checked(again, result, decoded), alternatives=())
+        utt, stop = ended
+        again = _Utterance(utt.start, utt.audio, window=FULL_WINDOW)  # no Silero scores: its
+        # first final already passed their check (MIN_VOICED)
+        result = self._final(again, stop, max(0.3, stop - utt.start), False)
+        return replace(result, alternatives=())
 
     # -- internals
 
@@ -573,7 +571,7 @@ class WhisperRecognizer:
             result = replace(utt.ahead, end=stop)
         else:
             result = self._final(utt, stop, max(0.3, utt.seconds - trailing), cut)
-        self._ended = (utt, result) if result.text and not cut else None
+        self._ended = (utt, stop) if result.text and not cut else None
         return result
 
     def _decode_ahead(self) -> None:
