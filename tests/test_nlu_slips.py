@@ -2,7 +2,8 @@
 
 - voicecoach.nlu.soundalike: the table is built from pronunciations (homophones only), the
   shipped file is what the build gives, and the matcher respells only unknown words of a
-  sentence that matched nothing, never halting on a keyword found that way.
+  sentence that matched nothing, never halting on a keyword found that way; a sentence of
+  words one consonant from a safety word ("busy busy") is a doubt, never a command.
 - IntentMatcher.match_any: the best hypothesis of an n-best list, less a penalty per rank.
 - voicecoach.nlu.classifier: deterministic, trained from label → sentences.
 """
@@ -63,6 +64,17 @@ def test_a_word_like_two_words_is_left_out() -> None:
     assert "paus" not in table and table["paw"] == "pause"
 
 
+def test_near_safety_words_are_one_consonant_away() -> None:
+    prons = {"dizzy": {("D", "IH", "Z", "IY")}, "busy": {("B", "IH", "Z", "IY")},
+             "daisy": {("D", "EY", "Z", "IY")}, "dizzier": {("D", "IH", "Z", "IY", "ER")},
+             "stop": {("S", "T", "AA", "P")}, "stock": {("S", "T", "AA", "K")},
+             "top": {("T", "AA", "P")}, "stoz": {("S", "T", "AA", "Z")},
+             "sizzy": {("S", "IH", "Z", "IY"), ("S", "T", "AA", "Z")}}
+    # a vowel changed (daisy), a sound more or less (dizzier, top), near two words (sizzy): out
+    assert soundalike.build_near(prons, ["dizzy", "stop"]) == {
+        "busy": "dizzy", "stock": "stop", "stoz": "stop"}
+
+
 def test_pronunciations_from_cmudict_lines() -> None:
     lines = ["pain P EY1 N", "read R IY1 D", "read(2) R EH1 D", "hmm # comment"]
     assert soundalike.pronunciations(lines) == {
@@ -78,6 +90,16 @@ def test_the_shipped_table_is_what_the_build_gives() -> None:
     if built is None:
         pytest.skip("pocketsphinx (with its bundled cmudict) is not installed")
     assert shipped["sounds_like"] == built, "run python -m voicecoach.nlu.soundalike"
+    near = soundalike.build_near(soundalike.cmudict() or {}, shipped["safety_words"])
+    assert shipped["near_safety"] == near, "run python -m voicecoach.nlu.soundalike"
+
+
+def test_a_near_word_must_mean_a_safety_word() -> None:
+    data = {"words": ["pause"], "safety_words": ["stop"], "sounds_like": {},
+            "near_safety": {"paws": "pause"}}
+    with pytest.raises(DataError) as info:
+        soundalike.tables(data, "f.yaml")
+    assert (info.value.source, info.value.key) == ("f.yaml", "near_safety.paws")
 
 
 def test_a_bad_table_file_names_the_file(tmp_path: Path) -> None:
@@ -123,6 +145,33 @@ def test_sound_alikes_are_understood(matcher: IntentMatcher, text: str, intent: 
 @pytest.mark.parametrize(("text", "intent"), NOT_RESPELLED)
 def test_sound_alikes_do_not_misfire(matcher: IntentMatcher, text: str, intent: str) -> None:
     assert (matcher.match(text).intent, text) == (intent, text)
+
+
+NEAR_SAFETY = [
+    ("busy", "dizzy"),  # "dizzy dizzy" in kitchen noise (Whisper, a simulated room)
+    ("busy busy", "dizzy"),
+    ("oh busy", "dizzy"),
+    ("stock", "stop"),
+    ("stock please", "stop"),
+    ("shirts", "pain"),
+    ("i'm busy", ""),  # other words in it: an ordinary sentence
+    ("it's busy here", ""),
+    ("the rain", ""),
+    ("busy day", ""),
+]
+
+
+@pytest.mark.parametrize(("text", "doubt"), NEAR_SAFETY)
+def test_near_safety_words_alone_are_a_doubt(
+    matcher: IntentMatcher, text: str, doubt: str
+) -> None:
+    got = matcher.match(text)
+    assert (got.intent, got.doubt, text) == (NONE, doubt, text)
+
+
+def test_a_near_safety_word_does_not_undo_a_close_match(matcher: IntentMatcher) -> None:
+    # "star" is one consonant from "stop" and a letter from "start": it stays start
+    assert (matcher.match("star").intent, matcher.match("star").doubt) == ("start", "")
 
 
 def test_every_learnt_slip_can_apply(matcher: IntentMatcher) -> None:

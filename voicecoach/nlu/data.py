@@ -70,6 +70,9 @@ class IntentData:
     soundalike: Mapping[str, str] = dataclasses.field(default_factory=dict)
     """Sound-alike word → the word meant ("pane" → "pain"), from ``soundalike.yaml`` beside
     the phrase file or a ``soundalike`` section (:mod:`voicecoach.nlu.soundalike`)."""
+    near_safety: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Word one consonant from a safety word → that word ("busy" → "dizzy"): only a doubt,
+    never a command (:mod:`voicecoach.nlu.soundalike`)."""
     paraphrases: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     """Intent → more sentences the matcher understands like the phrases, kept out of the
     recognizers' grammars (a new sentence there shifts pocketsphinx's language model)."""
@@ -98,8 +101,9 @@ def read(path: str | Path) -> IntentData:
     beside = Path(path).parent / soundalike.FILE_NAME
     if "soundalike" in data or not beside.is_file():
         return parsed
-    table = soundalike.read(beside, _vocabulary(parsed.phrases))
-    return dataclasses.replace(parsed, soundalike=table)
+    sounds, near = soundalike.tables(soundalike.load(beside), str(beside),
+                                     _vocabulary(parsed.phrases))
+    return dataclasses.replace(parsed, soundalike=sounds, near_safety=near)
 
 
 def _vocabulary(phrases: Mapping[str, Iterable[str]]) -> frozenset[str]:
@@ -134,6 +138,8 @@ class _Loader:
         if mentions:
             self.regex(mentions, "mentions")  # each template checked on its own
         clauses = self.load_containment(data.get("containment", {}), negation.words)
+        sounds, near = (soundalike.tables(data["soundalike"], self.source, _vocabulary(phrases))
+                        if "soundalike" in data else ({}, {}))
         log.debug("%s: %d phrases", self.source, sum(len(p) for p in phrases.values()))
         return IntentData(
             phrases=phrases,
@@ -144,9 +150,8 @@ class _Loader:
             keywords=self.load_keywords(data.get("keywords", {})),
             paraphrases=paraphrases,
             out_of_domain=self.load_out_of_domain(data.get("out_of_domain", []), owner),
-            soundalike=soundalike.parse(data["soundalike"], self.source, _vocabulary(phrases))
-            if "soundalike" in data
-            else {},
+            soundalike=sounds,
+            near_safety=near,
             clauses=clauses,
             told_about=self.load_told_about(data["told_about"]) if "told_about" in data else None,
         )

@@ -264,11 +264,23 @@ class IntentMatcher:
             found = replace(found, cut_short=True)
         if found.intent == NONE:
             found = self._respelled(norm, found)
-        if self._body and (found.intent == NONE or _loose(found, norm)):
+        if found.intent == NONE or _loose(found, norm):
             doubt = body.doubt(self._body, norm)
+            if found.intent == NONE:
+                doubt = doubt or self._near_safety(norm)
             if doubt or found.intent == NONE:
                 return IntentMatch(NONE, found.confidence, norm, found.noise, doubt)
         return found
+
+    def _near_safety(self, norm: str) -> str:
+        """The halting intent of a sentence made only of words one consonant from a safety
+        word ("busy busy": dizzy), fillers aside, or "" (:mod:`voicecoach.nlu.soundalike`)."""
+        near = self._data.near_safety
+        core = self._data.fillers.core(norm).split()
+        if not core or not all(w in near and not self.says(w) for w in core):
+            return ""
+        meant = self._match(" ".join(dict.fromkeys(near[w] for w in core)))
+        return meant.intent if meant.intent in HALTING else ""
 
     def _begins(self, norm: str, intent: str) -> bool:
         """Whether ``norm`` (or its core) is the start of one of ``intent``'s sentences, a word

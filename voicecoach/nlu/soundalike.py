@@ -15,6 +15,11 @@ for "slower"), and near a safety word they would halt the session ("stock", "bus
 that sounds like two of the words is left out. The benchmark tables play no part, so the
 table cannot fit them. ``python -m voicecoach.nlu.soundalike`` rewrites the file; a test
 checks it is up to date.
+
+Words one consonant away from a safety word ("busy" for "dizzy", "stock" for "stop") are a
+second table, ``near_safety`` (:func:`build_near`): never respelled into a command, they only
+make a doubt of a sentence made of nothing else ("busy busy": the coach pauses and asks "did
+you say dizzy?"; "I'm busy" is nothing). An unsure halting word is a question, never silence.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ log = logging.getLogger(__name__)
 
 FILE_NAME = "soundalike.yaml"
 Phones = tuple[str, ...]
+VOWELS = frozenset({"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW",
+                    "OY", "UH", "UW"})
+"""CMUdict's vowels: a near word keeps the safety word's vowels (its other sounds may blur)."""
 
 
 def cmudict_path() -> Path | None:
@@ -76,23 +84,53 @@ def build_table(
     return {word: next(iter(t)) for word, t in sorted(claims.items()) if len(t) == 1}
 
 
-def build_from_cmudict(words: Iterable[str], safety: Iterable[str]) -> dict[str, str] | None:
-    """:func:`build_table` over pocketsphinx's CMUdict; None when it is not installed."""
+def build_near(prons: Mapping[str, Collection[Phones]], safety: Iterable[str]) -> dict[str, str]:
+    """Word one consonant from a word of ``safety`` → that word (module doc); a word near two
+    of them, or a homophone of one, is left out."""
+    targets = list(dict.fromkeys(safety))
+    claims: dict[str, set[str]] = {}
+    for word, found in prons.items():
+        if word not in targets and word.isalpha():
+            for target in targets:
+                if any(_one_consonant(a, b) for a in found for b in prons.get(target, ())):
+                    claims.setdefault(word, set()).add(target)
+    return {word: next(iter(t)) for word, t in sorted(claims.items()) if len(t) == 1}
+
+
+def _one_consonant(heard: Phones, meant: Phones) -> bool:
+    """Whether the two differ in exactly one phone, a consonant in both."""
+    if len(heard) != len(meant):
+        return False
+    changed = [(a, b) for a, b in zip(heard, meant, strict=True) if a != b]
+    return len(changed) == 1 and VOWELS.isdisjoint(changed[0])
+
+
+def cmudict() -> dict[str, set[Phones]] | None:
+    """pocketsphinx's CMUdict (:func:`pronunciations`); None when it is not installed."""
     source = cmudict_path()
     if source is None:
         return None
-    prons = pronunciations(source.read_text(encoding="utf-8", errors="replace").splitlines())
-    return build_table(prons, words, safety)
+    return pronunciations(source.read_text(encoding="utf-8", errors="replace").splitlines())
+
+
+def build_from_cmudict(words: Iterable[str], safety: Iterable[str]) -> dict[str, str] | None:
+    """:func:`build_table` over pocketsphinx's CMUdict; None when it is not installed."""
+    prons = cmudict()
+    return None if prons is None else build_table(prons, words, safety)
+
+
+def load(path: Path) -> Any:
+    """The parsed file; ``DataError`` naming it if it cannot be read."""
+    try:
+        return load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise DataError(str(path), None, f"cannot read the file: {exc}") from exc
 
 
 def read(path: Path, vocabulary: Collection[str] = ()) -> dict[str, str]:
     """The sound-alike table of a file; ``DataError`` names the file and key of a bad entry.
     Every word meant must be in ``vocabulary`` (when given)."""
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise DataError(str(path), None, f"cannot read the file: {exc}") from exc
-    return parse(data, str(path), vocabulary)
+    return parse(load(path), str(path), vocabulary)
 
 
 def parse(data: Any, source: str, vocabulary: Collection[str] = ()) -> dict[str, str]:
@@ -101,18 +139,34 @@ def parse(data: Any, source: str, vocabulary: Collection[str] = ()) -> dict[str,
     the table is both mappings in one."""
     if not isinstance(data, Mapping) or not isinstance(data.get("sounds_like"), Mapping):
         raise DataError(source, "sounds_like", "expected a mapping of word: word meant")
-    words: list[str] = []
-    for part in ("words", "safety_words"):
-        listed = data.get(part)
-        if not isinstance(listed, list) or not all(isinstance(w, str) for w in listed):
-            raise DataError(source, part, "expected a list of words (quote yes and no)")
-        words += listed
+    words = _listed(data, "words", source) + _listed(data, "safety_words", source)
     table = _section(data, "sounds_like", source, words, vocabulary)
     learnt = _section(data, "heard_as", source, words, vocabulary)
     for heard, meant in learnt.items():
         if table.setdefault(heard, meant) != meant:
             raise DataError(source, f"heard_as.{heard}", "already a sound-alike of another word")
     return table
+
+
+def tables(data: Any, source: str, vocabulary: Collection[str] = ()
+           ) -> tuple[dict[str, str], dict[str, str]]:
+    """The sound-alike table (:func:`parse`) and the near-safety one (:func:`parse_near`)."""
+    return parse(data, source, vocabulary), parse_near(data, source, vocabulary)
+
+
+def parse_near(data: Any, source: str, vocabulary: Collection[str] = ()) -> dict[str, str]:
+    """The ``near_safety`` table of parsed sound-alike data (absent: empty); every word meant
+    is a safety word."""
+    if not isinstance(data, Mapping):
+        raise DataError(source, "near_safety", "expected a mapping of word: safety word")
+    return _section(data, "near_safety", source, _listed(data, "safety_words", source), vocabulary)
+
+
+def _listed(data: Mapping[str, Any], part: str, source: str) -> list[str]:
+    listed = data.get(part)
+    if not isinstance(listed, list) or not all(isinstance(w, str) for w in listed):
+        raise DataError(source, part, "expected a list of words (quote yes and no)")
+    return listed
 
 
 def _section(data: Mapping[str, Any], part: str, source: str, words: Collection[str],
@@ -133,23 +187,26 @@ def _section(data: Mapping[str, Any], part: str, source: str, words: Collection[
 
 
 def render(words: list[str], safety: list[str], table: Mapping[str, str],
-           heard_as: Mapping[str, str] | None = None) -> str:
+           heard_as: Mapping[str, str] | None = None,
+           near: Mapping[str, str] | None = None) -> str:
     """The file's text."""
     head = (
-        "# Sound-alike words (voicecoach/nlu/soundalike.py): `sounds_like` is generated from\n"
-        "# CMUdict by `python -m voicecoach.nlu.soundalike`; edit the two lists, then run it.\n"
-        "# `heard_as`: slips learnt from the recognizer on the development phrases, written by\n"
-        "# `python -m voicecoach.bench confusions --write` (voicecoach/nlu/confusions.py).\n"
+        "# Sound-alike words (voicecoach/nlu/soundalike.py): `sounds_like` and `near_safety`\n"
+        "# are generated from CMUdict by `python -m voicecoach.nlu.soundalike`; edit the two\n"
+        "# lists, then run it. `heard_as`: slips learnt from the recognizer on the development\n"
+        "# phrases, written by `python -m voicecoach.bench confusions --write`\n"
+        "# (voicecoach/nlu/confusions.py). `near_safety` words only make a doubt.\n"
     )
     body = {"words": words, "safety_words": safety, "sounds_like": dict(table),
-            "heard_as": dict(sorted((heard_as or {}).items()))}
+            "heard_as": dict(sorted((heard_as or {}).items())), "near_safety": dict(near or {})}
     return head + yaml.safe_dump(body, sort_keys=False, width=100)
 
 
 def write_heard_as(path: Path, heard_as: Mapping[str, str]) -> None:
     """Replace the learnt slips of the file at ``path``, keeping everything else."""
     old = load_yaml(path.read_text(encoding="utf-8"))
-    text = render(old["words"], old["safety_words"], old["sounds_like"], heard_as)
+    text = render(old["words"], old["safety_words"], old["sounds_like"], heard_as,
+                  old.get("near_safety"))
     path.write_text(text, encoding="utf-8")
 
 
@@ -160,12 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     path = data_dir(lang) / FILE_NAME
     old = load_yaml(path.read_text(encoding="utf-8"))
     words, safety = list(old["words"]), list(old["safety_words"])
-    table = build_from_cmudict(words, safety)
-    if table is None:
+    prons = cmudict()
+    if prons is None:
         log.error("pocketsphinx's CMUdict is not installed")
         return 1
-    path.write_text(render(words, safety, table, old.get("heard_as")), encoding="utf-8")
-    log.info("%s: %d sound-alike words", path, len(table))
+    table, near = build_table(prons, words, safety), build_near(prons, safety)
+    path.write_text(render(words, safety, table, old.get("heard_as"), near), encoding="utf-8")
+    log.info("%s: %d sound-alike words, %d near safety words", path, len(table), len(near))
     return 0
 
 
