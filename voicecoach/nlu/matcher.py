@@ -340,7 +340,7 @@ class IntentMatcher:
         halt ("i'm going to go back" is not "i'm going to black out", whose "back" is a word of
         its own: a simulated kitchen's partial halted a session as dizzy on it, 0.81)."""
         phrase = process.extractOne(core, self._phrases[intent], scorer=fuzz.ratio)[0]
-        point = max(phrase.split(), key=lambda word: self._words.scores([word]).get(intent, 0.0))
+        point = max(phrase.split(), key=lambda word: self._weight(intent, word))
         return not any(word == point or (not self._words.knows(word) and fuzz.ratio(
             word, point) >= TYPO) for word in core.split())
 
@@ -541,7 +541,11 @@ class IntentMatcher:
     def _saying(self, intent: str, words: list[str]) -> float:
         """How much the word of ``words`` that says ``intent`` most says it (phrase
         evidence)."""
-        return max(self._words.scores([word]).get(intent, 0.0) for word in words)
+        return max(self._weight(intent, word) for word in words)
+
+    def _weight(self, intent: str, word: str) -> float:
+        """How much ``word`` alone says ``intent`` (phrase evidence)."""
+        return self._words.scores([word]).get(intent, 0.0)
 
 
 def _loose(found: IntentMatch, norm: str) -> bool:

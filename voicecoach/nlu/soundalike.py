@@ -81,19 +81,24 @@ def build_table(
         for phones in prons.get(target, ()):
             for word in keys.get(phones, ()):
                 claims.setdefault(word, set()).add(target)
-    return {word: next(iter(t)) for word, t in sorted(claims.items()) if len(t) == 1}
+    return _claimed_once(claims)
 
 
 def build_near(prons: Mapping[str, Collection[Phones]], safety: Iterable[str]) -> dict[str, str]:
     """Word one consonant from a word of ``safety`` → that word (module doc); a word near two
     of them, or a homophone of one, is left out."""
-    targets = list(dict.fromkeys(safety))
+    targets = {target: prons.get(target, ()) for target in dict.fromkeys(safety)}
     claims: dict[str, set[str]] = {}
     for word, found in prons.items():
         if word not in targets and word.isalpha():
-            for target in targets:
-                if any(_one_consonant(a, b) for a in found for b in prons.get(target, ())):
+            for target, meant in targets.items():
+                if any(_one_consonant(a, b) for a in found for b in meant):
                     claims.setdefault(word, set()).add(target)
+    return _claimed_once(claims)
+
+
+def _claimed_once(claims: Mapping[str, set[str]]) -> dict[str, str]:
+    """Word -> the one word it was claimed for; a word claimed for two or more is left out."""
     return {word: next(iter(t)) for word, t in sorted(claims.items()) if len(t) == 1}
 
 
@@ -171,7 +176,8 @@ def _listed(data: Mapping[str, Any], part: str, source: str) -> list[str]:
 
 def _section(data: Mapping[str, Any], part: str, source: str, words: Collection[str],
              vocabulary: Collection[str]) -> dict[str, str]:
-    """One mapping of heard word -> word meant (an absent ``heard_as`` is empty)."""
+    """One mapping of heard word -> word meant (an absent ``heard_as`` or ``near_safety`` is
+    empty)."""
     mapping = data.get(part) or {}
     if not isinstance(mapping, Mapping):
         raise DataError(source, part, "expected a mapping of word: word meant")
