@@ -802,6 +802,15 @@ def test_help_during_the_intro_is_about_what_comes_next() -> None:
     assert "safety.ask" in said
 
 
+def test_a_question_during_an_answer_is_answered_before_the_line_said_again() -> None:
+    """Help cuts the intro; "how many reps?" cuts the help answer: the reps answer comes
+    next, then the intro, whole, once, then the safety question."""
+    said = keys(play([(5.0, "start"), (8.0, "help"), (9.0, "ask_reps")]))
+    after = said[said.index("help.intro") + 1:]
+    assert after[:3] == ["reps.before", "intro", "safety.ask"]
+    assert said.count("intro") == 2
+
+
 def test_a_line_cut_short_twice_is_not_said_a_third_time() -> None:
     """A question during the intro: answered, then the intro again, whole; a second question
     during that: answered, then on to the safety question (the 13 s intro was heard thrice)."""

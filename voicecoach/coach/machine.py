@@ -188,11 +188,23 @@ class Coach(Recall):
             self._drop_resay()
             return
         self._answer(intent, text)
-        if cut is not None and cut.main and cut is not self._resay:
-            self._drop_resay()
-            self._resay = cut
-            self._next.append(cut)  # said again, whole, after the answer (once: cut short
-            # again, it is not said a third time; the 13 s intro was, with two questions)
+        self._resay_after(cut)
+
+    def _resay_after(self, cut: Line | None) -> None:
+        """The main line a side answer cut short is said again, whole, after the answer; once:
+        cut short again, it is not said a third time (the 13 s intro was, with two questions).
+        One still waiting to be said again goes after the newest answer: a second question
+        asked during the first answer is answered before the line (typed "how many reps"
+        during the help answer was lost to the intro said again first, then a "quit")."""
+        if cut is not None and cut is self._resay:
+            self._resay = None
+            return
+        waiting = self._resay if self._resay in self._next else None
+        line = cut if cut is not None and cut.main else waiting
+        self._drop_resay()
+        if line is not None:
+            self._resay = line
+            self._next.append(line)
 
     def _drop_resay(self) -> None:
         """The dialogue moved on: a line cut short earlier is no longer worth saying."""
