@@ -1373,3 +1373,22 @@ def test_a_halt_close_by_spelling_without_its_point_is_a_doubt(
     at least misspelt; otherwise the coach asks, it does not halt."""
     got = matcher.match(text)
     assert (got.intent, got.doubt) == (intent, doubt)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("what the", "none"),  # Whisper's for kitchen noise: was "say that again"
+    ("what's the", "none"),
+    ("what is my", "none"),
+    ("so what are the", "none"),
+    ("what", "repeat"),
+    ("huh", "repeat"),
+    ("sorry what", "repeat"),
+    ("could you repeat the", "repeat"),  # another word says it
+    ("what did you say about the", "repeat"),
+])
+def test_a_bare_question_word_cut_off_is_not_a_request_to_repeat(
+    matcher: IntentMatcher, text: str, intent: str
+) -> None:
+    """"what?" alone asks to hear the line again; "what's the ..." cut off asked something
+    else, unheard."""
+    assert matcher.match(text).intent == intent
