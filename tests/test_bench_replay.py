@@ -57,27 +57,29 @@ def heard(t: float, text: str, intent: str = "none", doubt: str = "", guess: str
 SAID = [{"start": 10.0, "end": 11.0, "intent": "stop", "text": "stop it now"},
         {"start": 20.0, "end": 21.0, "intent": "pain", "text": "ouch"},
         {"start": 30.0, "end": 31.5, "intent": "ask_reps", "text": "how many to go"},
-        {"start": 40.0, "end": 41.0, "intent": "dizzy", "text": "i feel dizzy"}]
+        {"start": 40.0, "end": 41.0, "intent": "dizzy", "text": "i feel dizzy"},
+        {"start": 60.0, "end": 61.0, "intent": "dizzy", "text": "i feel faint"}]
 
 
 def test_each_line_is_caught_or_missed_and_what_nobody_said_is_counted() -> None:
-    """A halt counts from when it was known (its audio time plus the ear's lag), a doubt is
-    caught but not halted, a question needs its intent; anything heard far from every line
-    was nobody's."""
+    """A halt counts from when it was known (its audio time plus the ear's lag), whichever
+    halting intent it was (each halts), a doubt is caught but not halted, a question needs its
+    intent; anything heard far from every line was nobody's."""
     events = [heard(11.2, "stop it now", "stop", lag=0.1), heard(21.4, "oh", doubt="pain"),
               heard(31.9, "how many to go", guess="ask_reps"), heard(33.0, "yeah", guess="yes"),
-              heard(36.6, "i feel dizzy", doubt="dizzy"), heard(55.0, "bye", "quit")]
+              heard(36.6, "i feel dizzy", doubt="dizzy"), heard(55.0, "bye", "quit"),
+              heard(61.5, "i feel pain", "pain")]
     scored = replay.score(Taped("t", [], {}, frozenset(), SAID), events)
     lines = scored["lines"]
     assert [(x.ms, x.halted) for x in lines] == [(300, True), (400, False), (None, False),
-                                                 (None, False)]
+                                                 (None, False), (500, True)]
     assert lines[2].heard == "how many to go / yeah" and lines[3].heard == ""
     assert scored["acted"] == ["55.00: 'bye' (quit, 0.50)"]
     assert scored["doubts"] == ["36.60: 'i feel dizzy' (dizzy, 0.50)"]
     assert scored["guesses"] == []  # "yeah" came while "how many to go" was being heard
     summary = replay.summarize([scored], audio=60.0, cpu=6.0)
-    assert summary["halting"] == 3 and summary["halting_caught"] == pytest.approx(0.6667, 1e-3)
-    assert summary["halting_halted"] == pytest.approx(0.3333, 1e-3)
+    assert summary["halting"] == 4 and summary["halting_caught"] == pytest.approx(0.75)
+    assert summary["halting_halted"] == pytest.approx(0.5)
     assert summary["questions_heard"] == 0.0 and summary["cpu_per_s"] == 0.1
 
 

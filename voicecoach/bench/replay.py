@@ -98,12 +98,20 @@ def _own_voice(tape: Taped, heard: Heard) -> bool:
 
 def _line(said: dict[str, Any], heard: list[Heard]) -> Line:
     want, end = said["intent"], said["end"]
-    kinds = (("intent", "doubt") if want in HALTING else ("intent",))
     for h in heard:
-        if _near(h, said) and any(getattr(h, kind) == want for kind in kinds):
+        if _near(h, said) and _gets(h, want):
             ms = round(1000 * (h.t + h.lag - end))
-            return Line(want, said["text"], h.text, ms, h.intent == want)
+            return Line(want, said["text"], h.text, ms, h.intent in HALTING)
     return Line(want, said["text"], " / ".join(h.text for h in heard if _near(h, said)), None)
+
+
+def _gets(heard: Heard, want: str) -> bool:
+    """Whether ``heard`` gets a line meaning ``want``: its intent; for a halting line any
+    halting intent or doubt, as in the room (every one halts, or asks: "i feel faint" heard
+    as "i feel pain" halts)."""
+    if want not in HALTING:
+        return heard.intent == want
+    return heard.intent in HALTING or heard.doubt in HALTING
 
 
 def _near(heard: Heard, said: dict[str, Any]) -> bool:
