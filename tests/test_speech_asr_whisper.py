@@ -699,6 +699,36 @@ def test_an_utterance_heard_surely_ends_after_a_pause_with_blips_in_it(pause: li
     assert frames_through(WhisperRecognizer(model=SureModel()), echo) == []  # type: ignore[arg-type]
 
 
+class ChangingModel(PromptedModel):
+    """Reads other words at every decode, none of them sure."""
+
+    def __init__(self) -> None:
+        super().__init__(" I feel dizzy.", word=0.2)
+        self.decodes = 0
+
+    def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
+               hypotheses: int = 1, words: bool = False, *_: object) -> whisper_model.Decoded:
+        self.decodes += 1
+        text = f" My {('hip', 'tip', 'ship', 'lip')[self.decodes % 4]} is sore."
+        unsure = tuple((w, self.word) for w in whisper_model.plain_words(text)) if words else ()
+        return whisper_model.Decoded((text,), (self.logprob,), 0.0, unsure)
+
+
+def test_an_utterance_read_the_same_twice_ends_after_a_pause_with_blips_in_it() -> None:
+    """Partials read alike, unsure ("my hip is sore" three times over the coach's voice in
+    kitchen noise): the pause decodes the final ahead, which ends the utterance as a sure
+    partial's does (``SETTLED_FRAMES``; the detector closed it 0.96 s into the pause, the noise
+    at Silero's 0.2-0.44); partials that read other words each time wait for the detector."""
+    from voicecoach.speech.asr.whisper import SETTLED_FRAMES
+
+    probs = [0.99] * 15 + [0.2, 0.6] * 13
+    alike = PromptedModel(" I feel dizzy.", word=0.2)
+    ended = frames_through(WhisperRecognizer(model=alike), probs)  # type: ignore[arg-type]
+    assert [(i, r.text) for i, r in ended] == [(15 + SETTLED_FRAMES - 1, "i feel dizzy")]
+    other = WhisperRecognizer(model=ChangingModel())  # type: ignore[arg-type]
+    assert frames_through(other, probs) == []
+
+
 def test_a_pause_is_decoded_a_frame_before_it_settles_and_heard_when_it_does() -> None:
     """The partial of a pause is decoded ``DECODE_EARLY`` frames before ``PAUSE_FRAMES``, while
     the rest of the pause arrives (a "stop" halts that much sooner), and is heard only once the

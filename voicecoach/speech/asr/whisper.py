@@ -130,6 +130,9 @@ noise, right / wrong intent acted on 108 / 14 decoded at the end, 109 / 12 ahead
 108 / 16 at 5; decoded ahead whatever the partial heard, 10 minutes of kitchen noise gave 17
 check-ins instead of 10 (13 when a final decoded ahead was dropped if the utterance stayed
 open longer than its closing silence): still only after a sure partial."""
+READ_AHEAD = 2
+"""Partial decodes in a row that read the same words, sure or not, after which a pause decodes
+the final ahead as after a sure partial (and may end the utterance early, ``SETTLED_FRAMES``)."""
 FULL_WINDOW = 30.0
 """Seconds of the window a final is encoded in when it is read again (:meth:`reread`): the
 window Whisper was trained on. ~350 ms of encoder on 2 cores against ~25 ms for 6 s, so only
@@ -592,7 +595,7 @@ class WhisperRecognizer:
         ends without more speech, the final is ready about when it ends instead of ~250 ms
         after (the beam search's time on 2 cores, begun at ``AHEAD_FRAMES`` of pause)."""
         utt = self._utt
-        if (utt is None or utt.ahead is not None or utt.no_partials or not utt.agreeing[0]
+        if (utt is None or utt.ahead is not None or utt.no_partials or not _heard_steadily(utt)
                 or utt.held is not None or utt.still < AHEAD_FRAMES or utt.loud
                 or utt.seconds > PAUSE_PARTIALS_UP_TO):
             return  # nothing sure heard at the pause (noise, mostly): decoded at the end
@@ -668,6 +671,12 @@ def _transcript(decoded: Decoded, start: float, end: float, speech: float, cut: 
         confidence = min(confidence, MIN_CONFIDENCE)
     words = tuple(Word(w, round(p, 3), start, end) for w, p in kept(decoded.words, texts[0]))
     return Transcript(texts[0], round(confidence, 3), start, end, words, tuple(texts[1:]), thin)
+
+
+def _heard_steadily(utt: _Utterance) -> bool:
+    """Whether the partials of ``utt`` heard something: the last one was sure, or
+    ``READ_AHEAD`` decodes in a row read the same words (:attr:`_Utterance.read`)."""
+    return bool(utt.agreeing[0]) or utt.read[1] >= READ_AHEAD
 
 
 def _read(utt: _Utterance, decoded: Decoded, text: str) -> None:
