@@ -799,6 +799,9 @@ NEGATION: list[tuple[str, str]] = [
     ("no it hurts", "pain"),
     ("not sure but it hurts", "pain"),
     ("i don't know why it hurts", "pain"),
+    ("it's not like an uncomfortable thing", "none"),  # an article or "like" between
+    ("it's not a pain", "none"),
+    ("it's not a sharp pain", "pain"),  # a word of its own between: the doubtful case halts
 ]
 
 BAD_INPUT: list[Any] = [
