@@ -136,6 +136,12 @@ def _load_error(tmp_path: Path, text: str) -> DataError:
          "told_about.persons[0]", "one lowercase word"),
         ("lists: {x: [his mum]}\ntold_about: {persons: [he, '{x}'], speaker: [i]}\n"
          "intents: {start: [go]}\n", "told_about.persons[1]", "one lowercase word"),
+        ("cut_off: {dangling: [the], ends: [a]}\nintents: {start: [go]}\n",
+         "cut_off.ends", "unknown field"),
+        ("cut_off: {bare_questions: {again: [what]}}\nintents: {start: [go]}\n",
+         "cut_off.bare_questions.again", "unknown intent"),
+        ("cut_off: {dangling: [the end]}\nintents: {start: [go]}\n", "cut_off.dangling[0]",
+         "one lowercase word"),
         ("told_about: {persons: [he]}\nintents: {start: [go]}\n", "told_about.speaker",
          "non-empty list"),
         ("negation: {words: [Not]}\nintents: {start: [go]}\n", "negation.words[0]",

@@ -31,6 +31,7 @@ from voicecoach.nlu.rules import (
     INTENTS,
     NONE,
     POSSESSIVE_S,
+    CutOff,
     Fillers,
     Negation,
     SafetyRule,
@@ -49,6 +50,7 @@ CONTAINMENT_FIELDS = ("clause_starts", "subjects", "verbs", "bound_after")
 SECTIONS = (
     "lists", "spellings", "fillers", "common_words", "negation", "safety", "intents", "keywords",
     "out_of_domain", "soundalike", "paraphrases", "mentions", "containment", "told_about",
+    "cut_off",
 )  # fmt: skip
 
 
@@ -84,6 +86,8 @@ class IntentData:
     (the ``containment`` section; its ``bound_after`` has the ``negation`` words too)."""
     told_about: ToldAbout | None = None
     """Someone else's pain or dizziness told about: no halt (``told_about`` section)."""
+    cut_off: CutOff = CutOff()
+    """A sentence cut off, and the intents it cannot stand for (``cut_off`` section)."""
 
 
 def parse(data: Any, source: str = "<dict>") -> IntentData:
@@ -154,7 +158,21 @@ class _Loader:
             near_safety=near,
             clauses=clauses,
             told_about=self.load_told_about(data["told_about"]) if "told_about" in data else None,
+            cut_off=self.load_cut_off(data.get("cut_off", {})),
         )
+
+    def load_cut_off(self, value: Any) -> CutOff:
+        section = self.mapping(value, "cut_off")
+        unknown = set(section) - {"dangling", "bare_questions"}
+        if unknown:
+            raise self.error(f"cut_off.{sorted(unknown)[0]}", "unknown field")
+        bare = {}
+        for intent, words in self.mapping(section.get("bare_questions", {}),
+                                          "cut_off.bare_questions").items():
+            key = f"cut_off.bare_questions.{intent}"
+            self.check_intent(intent, key)
+            bare[intent] = frozenset(self.words(words, key))
+        return CutOff(frozenset(self.words(section.get("dangling", []), "cut_off.dangling")), bare)
 
     def load_containment(self, value: Any, binding: frozenset[str]) -> ClauseWords:
         """The ``containment`` section's word lists; ``binding`` words (the negations) bind a

@@ -132,14 +132,6 @@ UNDONE = ANSWERS | {"quit"}
 """Intents a close phrase cut short does not stand for: the answers to the safety questions,
 and the end of the session, which cannot be undone (a cut-short "i want to" was quit at 0.86
 by "i want to go", "i feel" yes at 0.76 by "i feel fine")."""
-DANGLING = frozenset({"the", "a", "an", "my", "your", "our", "their"})
-"""Words a sentence cannot end on: it was cut off before what it is about."""
-OPEN_QUESTIONS = {"repeat": frozenset({"what", "what's", "huh"})}
-"""Intents a bare question word says ("what?", "huh?"): matched loosely from a sentence cut off
-(:data:`DANGLING`) with no other word that says them ("what the", "what's the", "what is my"),
-it was asking something else, not "say that again" (Whisper's "what the" for kitchen noise
-during a simulated cool-down had the coach say "And out." again); "could you repeat the" and
-"what did you say about the" stay repeat."""
 TELLING = 0.5
 """How much a word must say an intent alone (phrase evidence) to be one that says it."""
 RANK_PENALTY = 0.05
@@ -285,10 +277,14 @@ class IntentMatcher:
         return found
 
     def _open_question_cut(self, found: IntentMatch, norm: str) -> bool:
-        """A loose match of an intent a bare question word says (:data:`OPEN_QUESTIONS`) in a
-        sentence cut off, with no other word that says it."""
-        bare = OPEN_QUESTIONS.get(found.intent)
-        if bare is None or found.confidence >= 1.0 or not _dangles(norm):
+        """A loose match of an intent a bare question word says, in a sentence cut off, with no
+        other word that says it (the data's ``cut_off`` section: "what the", "what's the", "what
+        is my" asked something else, not "say that again"; Whisper's "what the" for kitchen
+        noise during a simulated cool-down had the coach say "And out." again). "could you
+        repeat the" and "what did you say about the" stay repeat."""
+        cut = self._data.cut_off
+        bare = cut.bare.get(found.intent)
+        if bare is None or found.confidence >= 1.0 or not cut.dangles(norm):
             return False
         others = [w for w in norm.split() if w not in bare]
         return all(self._weight(found.intent, w) < TELLING for w in others)
@@ -575,11 +571,6 @@ def _loose(found: IntentMatch, norm: str) -> bool:
     they are talk about one's body (:mod:`voicecoach.nlu.body`), asked about."""
     return (found.intent not in HALTING and found.confidence < 1.0
             and len(norm.split()) <= CRY_WORDS)
-
-
-def _dangles(norm: str) -> bool:
-    """Whether the sentence ends on a word no sentence ends on (:data:`DANGLING`)."""
-    return norm.rsplit(" ", 1)[-1] in DANGLING
 
 
 def _left_out(targets: list[str], words: list[str]) -> bool:

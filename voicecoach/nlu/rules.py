@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 NONE = "none"
 INTENTS: tuple[str, ...] = (
@@ -93,6 +93,20 @@ class Negation:
             if word not in self.between:
                 return False
         return False
+
+
+@dataclass(frozen=True, slots=True)
+class CutOff:
+    """A sentence cut off before what it is about, and the intents it cannot stand for."""
+
+    dangling: frozenset[str] = frozenset()
+    """Words no sentence ends on (articles, possessives): one that ends on them was cut off."""
+    bare: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Intent → the question words that say it alone ("what?": repeat)."""
+
+    def dangles(self, norm: str) -> bool:
+        """Whether the normalized sentence ends on a ``dangling`` word."""
+        return norm.rsplit(" ", 1)[-1] in self.dangling
 
 
 _POSSESSIVE = frozenset({"my", "our"})
