@@ -509,6 +509,35 @@ def test_an_unsure_final_the_prompt_alone_made_is_only_a_doubt(
     assert finals == heard
 
 
+class PrefixedModel(PromptedModel):
+    """Writes the prompt's "I feel dizzy" before what was said, prompted; without the prompt,
+    ``unprompted``."""
+
+    def decode(self, encoded: object, prompt: tuple[int, ...], max_tokens: int, beam: int = 1,
+               hypotheses: int = 1, words: bool = False, *_: object) -> whisper_model.Decoded:
+        text = " I feel dizzy, not like an uncomfortable thing." if prompt else self.unprompted
+        sure = tuple((w, self.word) for w in whisper_model.plain_words(text)) if words else ()
+        return whisper_model.Decoded((text,), (self.logprob,), 0.0, sure)
+
+
+@pytest.mark.parametrize(("unprompted", "checked"), [
+    (" It's either not like an uncomfortable thing.", True),  # kitchen noise's own words
+    (" I feel dizzy, not like an uncomfortable thing.", False),
+])
+def test_a_halting_word_only_the_prompt_wrote_is_checked(unprompted: str, checked: bool) -> None:
+    """Half the words heard alike without the prompt do not vouch for a halting word among the
+    rest: an unsure final whose "dizzy" only the prompt wrote is scored without the prompt, and
+    made less sure (a check-in, not a halt), like any final the prompt made likelier."""
+    from voicecoach.speech.asr.whisper import _Utterance
+
+    model = PrefixedModel(unprompted, logprob=-0.9, alone=-2.0, word=0.64)
+    fake = WhisperRecognizer(model=model)  # type: ignore[arg-type]
+    utt = _Utterance(0.0, [bytes(32000)], probs=[0.9] * 32)
+    final = fake._final(utt, 1.0, 1.0, False)
+    assert final.text == "i feel dizzy not like an uncomfortable thing"
+    assert (final.confidence < fake.trust.exact) is checked  # below it: a doubt, asked about
+
+
 @pytest.mark.parametrize(("logprob", "word", "alone", "likely"),
                          [(-0.1, 0.2, -3.0, False), (-0.1, 0.2, -0.5, True),
                           (-0.9, 0.9, -1.3, True), (-0.1, 0.9, -0.5, False)])

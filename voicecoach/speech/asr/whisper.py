@@ -51,6 +51,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import voicecoach.speech.asr.grammar as grammar
+from voicecoach.nlu.rules import HALTING
 from voicecoach.speech.asr import bias, whisper_model
 from voicecoach.speech.asr.base import RATE, Transcript, Trust, Word
 from voicecoach.speech.asr.vad import (
@@ -374,6 +375,8 @@ class WhisperRecognizer:
         self._model = whisper_model.load() if model is None else model
         self._phrases = grammar.load_phrases() if phrases is None else phrases
         self._shared = bias.shared_words(self._phrases)
+        self._halting = frozenset(w for intent in HALTING for s in self._phrases.get(intent, ())
+                                  for w in s.split()) - self._shared
         self._prompts: dict[frozenset[str], tuple[int, ...]] = {}
         self._wanted: frozenset[str] = frozenset()
         self._ep = Endpointer()
@@ -633,8 +636,8 @@ class WhisperRecognizer:
             return result
         plain = utt.unprompted(self._model)().texts
         result = replace(result, unbiased=plain_text(plain[0]) if plain else "")
-        if self._heard_unprompted(utt, result.text) or (
-                result.confidence >= SURE and _words_sure(result, self.trust.halt_word)):
+        heard = self._heard_unprompted(utt, result.text) and self._halts_read(result)
+        if heard or (result.confidence >= SURE and _words_sure(result, self.trust.halt_word)):
             return result  # nothing a score without the prompt could add (~50 ms a final)
         gain = self._prompt_gain(utt, decoded, result.text)
         if gain >= PROMPT_WROTE and result.confidence < SURE:
@@ -643,6 +646,15 @@ class WhisperRecognizer:
         if result.confidence >= SURE or result.likely_unbiased:
             return result
         return replace(result, confidence=round(result.confidence * PROMPTED_ONLY, 3))
+
+    def _halts_read(self, result: Transcript) -> bool:
+        """Whether the reading without the prompt has every word of ``result`` that the halting
+        phrases use (:attr:`_halting`): kitchen noise's "it's not like an uncomfortable thing"
+        came out as the prompt's "i feel dizzy not like an uncomfortable thing" at 0.37, its
+        "dizzy" at 0.64, half its words heard alike without the prompt ("it's either not like
+        ..."), and halted a simulated session."""
+        heard = set(result.unbiased.split())
+        return all(word in heard for word in result.text.split() if word in self._halting)
 
     def _prompt_gain(self, utt: _Utterance, decoded: Decoded, text: str) -> float:
         """How much likelier, in mean log-probability a token, the prompt made the final's
