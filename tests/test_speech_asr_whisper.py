@@ -491,7 +491,8 @@ def test_an_unsure_partial_at_a_pause_acts_if_read_the_same_without_the_prompt(
     (" See if it's either.", -3.0, []),  # kitchen noise: -3.2 to -4.1 alone, the prompt wrote it
     (" See if it's either.", -2.0, [("none", "dizzy")]),  # likelier with it, not that much
     (" See if it's either.", -1.3, [("dizzy", "")]),  # espeak-ng's "the room is spinning"
-    (" I feel busy.", -3.0, [("dizzy", "")]),
+    (" I feel busy.", -1.3, [("dizzy", "")]),  # "dizzy" unheard alone, nearly as likely
+    (" I feel busy.", -3.0, []),  # half its words alike alone do not vouch for "dizzy"
 ])
 def test_an_unsure_final_the_prompt_alone_made_is_only_a_doubt(
     tmp_path: Path, matcher: IntentMatcher, unprompted: str, alone: float,
