@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from voicecoach.speech.asr.bias import cues, examples, prompt_text, sentence_case, shared_words
+from voicecoach.speech.asr.bias import (
+    cues,
+    examples,
+    halting_words,
+    prompt_text,
+    sentence_case,
+    shared_words,
+)
 from voicecoach.speech.asr.grammar import load_phrases
 
 PHRASES = {
@@ -51,3 +58,10 @@ def test_the_shipped_data_shares_its_grammar_words_not_its_halting_ones() -> Non
     shared = shared_words(load_phrases())
     assert {"i", "i'm", "my", "the", "it", "how"} <= shared
     assert not {"stop", "dizzy", "pain", "hurts", "no", "yes", "good"} & shared
+
+
+def test_the_halting_words_are_the_halting_phrases_words_but_grammar() -> None:
+    phrases = {"stop": ["i want to stop"], "dizzy": ["i feel dizzy"], "yes": ["i am fine"],
+               "no": ["no i am not"]}
+    assert halting_words(phrases, shared_words(phrases)) == {"want", "to", "stop", "feel",
+                                                               "dizzy"}

@@ -166,7 +166,7 @@ class _Loader:
         unknown = set(section) - {"dangling", "bare_questions"}
         if unknown:
             raise self.error(f"cut_off.{sorted(unknown)[0]}", "unknown field")
-        bare = {}
+        bare: dict[str, frozenset[str]] = {}
         for intent, words in self.mapping(section.get("bare_questions", {}),
                                           "cut_off.bare_questions").items():
             key = f"cut_off.bare_questions.{intent}"

@@ -41,6 +41,13 @@ def shared_words(phrases: Mapping[str, Iterable[str]], share: float = SHARED) ->
     return frozenset(w for w, n in counts.items() if n > share * len(phrases))
 
 
+def halting_words(phrases: Mapping[str, Iterable[str]], shared: frozenset[str]) -> frozenset[str]:
+    """The words of the halting intents' phrases that are no grammar (:func:`shared_words`):
+    "dizzy", "stop", "hurts"."""
+    return frozenset(w for intent in HALTING for s in phrases.get(intent, ())
+                     for w in s.split()) - shared
+
+
 def cues(words: list[str], shared: frozenset[str]) -> list[str]:
     """The words of ``words`` that could tell an intent (all of them if none could)."""
     return [w for w in words if w not in shared] or words

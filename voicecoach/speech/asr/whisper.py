@@ -51,7 +51,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import voicecoach.speech.asr.grammar as grammar
-from voicecoach.nlu.rules import HALTING
 from voicecoach.speech.asr import bias, whisper_model
 from voicecoach.speech.asr.base import RATE, Transcript, Trust, Word
 from voicecoach.speech.asr.vad import (
@@ -375,8 +374,7 @@ class WhisperRecognizer:
         self._model = whisper_model.load() if model is None else model
         self._phrases = grammar.load_phrases() if phrases is None else phrases
         self._shared = bias.shared_words(self._phrases)
-        self._halting = frozenset(w for intent in HALTING for s in self._phrases.get(intent, ())
-                                  for w in s.split()) - self._shared
+        self._halting = bias.halting_words(self._phrases, self._shared)
         self._prompts: dict[frozenset[str], tuple[int, ...]] = {}
         self._wanted: frozenset[str] = frozenset()
         self._ep = Endpointer()
